@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "Philippine foreign-policy tracker"
+admin.site.site_title = "PH foreign-policy tracker"
+admin.site.index_title = "The record"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("events.urls")),
+]

@@ -1,0 +1,127 @@
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+
+from .models import (
+    Country,
+    Event,
+    EventKind,
+    EventSource,
+    Leader,
+    LeaderSource,
+    Office,
+    Participant,
+    Quote,
+    Summit,
+    SummitSource,
+)
+
+
+@admin.register(Country)
+class CountryAdmin(admin.ModelAdmin):
+    list_display = ["iso2", "iso3", "name"]
+    search_fields = ["iso2", "iso3", "name", "official_name"]
+    ordering = ["name"]
+
+
+class OfficeInline(admin.TabularInline):
+    model = Office
+    extra = 0
+    autocomplete_fields = ["country"]
+    fields = ["title", "country", "start_date", "start_precision", "end_date", "end_precision", "source_url"]
+
+
+class LeaderSourceInline(admin.TabularInline):
+    model = LeaderSource
+    extra = 0
+    fields = ["url", "title", "publisher", "published_on"]
+
+
+@admin.register(Leader)
+class LeaderAdmin(admin.ModelAdmin):
+    list_display = ["name", "country", "wikidata_id"]
+    list_filter = ["country"]
+    list_select_related = ["country"]
+    search_fields = ["name", "other_names", "slug"]
+    autocomplete_fields = ["country"]
+    inlines = [OfficeInline, LeaderSourceInline]
+
+
+class SummitSourceInline(admin.TabularInline):
+    model = SummitSource
+    extra = 0
+    fields = ["url", "title", "publisher", "published_on"]
+
+
+@admin.register(Summit)
+class SummitAdmin(admin.ModelAdmin):
+    list_display = ["short_name", "name", "forum", "host_country", "city", "start_date", "end_date"]
+    list_filter = ["forum"]
+    list_select_related = ["host_country"]
+    search_fields = ["name", "short_name", "forum", "city"]
+    autocomplete_fields = ["host_country"]
+    date_hierarchy = "start_date"
+    inlines = [SummitSourceInline]
+
+
+class ParticipantInline(admin.TabularInline):
+    model = Participant
+    extra = 0
+    autocomplete_fields = ["leader", "country"]
+    fields = ["leader", "role", "country", "title", "position"]
+
+
+class QuoteInlineFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        kind = self.instance.kind
+        if kind != EventKind.STATEMENT or any(self._errors):
+            return
+        kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        if not kept:
+            raise ValidationError("A statement needs at least one quote: who said what, in which language.")
+
+
+class QuoteInline(admin.StackedInline):
+    model = Quote
+    formset = QuoteInlineFormSet
+    extra = 0
+    autocomplete_fields = ["speaker"]
+    fields = [("speaker", "speaker_title"), ("language", "context"), "original_text", "english_text", "position"]
+
+
+class EventSourceInline(admin.TabularInline):
+    model = EventSource
+    extra = 1
+    fields = ["url", "title", "publisher", "published_on"]
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = ["title", "date_display", "kind", "status", "summit", "published", "source_count"]
+    list_filter = ["kind", "status", "published", "date_precision", ("summit", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["summit"]
+    search_fields = ["title", "summary", "quotes__original_text", "quotes__english_text", "participants__leader__name"]
+    autocomplete_fields = ["summit", "countries"]
+    date_hierarchy = "date"
+    save_on_top = True
+    inlines = [ParticipantInline, QuoteInline, EventSourceInline]
+    fieldsets = [
+        (None, {"fields": ["kind", "title", "summary", "status", "published"]}),
+        ("When", {"fields": [("date", "date_precision", "date_approximate"), "end_date"]}),
+        ("Where", {"fields": ["summit", ("city", "venue")]}),
+        ("Countries", {"fields": ["countries"]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(source_total=Count("sources", distinct=True))
+
+    @admin.display(description="date", ordering="date")
+    def date_display(self, event):
+        return event.date_display
+
+    @admin.display(description="sources", ordering="source_total")
+    def source_count(self, event):
+        return event.source_total
+

@@ -1,0 +1,15 @@
+from django.core.management.base import BaseCommand
+
+from events.exporting import export_directory
+
+
+class Command(BaseCommand):
+    help = "Write every event, summit and leader to DIR in the import format (import_events reads it back)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("directory", metavar="DIR")
+
+    def handle(self, directory, **options):
+        counts = export_directory(directory)
+        for name, count in counts.items():
+            self.stdout.write(f"{name}: {count} rows")

@@ -1,0 +1,13 @@
+from pathlib import Path
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+BUNDLED = Path(__file__).resolve().parents[2] / "data" / "bundled"
+
+
+class Command(BaseCommand):
+    help = "Load the bundled real data set (events/data/bundled/). Idempotent: a second run adds nothing."
+
+    def handle(self, **options):
+        call_command("import_events", str(BUNDLED), verbosity=options["verbosity"], stdout=self.stdout, stderr=self.stderr)

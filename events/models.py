@@ -1,0 +1,695 @@
+"""
+The record of the Philippines' foreign relations.
+
+People (`Leader`) hold offices over time (`Office`, Popolo's memberships);
+`Summit`s gather them; `Event`s are the timeline's spine. Meetings, statements,
+agreements, policy actions and intentions are all events, distinguished by
+`kind`, so that a relationship's timeline is one ordered query over one table.
+
+Which countries an event *involves* is derived (participants, speakers, the
+countries an editor names) and stored in `EventCountry` and `EventPair`, kept
+in step by `Event.sync_involvement()` on every write path; see `involvement.py`.
+"""
+
+import datetime
+from urllib.parse import urlsplit
+
+import langcodes
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator, URLValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Upper
+from django.urls import reverse
+from django.utils.text import slugify
+
+from .dates import PartialDate, Precision, format_partial_date, normalise
+
+# ---------------------------------------------------------------------------
+# Validators
+# ---------------------------------------------------------------------------
+
+http_url_validator = URLValidator(
+    schemes=["http", "https"], message="Enter a web address that starts with http:// or https://."
+)
+
+wikidata_validator = RegexValidator(r"^Q[1-9][0-9]*$", "A Wikidata id is Q followed by digits, e.g. Q457.")
+
+
+def validate_language_tag(value: str) -> None:
+    if not langcodes.tag_is_valid(value) or value.lower() in {"und", "zxx", "mul", "mis"}:
+        raise ValidationError(
+            "%(value)s is not a BCP 47 language tag (e.g. en, fil, tl, zh, ja, ru).", params={"value": value}
+        )
+
+
+def unique_slug(model, text: str, *, instance_pk=None, max_length: int = 80) -> str:
+    """`text` slugified; a numeric suffix only when another row already has it."""
+    base = slugify(text)[:max_length].strip("-") or "item"
+    slug, n = base, 2
+    others = model._default_manager.exclude(pk=instance_pk) if instance_pk else model._default_manager.all()
+    while others.filter(slug=slug).exists():
+        suffix = f"-{n}"
+        slug = base[: max_length - len(suffix)] + suffix
+        n += 1
+    return slug
+
+
+# ---------------------------------------------------------------------------
+# Reference data
+# ---------------------------------------------------------------------------
+
+
+class CountryQuerySet(models.QuerySet):
+    def get_by_natural_key(self, iso2):
+        return self.get(iso2=iso2)
+
+
+class Country(models.Model):
+    """An ISO 3166-1 country, loaded from pycountry by a data migration."""
+
+    iso2 = models.CharField("ISO 3166-1 alpha-2", max_length=2, primary_key=True)
+    iso3 = models.CharField("ISO 3166-1 alpha-3", max_length=3, unique=True)
+    name = models.CharField(max_length=100, help_text="Common English short name.")
+    official_name = models.CharField(max_length=200, blank=True)
+
+    objects = CountryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "countries"
+        constraints = [
+            models.CheckConstraint(condition=Q(iso2=Upper("iso2")), name="country_iso2_upper_case"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def natural_key(self):
+        return (self.iso2,)
+
+    @property
+    def code(self) -> str:
+        """The lower-case code used in URLs (`/relationships/ph-ru/`)."""
+        return self.iso2.lower()
+
+
+# ---------------------------------------------------------------------------
+# People and offices
+# ---------------------------------------------------------------------------
+
+
+class LeaderQuerySet(models.QuerySet):
+    def get_by_natural_key(self, name, country):
+        return self.get(name=name, country_id=country)
+
+
+class Leader(models.Model):
+    """A person who acts for a country: head of state, minister, envoy."""
+
+    name = models.CharField(max_length=200, help_text="The name as usually written in English, e.g. Rodrigo Duterte.")
+    other_names = models.TextField(
+        blank=True, help_text="Other spellings and nicknames, one per line (e.g. Digong, Rodrigo Roa Duterte)."
+    )
+    slug = models.SlugField(max_length=80, unique=True, blank=True, help_text="Left empty, made from the name.")
+    country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, related_name="leaders", help_text="The country this person represents."
+    )
+    wikidata_id = models.CharField(
+        "Wikidata id", max_length=20, blank=True, validators=[wikidata_validator], help_text="e.g. Q457 (optional)."
+    )
+    description = models.TextField(blank=True, help_text="One or two sentences for the leader's page (optional).")
+
+    objects = LeaderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "country"], name="leader_unique_name_country"),
+            models.UniqueConstraint(
+                fields=["wikidata_id"], condition=~Q(wikidata_id=""), name="leader_unique_wikidata_id"
+            ),
+            models.CheckConstraint(condition=~Q(name=""), name="leader_name_not_empty"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.country_id})"
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Leader, self.name, instance_pk=self.pk)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("events:leader_detail", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.name, self.country_id)
+
+    def office_on(self, date: datetime.date):
+        """The office this person held on `date`, using prefetched offices when present."""
+        for office in self.offices.all():
+            if office.covers(date):
+                return office
+        return None
+
+
+class Office(models.Model):
+    """An office held for a while: 'President of the Philippines', 30 June 2016 – 30 June 2022."""
+
+    leader = models.ForeignKey(Leader, on_delete=models.CASCADE, related_name="offices")
+    title = models.CharField(max_length=200, help_text="e.g. President of the Philippines, Ambassador of Russia to the Philippines.")
+    country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, related_name="+", help_text="The country the office belongs to."
+    )
+    start_date = models.DateField(null=True, blank=True, help_text="First day in office; for a month or year only, its first day.")
+    start_precision = models.CharField(max_length=5, choices=Precision.choices, default=Precision.DAY)
+    end_date = models.DateField(null=True, blank=True, help_text="Last day in office; empty while still in office.")
+    end_precision = models.CharField(max_length=5, choices=Precision.choices, default=Precision.DAY)
+    source_url = models.URLField(max_length=1000, blank=True, validators=[http_url_validator])
+
+    class Meta:
+        ordering = ["leader", "start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(start_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="office_ends_after_it_starts",
+                violation_error_message="The office cannot end before it starts.",
+            ),
+            models.CheckConstraint(condition=~Q(title=""), name="office_title_not_empty"),
+            models.CheckConstraint(
+                condition=Q(source_url="") | Q(source_url__startswith="http://") | Q(source_url__startswith="https://"),
+                name="office_source_url_http",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.title} ({self.tenure})"
+
+    def save(self, *args, **kwargs):
+        if self.start_date:
+            self.start_date = normalise(self.start_date, self.start_precision)
+        if self.end_date:
+            self.end_date = normalise(self.end_date, self.end_precision)
+        super().save(*args, **kwargs)
+
+    @property
+    def start(self) -> PartialDate | None:
+        return PartialDate(self.start_date, self.start_precision) if self.start_date else None
+
+    @property
+    def end(self) -> PartialDate | None:
+        return PartialDate(self.end_date, self.end_precision) if self.end_date else None
+
+    @property
+    def tenure(self) -> str:
+        start = format_partial_date(self.start_date, self.start_precision) or "?"
+        end = format_partial_date(self.end_date, self.end_precision) if self.end_date else "present"
+        return f"{start} – {end}"
+
+    def covers(self, date: datetime.date) -> bool:
+        """Whether the office was held on `date` (partial bounds count as their whole period)."""
+        if self.start_date and date < self.start_date:
+            return False
+        if self.end_date and date > self.end.last_day:
+            return False
+        return True
+
+
+# ---------------------------------------------------------------------------
+# Summits
+# ---------------------------------------------------------------------------
+
+
+class SummitQuerySet(models.QuerySet):
+    def get_by_natural_key(self, short_name):
+        return self.get(short_name=short_name)
+
+    def upcoming(self, today: datetime.date):
+        return self.filter(end_date__gte=today).order_by("start_date")
+
+    def recent(self, today: datetime.date):
+        return self.filter(end_date__lt=today).order_by("-start_date")
+
+
+class Summit(models.Model):
+    """A multilateral gathering: APEC 2016 in Lima, the ASEAN summits in Vientiane."""
+
+    name = models.CharField(max_length=200, help_text="Full name, e.g. 24th APEC Economic Leaders' Meeting.")
+    short_name = models.CharField(max_length=80, unique=True, help_text="Short and unique, e.g. APEC 2016. The slug is made from it.")
+    slug = models.SlugField(max_length=80, unique=True, blank=True)
+    forum = models.CharField(max_length=80, blank=True, help_text="The series it belongs to: APEC, ASEAN, G20, ...")
+    host_country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="summits_hosted")
+    city = models.CharField(max_length=100, blank=True)
+    start_date = models.DateField()
+    end_date = models.DateField(help_text="The last day; the same as the start for a one-day summit.")
+    description = models.TextField(blank=True)
+
+    objects = SummitQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date")),
+                name="summit_ends_after_it_starts",
+                violation_error_message="A summit cannot end before it starts.",
+            ),
+            models.CheckConstraint(condition=~Q(short_name=""), name="summit_short_name_not_empty"),
+        ]
+        indexes = [models.Index(fields=["start_date"], name="summit_start_idx")]
+
+    def __str__(self):
+        return self.short_name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Summit, self.short_name, instance_pk=self.pk)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("events:summit_detail", kwargs={"slug": self.slug})
+
+    def natural_key(self):
+        return (self.short_name,)
+
+    @property
+    def dates_display(self) -> str:
+        start, end = self.start_date, self.end_date
+        if start == end:
+            return format_partial_date(start, Precision.DAY)
+        if (start.year, start.month) == (end.year, end.month):
+            return f"{start.day}–{format_partial_date(end, Precision.DAY)}"
+        return f"{format_partial_date(start, Precision.DAY)} – {format_partial_date(end, Precision.DAY)}"
+
+
+# ---------------------------------------------------------------------------
+# Events
+# ---------------------------------------------------------------------------
+
+
+class EventKind(models.TextChoices):
+    STATE_VISIT = "state_visit", "State visit"
+    OFFICIAL_VISIT = "official_visit", "Official visit"
+    WORKING_VISIT = "working_visit", "Working visit"
+    SIDELINE = "sideline", "Meeting on the sidelines"
+    CALL = "call", "Telephone call"
+    MEETING = "meeting", "Meeting"
+    STATEMENT = "statement", "Statement"
+    AGREEMENT = "agreement", "Agreement or commitment"
+    POLICY_ACTION = "policy_action", "Policy action"
+    INTENTION = "intention", "Announced intention"
+    OTHER = "other", "Other event"
+
+
+MEETING_KINDS = frozenset(
+    {
+        EventKind.STATE_VISIT,
+        EventKind.OFFICIAL_VISIT,
+        EventKind.WORKING_VISIT,
+        EventKind.SIDELINE,
+        EventKind.CALL,
+        EventKind.MEETING,
+    }
+)
+
+
+class EventStatus(models.TextChoices):
+    HELD = "held", "Held"
+    PLANNED = "planned", "Planned"
+    CANCELLED = "cancelled", "Cancelled"
+    POSTPONED = "postponed", "Postponed"
+
+
+class EventQuerySet(models.QuerySet):
+    def published(self):
+        return self.filter(published=True)
+
+    def involving(self, *iso2_codes: str):
+        """Events involving every one of the given countries (ISO2, any case)."""
+        qs = self
+        for code in iso2_codes:
+            qs = qs.filter(involvements__country_id=code.upper())
+        return qs
+
+    def for_pair(self, a: str, b: str):
+        """The events of the bilateral relationship between countries `a` and `b`."""
+        return self.filter(pairs__pair=pair_key(a, b))
+
+    def between(self, start: datetime.date | None, end: datetime.date | None):
+        if start:
+            self = self.filter(date__gte=start)
+        if end:
+            self = self.filter(date__lte=end)
+        return self
+
+    def meetings(self):
+        return self.filter(kind__in=MEETING_KINDS)
+
+    def chronological(self):
+        return self.order_by("date", "id")
+
+    def with_related(self):
+        """Everything a list or timeline shows of each event, in a constant number of queries."""
+        return self.select_related("summit").prefetch_related(
+            models.Prefetch(
+                "participants",
+                queryset=Participant.objects.select_related("leader", "country").order_by("position", "id"),
+            ),
+            models.Prefetch("quotes", queryset=Quote.objects.select_related("speaker").order_by("position", "id")),
+            models.Prefetch("sources", queryset=EventSource.objects.order_by("id")),
+        )
+
+
+def pair_key(a: str, b: str) -> str:
+    """The unordered pair of two countries as stored: `pair_key("PH", "cn") == "cn-ph"`."""
+    return "-".join(sorted((a.lower(), b.lower())))
+
+
+class Event(models.Model):
+    """Something that happened (or was to happen) between countries, on a date."""
+
+    kind = models.CharField(max_length=20, choices=EventKind.choices, db_index=False)
+    title = models.CharField(max_length=300, help_text="A short headline, e.g. Duterte meets Putin in Lima.")
+    summary = models.TextField(blank=True, help_text="What happened, in a few sentences.")
+    date = models.DateField(
+        help_text="The day; for a month-only or year-only date enter its first day and set the precision."
+    )
+    date_precision = models.CharField(max_length=5, choices=Precision.choices, default=Precision.DAY)
+    date_approximate = models.BooleanField("approximate date", default=False)
+    end_date = models.DateField(null=True, blank=True, help_text="For events spanning several days (optional).")
+    status = models.CharField(max_length=10, choices=EventStatus.choices, default=EventStatus.HELD)
+    summit = models.ForeignKey(
+        Summit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+        help_text="The summit it happened at or on the sidelines of (optional).",
+    )
+    city = models.CharField(max_length=100, blank=True, help_text="Left empty at a summit, the summit's city is shown.")
+    venue = models.CharField(max_length=200, blank=True, help_text="e.g. Malacañang Palace (optional).")
+    countries = models.ManyToManyField(
+        Country,
+        blank=True,
+        related_name="+",
+        help_text=(
+            "Countries the event is about or involves beyond its participants and speakers "
+            "(those are added automatically)."
+        ),
+    )
+    published = models.BooleanField(default=True, help_text="Unpublished events are hidden from the public site.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["date", "id"]
+        permissions = [("publish_event", "Can publish and unpublish events")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("date")),
+                name="event_ends_after_it_starts",
+                violation_error_message="The end date cannot be before the date.",
+            ),
+            models.CheckConstraint(condition=~Q(title=""), name="event_title_not_empty"),
+            models.CheckConstraint(condition=Q(kind__in=EventKind.values), name="event_kind_valid"),
+            models.CheckConstraint(condition=Q(status__in=EventStatus.values), name="event_status_valid"),
+            models.CheckConstraint(condition=Q(date_precision__in=Precision.values), name="event_precision_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["date", "id"], name="event_date_idx"),
+            models.Index(fields=["summit", "date"], name="event_summit_date_idx"),
+            models.Index(fields=["kind", "date"], name="event_kind_date_idx"),
+            models.Index(fields=["status", "date"], name="event_status_date_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.date_display}: {self.title}"
+
+    def save(self, *args, **kwargs):
+        self.date = normalise(self.date, self.date_precision)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("events:event_detail", kwargs={"pk": self.pk, "slug": self.slug})
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.title)[:60].strip("-") or "event"
+
+    @property
+    def partial_date(self) -> PartialDate:
+        return PartialDate(self.date, self.date_precision, self.date_approximate)
+
+    @property
+    def date_display(self) -> str:
+        return str(self.partial_date)
+
+    @property
+    def place(self) -> str:
+        """Where it happened: the city, or the summit's city."""
+        return self.city or (self.summit.city if self.summit_id else "")
+
+    @property
+    def is_meeting(self) -> bool:
+        return self.kind in MEETING_KINDS
+
+    @property
+    def is_statement(self) -> bool:
+        return self.kind == EventKind.STATEMENT
+
+    def sync_involvement(self) -> None:
+        """Recompute which countries and pairs this event involves; see `involvement.py`."""
+        from .involvement import sync_involvement
+
+        sync_involvement([self.pk])
+
+
+class ParticipantRole(models.TextChoices):
+    HOST = "host", "Host"
+    VISITOR = "visitor", "Visitor"
+    PARTICIPANT = "participant", "Participant"
+
+
+class Participant(models.Model):
+    """A leader taking part in an event, for a country, in a role."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="participants")
+    leader = models.ForeignKey(Leader, on_delete=models.PROTECT, related_name="participations")
+    country = models.ForeignKey(
+        Country,
+        on_delete=models.PROTECT,
+        related_name="+",
+        blank=True,
+        help_text="The country represented; left empty, the leader's own.",
+    )
+    role = models.CharField(max_length=12, choices=ParticipantRole.choices, default=ParticipantRole.PARTICIPANT)
+    title = models.CharField(
+        "title at the time",
+        max_length=200,
+        blank=True,
+        help_text="Left empty, taken from the office the leader held on the event's date.",
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "leader"], name="participant_once_per_event"),
+        ]
+
+    def __str__(self):
+        return f"{self.leader.name} ({self.get_role_display().lower()})"
+
+    def save(self, *args, **kwargs):
+        if not self.country_id:
+            self.country_id = self.leader.country_id
+        if not self.title:
+            self.title = title_on(self.leader, self.event.date)
+        super().save(*args, **kwargs)
+
+
+def title_on(leader: Leader, date: datetime.date) -> str:
+    office = leader.office_on(date)
+    return office.title if office else ""
+
+
+class Quote(models.Model):
+    """Words someone said, in the language they said them, with an English translation."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="quotes")
+    speaker = models.ForeignKey(Leader, on_delete=models.PROTECT, related_name="quotes")
+    speaker_title = models.CharField(
+        "speaker's title at the time",
+        max_length=200,
+        blank=True,
+        help_text="Left empty, taken from the office the speaker held on the event's date.",
+    )
+    language = models.CharField(
+        max_length=35,
+        default="en",
+        validators=[validate_language_tag],
+        help_text="BCP 47 tag of the original: en, fil, tl, zh, ja, ru, ... Mixed Filipino and English is fil.",
+    )
+    original_text = models.TextField(help_text="Verbatim, in the original language.")
+    english_text = models.TextField(
+        "English translation", blank=True, help_text="Required unless the original is in English."
+    )
+    context = models.CharField(max_length=300, blank=True, help_text="Where and to whom, e.g. dinner with reporters.")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(original_text=""),
+                name="quote_has_text",
+                violation_error_message="A quote needs its original text.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(english_text="") | Q(language="en") | Q(language__startswith="en-"),
+                name="quote_translated_unless_english",
+                violation_error_message="Give the English translation of a quote that is not in English.",
+            ),
+            models.CheckConstraint(condition=~Q(language=""), name="quote_language_not_empty"),
+        ]
+
+    def __str__(self):
+        text = self.english_text or self.original_text
+        return f"{self.speaker.name}: “{text[:60]}”"
+
+    def save(self, *args, **kwargs):
+        if not self.speaker_title:
+            self.speaker_title = title_on(self.speaker, self.event.date)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_english(self) -> bool:
+        return self.language == "en" or self.language.startswith("en-")
+
+    @property
+    def language_name(self) -> str:
+        return language_name(self.language)
+
+
+def language_name(tag: str) -> str:
+    """'Filipino' for 'fil', 'Chinese' for 'zh-Hans'; the tag itself when unknown."""
+    import pycountry
+
+    primary = tag.split("-")[0].lower()
+    try:
+        return pycountry.languages.lookup(primary).name
+    except LookupError:
+        return tag
+
+
+# ---------------------------------------------------------------------------
+# Sources: every record carries its own (as in Popolo), each an http(s) URL.
+# ---------------------------------------------------------------------------
+
+
+class SourceBase(models.Model):
+    url = models.URLField("URL", max_length=1000, validators=[http_url_validator])
+    title = models.CharField(max_length=300, blank=True)
+    publisher = models.CharField(max_length=200, blank=True, help_text="Left empty, the web site's name is used.")
+    published_on = models.DateField("publication date", null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.title or self.url
+
+    def save(self, *args, **kwargs):
+        if not self.publisher:
+            self.publisher = publisher_from_url(self.url)
+        super().save(*args, **kwargs)
+
+
+def publisher_from_url(url: str) -> str:
+    host = urlsplit(url).hostname or ""
+    return host.removeprefix("www.")
+
+
+def _http_only(prefix: str):
+    return models.CheckConstraint(
+        condition=Q(url__startswith="http://") | Q(url__startswith="https://"),
+        name=f"{prefix}_url_http",
+        violation_error_message="A source must be an http:// or https:// address.",
+    )
+
+
+class EventSource(SourceBase):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="sources")
+
+    class Meta(SourceBase.Meta):
+        verbose_name = "source"
+        constraints = [
+            models.UniqueConstraint(fields=["event", "url"], name="event_source_once"),
+            _http_only("event_source"),
+        ]
+
+
+class SummitSource(SourceBase):
+    summit = models.ForeignKey(Summit, on_delete=models.CASCADE, related_name="sources")
+
+    class Meta(SourceBase.Meta):
+        verbose_name = "source"
+        constraints = [
+            models.UniqueConstraint(fields=["summit", "url"], name="summit_source_once"),
+            _http_only("summit_source"),
+        ]
+
+
+class LeaderSource(SourceBase):
+    leader = models.ForeignKey(Leader, on_delete=models.CASCADE, related_name="sources")
+
+    class Meta(SourceBase.Meta):
+        verbose_name = "source"
+        constraints = [
+            models.UniqueConstraint(fields=["leader", "url"], name="leader_source_once"),
+            _http_only("leader_source"),
+        ]
+
+
+# ---------------------------------------------------------------------------
+# Derived: which countries, and which pairs of countries, each event involves.
+# Never edited by hand; rebuilt by involvement.sync_involvement().
+# ---------------------------------------------------------------------------
+
+
+class EventCountry(models.Model):
+    """One row per (event, involved country): answers `country=US`."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="involvements")
+    country = models.ForeignKey(Country, on_delete=models.CASCADE, related_name="+")
+    # Copies of the event's sort key and visibility, so that a country's events
+    # come off one index in date order.
+    date = models.DateField()
+    published = models.BooleanField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["event", "country"], name="event_country_once")]
+        indexes = [models.Index(fields=["country", "date", "event"], name="event_country_date_idx")]
+
+    def __str__(self):
+        return f"{self.event_id} involves {self.country_id}"
+
+
+class EventPair(models.Model):
+    """One row per (event, unordered pair of involved countries): a relationship's timeline."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="pairs")
+    pair = models.CharField(max_length=5, help_text="Two lower-case ISO2 codes in alphabetical order: cn-ph.")
+    date = models.DateField()
+    published = models.BooleanField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["event", "pair"], name="event_pair_once")]
+        indexes = [models.Index(fields=["pair", "date", "event"], name="event_pair_date_idx")]
+
+    def __str__(self):
+        return f"{self.event_id} in {self.pair}"
