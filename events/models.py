@@ -346,6 +346,14 @@ class EventQuerySet(models.QuerySet):
     def meetings(self):
         return self.filter(kind__in=MEETING_KINDS)
 
+    def search(self, text: str):
+        """Events whose title, summary or quotes (original or English) contain `text`."""
+        text = text.strip()
+        in_quotes = Quote.objects.filter(Q(original_text__icontains=text) | Q(english_text__icontains=text))
+        return self.filter(
+            Q(title__icontains=text) | Q(summary__icontains=text) | Q(pk__in=in_quotes.values("event_id"))
+        )
+
     def chronological(self):
         return self.order_by("date", "id")
 
