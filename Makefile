@@ -21,8 +21,13 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 	$(PIP) install --quiet -r requirements-dev.txt
 	touch $@
 
+# Test-only JavaScript tools (HTML validator, TimelineJS for the export's browser test).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
 venv: $(VENV)/.installed
-dev-venv: $(VENV)/.installed-dev
+dev-venv: $(VENV)/.installed-dev node_modules/.installed
 
 run: venv
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py migrate --no-input

@@ -1,0 +1,62 @@
+"""Small helpers that make valid rows with sensible defaults; tests override what they check."""
+
+import datetime
+import itertools
+
+from events.models import (
+    Event,
+    EventKind,
+    EventSource,
+    EventStatus,
+    Leader,
+    Office,
+    Participant,
+    Quote,
+    Summit,
+)
+
+_counter = itertools.count(1)
+
+
+def make_leader(name=None, country="PH", office=None, office_start=datetime.date(2016, 6, 30), **fields):
+    leader = Leader.objects.create(name=name or f"Leader {next(_counter)}", country_id=country, **fields)
+    if office:
+        Office.objects.create(leader=leader, title=office, country_id=country, start_date=office_start)
+    return leader
+
+
+def make_summit(short_name=None, host="PE", start=datetime.date(2016, 11, 19), end=None, **fields):
+    short_name = short_name or f"Summit {next(_counter)}"
+    fields.setdefault("name", short_name)
+    fields.setdefault("city", "Lima")
+    return Summit.objects.create(
+        short_name=short_name, host_country_id=host, start_date=start, end_date=end or start, **fields
+    )
+
+
+def make_event(title=None, *, kind=EventKind.MEETING, date=datetime.date(2016, 11, 19), participants=(),
+               countries=(), sources=("https://example.org/report",), **fields):
+    """An event; `participants` are Leader rows (or (leader, role) pairs)."""
+    event = Event.objects.create(
+        kind=kind, title=title or f"Event {next(_counter)}", date=date,
+        status=fields.pop("status", EventStatus.HELD), **fields
+    )
+    for position, p in enumerate(participants):
+        leader, role = p if isinstance(p, tuple) else (p, "participant")
+        Participant.objects.create(event=event, leader=leader, role=role, position=position)
+    if countries:
+        event.countries.add(*countries)
+    for url in sources:
+        EventSource.objects.create(event=event, url=url)
+    return event
+
+
+def make_quote(event, speaker, original="I want to be friends with him.", language="en", english="", **fields):
+    return Quote.objects.create(
+        event=event, speaker=speaker, original_text=original, language=language, english_text=english, **fields
+    )
+
+
+def make_meeting(a, b, **fields):
+    """A held meeting between leaders `a` and `b`."""
+    return make_event(participants=(a, b), **fields)
