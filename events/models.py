@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils.text import slugify
 
 from .dates import PartialDate, Precision, format_partial_date, normalise
+from .plover import PloverCategory
 
 # ---------------------------------------------------------------------------
 # Validators
@@ -407,6 +408,35 @@ class Event(models.Model):
         ),
     )
     published = models.BooleanField(default=True, help_text="Unpublished events are hidden from the public site.")
+
+    # Event-data coding (PLOVER): what kind of act, by which country towards which,
+    # and where it sits on the cooperation (+10) to conflict (-10) scale.
+    plover_category = models.CharField(
+        "PLOVER category", max_length=10, choices=PloverCategory.choices, blank=True,
+        help_text="Suggested from the kind and status; always editable.",
+    )
+    plover_mode = models.CharField("PLOVER mode", max_length=40, blank=True, help_text="e.g. visit, phone, third-party.")
+    plover_context = models.CharField(
+        "PLOVER context", max_length=100, blank=True, help_text="e.g. diplomatic, military, economic (comma-separated)."
+    )
+    actor_country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="The country that acts (the source of the event).",
+    )
+    target_country = models.ForeignKey(
+        Country, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text="The country acted towards (the target).",
+    )
+    score = models.DecimalField(
+        max_digits=3, decimal_places=1, null=True, blank=True, editable=False,
+        help_text="Effective cooperation–conflict score: the override if given, else the category's default.",
+    )
+    score_override = models.DecimalField(
+        max_digits=3, decimal_places=1, null=True, blank=True,
+        help_text="Overrides the default score for the category and mode (−10 to +10); needs a justification.",
+    )
+    score_justification = models.TextField(blank=True, help_text="Why the score differs from the default.")
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -425,6 +455,21 @@ class Event(models.Model):
             models.CheckConstraint(condition=Q(kind__in=EventKind.values), name="event_kind_valid"),
             models.CheckConstraint(condition=Q(status__in=EventStatus.values), name="event_status_valid"),
             models.CheckConstraint(condition=Q(date_precision__in=Precision.values), name="event_precision_valid"),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=-10, score__lte=10),
+                name="event_score_in_range",
+                violation_error_message="A score lies between −10 and +10.",
+            ),
+            models.CheckConstraint(
+                condition=Q(score_override__isnull=True) | Q(score_override__gte=-10, score_override__lte=10),
+                name="event_score_override_in_range",
+                violation_error_message="A score lies between −10 and +10.",
+            ),
+            models.CheckConstraint(
+                condition=Q(score_override__isnull=True) | ~Q(score_justification=""),
+                name="event_score_override_justified",
+                violation_error_message="Explain why the score differs from the default.",
+            ),
         ]
         indexes = [
             models.Index(fields=["date", "id"], name="event_date_idx"),
@@ -681,7 +726,11 @@ class EventCountry(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["event", "country"], name="event_country_once")]
-        indexes = [models.Index(fields=["country", "date", "event"], name="event_country_date_idx")]
+        indexes = [
+            models.Index(
+                fields=["country", "date", "event"], condition=Q(published=True), name="event_country_pub_idx"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.event_id} involves {self.country_id}"
@@ -697,7 +746,10 @@ class EventPair(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["event", "pair"], name="event_pair_once")]
-        indexes = [models.Index(fields=["pair", "date", "event"], name="event_pair_date_idx")]
+        indexes = [
+            # Keyset pagination of a timeline: one range scan, page 1 and page 50 alike.
+            models.Index(fields=["pair", "date", "event"], condition=Q(published=True), name="event_pair_pub_idx"),
+        ]
 
     def __str__(self):
         return f"{self.event_id} in {self.pair}"
