@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Count
 
 from .models import (
@@ -25,8 +26,19 @@ class CountryAdmin(admin.ModelAdmin):
     ordering = ["name"]
 
 
+# Sources are http(s) only; say so instead of Django's generic "Enter a valid URL."
+# A scheme-less address is taken as https (Django 6's default).
+HTTP_URL_FIELD = {
+    models.URLField: {
+        "assume_scheme": "https",
+        "error_messages": {"invalid": "Enter a web address that starts with http:// or https://."},
+    }
+}
+
+
 class OfficeInline(admin.TabularInline):
     model = Office
+    formfield_overrides = HTTP_URL_FIELD
     extra = 0
     autocomplete_fields = ["country"]
     fields = ["title", "country", "start_date", "start_precision", "end_date", "end_precision", "source_url"]
@@ -34,6 +46,7 @@ class OfficeInline(admin.TabularInline):
 
 class LeaderSourceInline(admin.TabularInline):
     model = LeaderSource
+    formfield_overrides = HTTP_URL_FIELD
     extra = 0
     fields = ["url", "title", "publisher", "published_on"]
 
@@ -50,6 +63,7 @@ class LeaderAdmin(admin.ModelAdmin):
 
 class SummitSourceInline(admin.TabularInline):
     model = SummitSource
+    formfield_overrides = HTTP_URL_FIELD
     extra = 0
     fields = ["url", "title", "publisher", "published_on"]
 
@@ -93,6 +107,7 @@ class QuoteInline(admin.StackedInline):
 
 class EventSourceInline(admin.TabularInline):
     model = EventSource
+    formfield_overrides = HTTP_URL_FIELD
     extra = 1
     fields = ["url", "title", "publisher", "published_on"]
 

@@ -1,0 +1,235 @@
+import datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from events.models import Country, Event, EventKind, EventSource, Leader, Office, Participant, Quote, Summit
+
+from .factories import make_event, make_leader, make_quote, make_summit
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client):
+    user = get_user_model().objects.create_superuser("editor", "", "a-long-test-password")
+    client.force_login(user)
+    return client
+
+
+def inline_management(prefix, total=0, initial=0):
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": str(initial),
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
+
+
+def event_form(**overrides):
+    data = {
+        "kind": EventKind.SIDELINE,
+        "title": "Duterte meets Putin on the sidelines of APEC 2016",
+        "summary": "",
+        "status": "held",
+        "published": "on",
+        "date": "2016-11-19",
+        "date_precision": "day",
+        "end_date": "",
+        "summit": "",
+        "city": "",
+        "venue": "",
+        "plover_category": "",
+        "plover_mode": "",
+        "plover_context": "",
+        "score_override": "",
+        "score_justification": "",
+        **inline_management("participants"),
+        **inline_management("quotes"),
+        **inline_management("sources"),
+    }
+    data.update(overrides)
+    return data
+
+
+class AdminPagesTests:
+    MODELS = [Country, Leader, Summit, Event]
+
+    @pytest.fixture
+    def records(self):
+        duterte = make_leader("Rodrigo Duterte", "PH", office="President of the Philippines")
+        putin = make_leader("Vladimir Putin", "RU")
+        summit = make_summit("APEC 2016")
+        event = make_event(participants=(duterte, putin), summit=summit)
+        make_quote(event, duterte, original="Matuloy ho.", language="fil", english="It's pushing through.")
+        return {Country: Country.objects.get(iso2="PH"), Leader: duterte, Summit: summit, Event: event}
+
+    @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+    def test_add_page_shows_the_form(self, staff_client, records, model):
+        """Every model's add page renders its form for staff."""
+        opts = model._meta
+        response = staff_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))
+        assert response.status_code == 200
+        assert f"Add {opts.verbose_name}" in response.content.decode()
+
+    @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+    def test_change_page_shows_the_record(self, staff_client, records, model):
+        """Every model's change page shows the stored record."""
+        obj = records[model]
+        opts = model._meta
+        response = staff_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]))
+        assert response.status_code == 200
+        assert str(obj) in response.content.decode()
+
+    def test_event_change_page_shows_quote_in_both_languages(self, staff_client, records):
+        """The event form shows the quote's original and its translation."""
+        event = records[Event]
+        html = staff_client.get(reverse("admin:events_event_change", args=[event.pk])).content.decode()
+        assert "Matuloy ho." in html and "It&#x27;s pushing through." in html
+
+    def test_admin_is_for_staff_only(self, client):
+        """An anonymous visitor is sent to the login page."""
+        response = client.get(reverse("admin:events_event_changelist"))
+        assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+class AdminQueryCountTests:
+    """The change lists and the event change page run the same number of queries at any size."""
+
+    def populate(self, n):
+        summit = make_summit(f"Summit for {n}")
+        leaders = [make_leader(f"Leader {n}-{i}", "PH" if i % 2 else "RU") for i in range(4)]
+        for i in range(n):
+            make_event(f"Event {n}-{i}", summit=summit, participants=(leaders[i % 4], leaders[(i + 1) % 4]))
+        return Event.objects.last()
+
+    @pytest.mark.parametrize("url_name", ["admin:events_event_changelist", "admin:events_leader_changelist",
+                                          "admin:events_summit_changelist"])
+    def test_changelist_queries_are_constant(self, staff_client, django_assert_max_num_queries, url_name):
+        """Guards N+1 on summits, countries and source counts in the change lists."""
+        self.populate(3)
+        with django_assert_max_num_queries(100) as small:
+            staff_client.get(reverse(url_name))
+        self.populate(30)
+        with django_assert_max_num_queries(100) as large:
+            staff_client.get(reverse(url_name))
+        assert len(small.captured_queries) == len(large.captured_queries)
+
+    def test_event_changelist_query_count_is_pinned(self, staff_client, django_assert_num_queries):
+        """The event change list takes a fixed number of queries (session, user, count, page, filters)."""
+        self.populate(3)
+        with django_assert_num_queries(8):
+            staff_client.get(reverse("admin:events_event_changelist"))
+        self.populate(30)
+        with django_assert_num_queries(8):
+            staff_client.get(reverse("admin:events_event_changelist"))
+
+
+class AdminDataEntryTests:
+    def test_meeting_at_a_summit_with_two_leaders_in_one_form(self, staff_client):
+        """'Duterte met Putin on the sidelines of APEC 2016 in Lima' is one form submission."""
+        duterte = make_leader("Rodrigo Duterte", "PH", office="President of the Philippines")
+        putin = make_leader("Vladimir Putin", "RU")
+        summit = make_summit("APEC 2016", city="Lima")
+        data = event_form(summit=str(summit.pk))
+        data.update(inline_management("participants", total=2))
+        data.update({
+            "participants-0-leader": str(duterte.pk), "participants-0-role": "visitor",
+            "participants-0-position": "0", "participants-1-leader": str(putin.pk),
+            "participants-1-role": "participant", "participants-1-position": "1",
+        })
+        data.update(inline_management("sources", total=1))
+        data["sources-0-url"] = "http://www.manilatimes.net/digong-seeks-meeting-putin/296977/"
+        response = staff_client.post(reverse("admin:events_event_add"), data)
+        assert response.status_code == 302, response.content.decode()[:3000]
+        event = Event.objects.get()
+        assert event.summit == summit and event.place == "Lima"
+        assert [(p.leader.name, p.country_id, p.title) for p in event.participants.all()] == [
+            ("Rodrigo Duterte", "PH", "President of the Philippines"),
+            ("Vladimir Putin", "RU", ""),
+        ]
+        assert list(event.pairs.values_list("pair", flat=True)) == ["ph-ru"]
+        assert event.sources.get().publisher == "manilatimes.net"
+
+    def test_end_before_start_is_a_form_error(self, staff_client):
+        """An end date before the date comes back as a message on the form, nothing saved."""
+        response = staff_client.post(reverse("admin:events_event_add"), event_form(end_date="2016-11-18"))
+        assert response.status_code == 200
+        assert "The end date cannot be before the date." in response.content.decode()
+        assert not Event.objects.exists()
+
+    def test_summit_end_before_start_is_a_form_error(self, staff_client):
+        """A summit ending before it starts is a form error, not a 500."""
+        data = {"name": "APEC", "short_name": "APEC 2016", "forum": "APEC", "host_country": "PE", "city": "Lima",
+                "start_date": "2016-11-20", "end_date": "2016-11-19", "description": "",
+                **inline_management("sources")}
+        response = staff_client.post(reverse("admin:events_summit_add"), data)
+        assert response.status_code == 200
+        assert "A summit cannot end before it starts." in response.content.decode()
+        assert not Summit.objects.exists()
+
+    def test_statement_without_text_is_a_form_error(self, staff_client):
+        """A statement whose quote has no text is refused with a message."""
+        speaker = make_leader("Rodrigo Duterte", "PH")
+        data = event_form(kind=EventKind.STATEMENT, title="Duterte on Russia")
+        data.update(inline_management("quotes", total=1))
+        data.update({"quotes-0-speaker": str(speaker.pk), "quotes-0-language": "fil",
+                     "quotes-0-original_text": "", "quotes-0-english_text": "", "quotes-0-position": "0"})
+        response = staff_client.post(reverse("admin:events_event_add"), data)
+        assert response.status_code == 200
+        assert "This field is required." in response.content.decode()
+        assert not Event.objects.exists()
+
+    def test_statement_without_any_quote_is_a_form_error(self, staff_client):
+        """A statement needs at least one quote."""
+        response = staff_client.post(reverse("admin:events_event_add"), event_form(kind=EventKind.STATEMENT))
+        assert response.status_code == 200
+        assert "A statement needs at least one quote" in response.content.decode()
+        assert not Event.objects.exists()
+
+    def test_unknown_language_tag_is_a_form_error(self, staff_client):
+        """`xx-nonsense` is named as not a language tag."""
+        speaker = make_leader("Rodrigo Duterte", "PH")
+        data = event_form(kind=EventKind.STATEMENT, title="Duterte on Russia")
+        data.update(inline_management("quotes", total=1))
+        data.update({"quotes-0-speaker": str(speaker.pk), "quotes-0-language": "klingonese",
+                     "quotes-0-original_text": "Qapla'", "quotes-0-english_text": "Success", "quotes-0-position": "0"})
+        response = staff_client.post(reverse("admin:events_event_add"), data)
+        assert response.status_code == 200
+        assert "klingonese is not a BCP 47 language tag" in response.content.decode()
+        assert not Event.objects.exists()
+
+    def test_untranslated_filipino_quote_is_a_form_error(self, staff_client):
+        """A Filipino quote without English is refused with the constraint's message."""
+        speaker = make_leader("Rodrigo Duterte", "PH")
+        data = event_form(kind=EventKind.STATEMENT, title="Duterte on Russia")
+        data.update(inline_management("quotes", total=1))
+        data.update({"quotes-0-speaker": str(speaker.pk), "quotes-0-language": "fil",
+                     "quotes-0-original_text": "Matuloy ho.", "quotes-0-english_text": "", "quotes-0-position": "0"})
+        response = staff_client.post(reverse("admin:events_event_add"), data)
+        assert response.status_code == 200
+        assert "Give the English translation of a quote that is not in English." in response.content.decode()
+        assert not Quote.objects.exists()
+
+    def test_javascript_source_url_is_a_form_error(self, staff_client):
+        """A javascript: source is refused on the form."""
+        data = event_form()
+        data.update(inline_management("sources", total=1))
+        data["sources-0-url"] = "javascript:alert(1)"
+        response = staff_client.post(reverse("admin:events_event_add"), data)
+        assert response.status_code == 200
+        assert "Enter a web address that starts with http:// or https://." in response.content.decode()
+        assert not EventSource.objects.exists()
+
+    def test_office_ending_before_it_starts_is_a_form_error(self, staff_client):
+        """The leader form refuses an office that ends before it starts."""
+        data = {"name": "Rodrigo Duterte", "other_names": "", "slug": "", "country": "PH", "wikidata_id": "",
+                "description": "", **inline_management("offices", total=1), **inline_management("sources"),
+                "offices-0-title": "President", "offices-0-country": "PH",
+                "offices-0-start_date": "2016-06-30", "offices-0-start_precision": "day",
+                "offices-0-end_date": "2016-01-01", "offices-0-end_precision": "day", "offices-0-source_url": ""}
+        response = staff_client.post(reverse("admin:events_leader_add"), data)
+        assert response.status_code == 200
+        assert "The office cannot end before it starts." in response.content.decode()
+        assert not Office.objects.exists()
