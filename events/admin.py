@@ -3,6 +3,9 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count
+from concurrency.admin import ConcurrentModelAdmin
+from concurrency.forms import ConcurrentForm
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
     Country,
@@ -36,6 +39,39 @@ HTTP_URL_FIELD = {
 }
 
 
+class StaleFormSafeForm(ConcurrentForm):
+    """Refuses a save made from a form opened before someone else's save, and says what to do."""
+
+    # A plain number rather than django-concurrency's signed value, whose
+    # tampering raises an exception the admin turns into a 500.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, initial=0, required=False)
+
+    def clean(self):
+        field = self.instance._concurrencymeta.field.name
+        if self.instance.pk and field in self.cleaned_data:
+            # The admin saves inside a transaction: the row lock holds until the save
+            # commits, so no other save can slip in between this check and ours.
+            current = (
+                type(self.instance)._base_manager.select_for_update()
+                .filter(pk=self.instance.pk)
+                .values_list(field, flat=True)
+                .first()
+            )
+            if current is not None and current != (self.cleaned_data[field] or 0):
+                raise ValidationError(
+                    "Someone else saved this record after you opened it. Nothing of yours was saved: "
+                    "open the record again to see their changes, then make yours.",
+                    code="stale",
+                )
+        return forms.ModelForm.clean(self)
+
+
+class RecordAdmin(SimpleHistoryAdmin, ConcurrentModelAdmin):
+    """Every editable record: full edit history with restore, and no silent overwrites."""
+
+    form = StaleFormSafeForm
+
+
 class OfficeInline(admin.TabularInline):
     model = Office
     formfield_overrides = HTTP_URL_FIELD
@@ -52,7 +88,7 @@ class LeaderSourceInline(admin.TabularInline):
 
 
 @admin.register(Leader)
-class LeaderAdmin(admin.ModelAdmin):
+class LeaderAdmin(RecordAdmin):
     list_display = ["name", "country", "wikidata_id"]
     list_filter = ["country"]
     list_select_related = ["country"]
@@ -69,7 +105,7 @@ class SummitSourceInline(admin.TabularInline):
 
 
 @admin.register(Summit)
-class SummitAdmin(admin.ModelAdmin):
+class SummitAdmin(RecordAdmin):
     list_display = ["short_name", "name", "forum", "host_country", "city", "start_date", "end_date"]
     list_filter = ["forum"]
     list_select_related = ["host_country"]
@@ -113,7 +149,7 @@ class EventSourceInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(RecordAdmin):
     list_display = ["title", "date_display", "kind", "status", "summit", "published", "source_count"]
     list_filter = ["kind", "status", "published", "date_precision", ("summit", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["summit"]
@@ -126,7 +162,7 @@ class EventAdmin(admin.ModelAdmin):
         (None, {"fields": ["kind", "title", "summary", "status", "published"]}),
         ("When", {"fields": [("date", "date_precision", "date_approximate"), "end_date"]}),
         ("Where", {"fields": ["summit", ("city", "venue")]}),
-        ("Countries", {"fields": ["countries"]}),
+        ("Countries", {"fields": ["countries", "version"]}),
     ]
 
     def get_queryset(self, request):

@@ -22,6 +22,8 @@ from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils.text import slugify
+from simple_history.models import HistoricalRecords
+from concurrency.fields import IntegerVersionField
 
 from .dates import PartialDate, Precision, format_partial_date, normalise
 from .plover import PloverCategory
@@ -120,8 +122,11 @@ class Leader(models.Model):
         "Wikidata id", max_length=20, blank=True, validators=[wikidata_validator], help_text="e.g. Q457 (optional)."
     )
     description = models.TextField(blank=True, help_text="One or two sentences for the leader's page (optional).")
+    # Optimistic locking: a save from a stale form is refused, never silently applied.
+    version = IntegerVersionField()
 
     objects = LeaderQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -168,6 +173,8 @@ class Office(models.Model):
     end_date = models.DateField(null=True, blank=True, help_text="Last day in office; empty while still in office.")
     end_precision = models.CharField(max_length=5, choices=Precision.choices, default=Precision.DAY)
     source_url = models.URLField(max_length=1000, blank=True, validators=[http_url_validator])
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["leader", "start_date"]
@@ -245,8 +252,10 @@ class Summit(models.Model):
     start_date = models.DateField()
     end_date = models.DateField(help_text="The last day; the same as the start for a one-day summit.")
     description = models.TextField(blank=True)
+    version = IntegerVersionField()
 
     objects = SummitQuerySet.as_manager()
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-start_date"]
@@ -439,8 +448,10 @@ class Event(models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    version = IntegerVersionField()
 
     objects = EventQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[countries])
 
     class Meta:
         ordering = ["date", "id"]
@@ -547,6 +558,8 @@ class Participant(models.Model):
     )
     position = models.PositiveSmallIntegerField(default=0)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["position", "id"]
         constraints = [
@@ -592,6 +605,8 @@ class Quote(models.Model):
     )
     context = models.CharField(max_length=300, blank=True, help_text="Where and to whom, e.g. dinner with reporters.")
     position = models.PositiveSmallIntegerField(default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["position", "id"]
@@ -678,6 +693,8 @@ def _http_only(prefix: str):
 class EventSource(SourceBase):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="sources")
 
+    history = HistoricalRecords()
+
     class Meta(SourceBase.Meta):
         verbose_name = "source"
         constraints = [
@@ -689,6 +706,8 @@ class EventSource(SourceBase):
 class SummitSource(SourceBase):
     summit = models.ForeignKey(Summit, on_delete=models.CASCADE, related_name="sources")
 
+    history = HistoricalRecords()
+
     class Meta(SourceBase.Meta):
         verbose_name = "source"
         constraints = [
@@ -699,6 +718,8 @@ class SummitSource(SourceBase):
 
 class LeaderSource(SourceBase):
     leader = models.ForeignKey(Leader, on_delete=models.CASCADE, related_name="sources")
+
+    history = HistoricalRecords()
 
     class Meta(SourceBase.Meta):
         verbose_name = "source"
