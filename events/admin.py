@@ -141,8 +141,22 @@ class QuoteInline(admin.StackedInline):
     fields = [("speaker", "speaker_title"), ("language", "context"), "original_text", "english_text", "position"]
 
 
+class EventSourceFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if any(self._errors) or not self.instance.published:
+            return
+        kept = [f for f in self.forms if f.cleaned_data.get("url") and not f.cleaned_data.get("DELETE")]
+        if not kept:
+            raise ValidationError(
+                "A published event needs at least one source: add its web address here, "
+                "or untick “published” to keep the event as a draft."
+            )
+
+
 class EventSourceInline(admin.TabularInline):
     model = EventSource
+    formset = EventSourceFormSet
     formfield_overrides = HTTP_URL_FIELD
     extra = 1
     fields = ["url", "title", "publisher", "published_on"]
@@ -167,6 +181,20 @@ class EventAdmin(RecordAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(source_total=Count("sources", distinct=True))
+
+    @staticmethod
+    def can_publish(request) -> bool:
+        return request.user.has_perm("events.publish_event")
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return readonly if self.can_publish(request) else [*readonly, "published"]
+
+    def save_form(self, request, form, change):
+        event = super().save_form(request, form, change)
+        if not change and not self.can_publish(request):
+            event.published = False  # an Editor's new event waits for a Publisher
+        return event
 
     @admin.display(description="date", ordering="date")
     def date_display(self, event):

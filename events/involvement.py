@@ -18,7 +18,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import F, Q
 
 from .models import Event, EventCountry, EventPair, Participant, Quote, pair_key
 
@@ -54,7 +53,7 @@ def sync_involvement(event_ids: Iterable[int]) -> None:
 
 def _sync_batch(event_ids: list[int]) -> None:
     events = dict(Event.objects.filter(pk__in=event_ids).values_list("pk", "date"))
-    published = set(Event.objects.filter(pk__in=event_ids, published=True).values_list("pk", flat=True))
+    published = set(Event.objects.filter(pk__in=event_ids).published().values_list("pk", flat=True))
     countries = involved_countries(events)
     EventCountry.objects.filter(event_id__in=event_ids).delete()
     EventPair.objects.filter(event_id__in=event_ids).delete()
@@ -91,18 +90,22 @@ def drift(event_ids: Iterable[int] | None = None) -> dict[int, tuple[set[str], s
         event_ids = Event.objects.values_list("pk", flat=True)
     event_ids = list(event_ids)
     expected = involved_countries(event_ids)
+    dates = dict(Event.objects.filter(pk__in=event_ids).values_list("pk", "date"))
     stored: dict[int, set[str]] = defaultdict(set)
     for event_id, iso2 in EventCountry.objects.filter(event_id__in=event_ids).values_list("event_id", "country_id"):
         stored[event_id].add(iso2)
     stored_pairs: dict[int, set[str]] = defaultdict(set)
     for event_id, pair in EventPair.objects.filter(event_id__in=event_ids).values_list("event_id", "pair"):
         stored_pairs[event_id].add(pair)
-    dates = dict(Event.objects.filter(pk__in=event_ids).values_list("pk", "date"))
     # A derived row whose copied date or visibility no longer matches its event.
-    out_of_step = ~Q(date=F("event__date")) | ~Q(published=F("event__published"))
-    stale = set(
-        EventPair.objects.filter(out_of_step, event_id__in=event_ids).values_list("event_id", flat=True)
-    ) | set(EventCountry.objects.filter(out_of_step, event_id__in=event_ids).values_list("event_id", flat=True))
+    public = set(Event.objects.filter(pk__in=event_ids).published().values_list("pk", flat=True))
+    stale = set()
+    for model in (EventPair, EventCountry):
+        for event_id, date, published in model.objects.filter(event_id__in=event_ids).values_list(
+            "event_id", "date", "published"
+        ):
+            if date != dates[event_id] or published != (event_id in public):
+                stale.add(event_id)
     result = {}
     for pk in dates:
         pairs = {pair_key(a, b) for a, b in itertools.combinations(sorted(expected[pk]), 2)}

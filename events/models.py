@@ -333,7 +333,15 @@ class EventStatus(models.TextChoices):
 
 class EventQuerySet(models.QuerySet):
     def published(self):
-        return self.filter(published=True)
+        """What the public may see: published events with at least one source.
+
+        An event cannot be public without a source: the admin refuses to publish
+        one and the importer keeps unsourced rows as drafts, and should another
+        write path slip, the event still stays out of public view.
+        """
+        return self.filter(published=True).filter(
+            models.Exists(EventSource.objects.filter(event_id=models.OuterRef("pk")))
+        )
 
     def involving(self, *iso2_codes: str):
         """Events involving every one of the given countries (ISO2, any case)."""

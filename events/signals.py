@@ -4,7 +4,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from .involvement import sync_involvement
-from .models import Event, Leader, Participant, Quote
+from .models import Event, EventSource, Leader, Participant, Quote
 
 
 @receiver(post_save, sender=Event, dispatch_uid="event_saved")
@@ -27,6 +27,8 @@ def event_countries_changed(sender, instance, action, reverse, pk_set, **kwargs)
 @receiver(post_delete, sender=Participant, dispatch_uid="participant_deleted")
 @receiver(post_save, sender=Quote, dispatch_uid="quote_saved")
 @receiver(post_delete, sender=Quote, dispatch_uid="quote_deleted")
+@receiver(post_save, sender=EventSource, dispatch_uid="source_saved")
+@receiver(post_delete, sender=EventSource, dispatch_uid="source_deleted")
 def event_part_changed(sender, instance, raw=False, **kwargs):
     if raw:
         return

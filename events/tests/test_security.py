@@ -12,7 +12,7 @@ from django.urls import reverse
 from events.models import Event
 
 from .factories import make_event, make_leader
-from .test_admin import event_form
+from .test_admin import event_form, inline_management
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,6 +27,11 @@ def editor(client):
 
 def change_form_data(event, **overrides):
     values = {"kind": event.kind, "title": event.title, "date": event.date.isoformat(), "version": str(event.version)}
+    sources = list(event.sources.all())
+    values.update(inline_management("sources", total=len(sources), initial=len(sources)))
+    for i, source in enumerate(sources):
+        values.update({f"sources-{i}-id": str(source.pk), f"sources-{i}-event": str(event.pk),
+                       f"sources-{i}-url": source.url, f"sources-{i}-publisher": source.publisher})
     return event_form(**{**values, **overrides})
 
 
@@ -50,6 +55,79 @@ class OptimisticLockingTests:
                                change_form_data(event, title="Corrected title"))
         assert response.status_code == 302
         assert Event.objects.get(pk=event.pk).title == "Corrected title"
+
+
+class PublishingTests:
+    def test_published_event_without_source_is_a_form_error(self, client, editor):
+        """Publishing with no source is refused with a message saying what to do."""
+        response = client.post(reverse("admin:events_event_add"), event_form())
+        assert response.status_code == 200
+        assert "A published event needs at least one source" in response.content.decode()
+        assert not Event.objects.exists()
+
+    def test_draft_without_source_may_be_saved_but_stays_out_of_public_view(self, client, editor):
+        """A draft needs no source yet, and the public timeline does not show it."""
+        putin, duterte = make_leader("Vladimir Putin", "RU"), make_leader("Rodrigo Duterte", "PH")
+        data = event_form()
+        del data["published"]
+        response = client.post(reverse("admin:events_event_add"), data)
+        assert response.status_code == 302
+        event = Event.objects.get()
+        assert not event.published
+        assert not Event.objects.published().exists()
+
+    def test_unsourced_event_is_never_public_even_if_flagged_published(self):
+        """An event flagged published but without any source stays out of public queries and timelines."""
+        event = make_event(countries=["PH", "RU"], sources=())
+        assert event.published and not Event.objects.published().exists()
+        assert not event.pairs.get().published
+
+
+class RoleTests:
+    @pytest.fixture
+    def as_role(self, client):
+        from django.contrib.auth.models import Group
+
+        def login(role):
+            user = get_user_model().objects.create_user(role.lower(), "", "a-long-test-password", is_staff=True)
+            user.groups.add(Group.objects.get(name=role))
+            client.force_login(user)
+            return client
+
+        return login
+
+    def test_editor_adds_drafts_only(self, as_role):
+        """An Editor's new event is saved as a draft and the published box is not theirs to tick."""
+        client = as_role("Editor")
+        form = client.get(reverse("admin:events_event_add")).content.decode()
+        assert 'name="published"' not in form
+        response = client.post(reverse("admin:events_event_add"), event_form())
+        assert response.status_code == 302
+        assert Event.objects.get().published is False
+
+    def test_editor_cannot_delete(self, as_role):
+        """Deleting is refused to an Editor."""
+        event = make_event()
+        client = as_role("Editor")
+        assert client.get(reverse("admin:events_event_delete", args=[event.pk])).status_code == 403
+        assert client.post(reverse("admin:events_event_delete", args=[event.pk]), {"post": "yes"}).status_code == 403
+        assert Event.objects.filter(pk=event.pk).exists()
+
+    def test_editor_cannot_manage_users(self, as_role):
+        """User management is not an Editor's."""
+        client = as_role("Editor")
+        assert client.get(reverse("admin:auth_user_changelist")).status_code == 403
+
+    def test_publisher_publishes_and_deletes(self, as_role):
+        """A Publisher may publish a sourced event and delete one."""
+        draft = make_event("Draft", published=False)
+        client = as_role("Publisher")
+        response = client.post(reverse("admin:events_event_change", args=[draft.pk]),
+                               change_form_data(draft, published="on"))
+        assert response.status_code == 302, response.content.decode()[:2000]
+        assert Event.objects.get(pk=draft.pk).published is True
+        client.post(reverse("admin:events_event_delete", args=[draft.pk]), {"post": "yes"})
+        assert not Event.objects.filter(pk=draft.pk).exists()
 
 
 class HistoryTests:
