@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 PORT ?= 8000
 
-.PHONY: run test venv dev-venv migrate seed check browser-check clean
+.PHONY: run test venv dev-venv browser-check clean backup restore
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -50,3 +50,11 @@ test: dev-venv browser-check
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
+
+# Backups: pg_dump/pg_restore on PostgreSQL, dumpdata/loaddata with natural keys on SQLite.
+backup: venv
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py backup $(FILE)
+
+restore: venv
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/....dump|.json" >&2; exit 2; }
+	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py restore $(FILE)

@@ -1,0 +1,56 @@
+"""A backup restored into an empty database gives back every record."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from events import involvement
+from events.models import Event, EventPair, EventSource, Leader, Office, Participant, Quote, Summit
+
+MODELS = (Event, Leader, Office, Summit, Participant, Quote, EventSource, EventPair)
+
+
+def snapshot():
+    """Every record the restore must reproduce, as comparable values."""
+    return {
+        "events": sorted(Event.objects.values_list("pk", "title", "date", "date_precision", "date_approximate",
+                                                   "status", "kind", "published", "summit__short_name")),
+        "participants": sorted(Participant.objects.values_list("event_id", "leader__name", "country_id", "role", "title")),
+        "quotes": sorted(Quote.objects.values_list("event_id", "language", "original_text", "english_text")),
+        "sources": sorted(EventSource.objects.values_list("event_id", "url")),
+        "offices": sorted(Office.objects.values_list("leader__name", "title", "start_date", "end_date")),
+        "summits": sorted(Summit.objects.values_list("short_name", "start_date", "end_date", "host_country_id")),
+        "pairs": sorted(EventPair.objects.values_list("event_id", "pair", "published")),
+    }
+
+
+def wipe():
+    for model in (EventPair, Participant, Quote, EventSource, Event, Office, Summit, Leader):
+        model.objects.all().delete()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+class BackupRestoreTests:
+    def test_restore_reproduces_every_record(self, tmp_path):
+        """Back up the bundled data, empty the database, restore: the same records come back."""
+        call_command("load_bundled_data", stdout=io.StringIO())
+        before = snapshot()
+        assert before["events"] and before["quotes"]
+        backup = tmp_path / ("backup.dump" if connection.vendor == "postgresql" else "backup.json")
+        call_command("backup", str(backup), stdout=io.StringIO())
+        wipe()
+        assert Event.objects.count() == 0
+        out = io.StringIO()
+        call_command("restore", str(backup), stdout=out)
+        assert snapshot() == before
+        assert f"{len(before['events']):,} events" in out.getvalue()
+        assert involvement.drift() == {}
+
+    def test_restore_refuses_a_missing_file(self, tmp_path):
+        """A wrong path is named in the error."""
+        from django.core.management.base import CommandError
+
+        with pytest.raises(CommandError, match="no such backup file"):
+            call_command("restore", str(tmp_path / "nope.json"))
