@@ -58,3 +58,50 @@ backup: venv
 restore: venv
 	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/....dump|.json" >&2; exit 2; }
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py restore $(FILE)
+
+# Soak: MINUTES (default 5) of mixed reader/editor traffic against gunicorn + PostgreSQL;
+# RESTART_DB=1 restarts PostgreSQL a third of the way in to prove the app recovers by itself.
+MINUTES ?= 5
+soak: venv
+	$(PY) bench/soak.py --minutes $(MINUTES) $(if $(RESTART_DB),--restart-db-at $$(python3 -c "print($(MINUTES)*20)"))
+
+# Lighthouse scores (performance, accessibility, best practices, SEO) of the home, timeline, event,
+# summit and leader pages, served as in production (gunicorn, DEBUG off, collected static files)
+# from a throwaway SQLite database holding the bundled data. Lighthouse is installed in var/audit,
+# apart from package.json; its JSON reports stay there.
+AUDIT_DIR := var/audit
+AUDIT_PORT ?= 8799
+AUDIT_ENV := DATABASE_URL=sqlite:///$(CURDIR)/$(AUDIT_DIR)/audit.sqlite3 DJANGO_DEBUG=0 DJANGO_HTTPS=0 \
+  DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost
+.PHONY: audit
+audit: venv browser-check
+	@mkdir -p $(AUDIT_DIR)
+	@test -x $(AUDIT_DIR)/node_modules/.bin/lighthouse || npm i --prefix $(AUDIT_DIR) --no-audit --no-fund --silent -E lighthouse@12.2.3
+	@set -euo pipefail; \
+	export $(AUDIT_ENV) DJANGO_SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')"; \
+	rm -f $(AUDIT_DIR)/audit.sqlite3*; \
+	$(PY) manage.py migrate --no-input -v0; \
+	$(PY) manage.py load_bundled_data -v0; \
+	$(PY) manage.py collectstatic --no-input -v0; \
+	event=$$($(PY) manage.py shell -v0 -c "from events.models import Event; print(Event.objects.published().filter(kind='sideline', summit__slug='apec-2016').order_by('date', 'id').first().get_absolute_url())"); \
+	$(VENV)/bin/gunicorn diplomacy.wsgi --bind 127.0.0.1:$(AUDIT_PORT) --workers 2 --log-level warning & server=$$!; \
+	trap 'kill $$server' EXIT; \
+	for _ in $$(seq 1 50); do curl -fs http://127.0.0.1:$(AUDIT_PORT)/healthz >/dev/null && break; sleep 0.2; done; \
+	printf '%-10s %-64s %5s %5s %5s %5s\n' page path perf a11y bp seo; \
+	for entry in home:/ timeline:/relationships/ph-ru/ event:$$event summit:/summits/apec-2016/ leader:/leaders/rodrigo-duterte/; do \
+	  name=$${entry%%:*}; path=$${entry#*:}; \
+	  CHROME_PATH=/usr/bin/chromium $(AUDIT_DIR)/node_modules/.bin/lighthouse "http://127.0.0.1:$(AUDIT_PORT)$$path" --quiet \
+	    --chrome-flags="--headless=new --no-sandbox --disable-gpu" \
+	    --only-categories=performance,accessibility,best-practices,seo \
+	    --output=json --output-path=$(AUDIT_DIR)/$$name.json; \
+	  $(PY) -c "import json, sys; c = json.load(open(sys.argv[1]))['categories']; \
+	print('%-10s %-64s' % (sys.argv[2], sys.argv[3][:64]), *('%5d' % round(100 * (c[k]['score'] or 0)) for k in ('performance', 'accessibility', 'best-practices', 'seo')))" \
+	    $(AUDIT_DIR)/$$name.json "$$name" "$$path"; \
+	done
+
+# Speed at scale (bench/README.md): N events (default a million) on PostgreSQL, built
+# once and reused, served by gunicorn with and without the page cache, loaded by wrk.
+N ?= 1000000
+.PHONY: bench
+bench: $(VENV)/.installed-dev
+	$(PY) bench/bench.py --events $(N)

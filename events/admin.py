@@ -1,17 +1,22 @@
+import json
+
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count
+from django.urls import path
 from concurrency.admin import ConcurrentModelAdmin
 from concurrency.forms import ConcurrentForm
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import admin_import
 from .models import (
     Country,
     Event,
     EventKind,
     EventSource,
+    EventStatus,
     Leader,
     LeaderSource,
     Office,
@@ -20,6 +25,8 @@ from .models import (
     Summit,
     SummitSource,
 )
+from .plover import MODE_CHOICES, score_source, suggest
+from .temperature import format_score
 
 
 @admin.register(Country)
@@ -168,7 +175,7 @@ class EventAdmin(RecordAdmin):
     list_filter = ["kind", "status", "published", "date_precision", ("summit", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["summit"]
     search_fields = ["title", "summary", "quotes__original_text", "quotes__english_text", "participants__leader__name"]
-    autocomplete_fields = ["summit", "countries"]
+    autocomplete_fields = ["summit", "countries", "actor_country", "target_country"]
     date_hierarchy = "date"
     save_on_top = True
     inlines = [ParticipantInline, QuoteInline, EventSourceInline]
@@ -177,10 +184,25 @@ class EventAdmin(RecordAdmin):
         ("When", {"fields": [("date", "date_precision", "date_approximate"), "end_date"]}),
         ("Where", {"fields": ["summit", ("city", "venue")]}),
         ("Countries", {"fields": ["countries", "version"]}),
+        ("Coding (PLOVER)", {
+            "description": "Left empty, the category, mode and direction are suggested on saving from the kind, "
+                           "status and participants; check them. Scores run from −10 (conflict) to +10 (cooperation).",
+            "fields": [("plover_category", "plover_mode"), "plover_context", ("actor_country", "target_country"),
+                       "effective_score", ("score_override", "score_justification")],
+        }),
     ]
+    readonly_fields = ["effective_score"]
+
+    class Media:
+        js = ["plover-suggest.js"]  # Optional: pre-fills the suggestion as kind and status change.
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(source_total=Count("sources", distinct=True))
+
+    def get_urls(self):
+        # Upload CSV files, preview, confirm: the same import as `manage.py import_events` (admin_import.py).
+        import_view = self.admin_site.admin_view(lambda request: admin_import.import_view(request, self))
+        return [path("import/", import_view, name="events_event_import"), *super().get_urls()]
 
     @staticmethod
     def can_publish(request) -> bool:
@@ -199,6 +221,53 @@ class EventAdmin(RecordAdmin):
     @admin.display(description="date", ordering="date")
     def date_display(self, event):
         return event.date_display
+
+    @admin.display(description="effective score")
+    def effective_score(self, event):
+        if event.score is None:
+            return "— (not coded)"
+        source = "overridden" if event.score_override is not None else score_source(event.plover_category, event.plover_mode)
+        return f"{format_score(event.score)} ({source})"
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "plover_mode":
+            kwargs["widget"] = forms.Select(choices=MODE_CHOICES)
+        if db_field.name == "plover_category":
+            table = {f"{k}|{s}": suggest(k, s) for k in EventKind.values for s in EventStatus.values if suggest(k, s)}
+            kwargs["widget"] = forms.Select(attrs={"data-plover-suggestions": json.dumps(table)})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        suggestion = suggest(initial.get("kind", ""), initial.get("status", EventStatus.HELD))
+        if suggestion and not initial.get("plover_category"):
+            initial.update(plover_category=suggestion.category, plover_mode=suggestion.mode)
+        return initial
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Now that the participants and quotes are saved, the direction can be suggested too.
+        event = form.instance
+        if event.apply_plover_defaults():
+            # One admin save, one history entry: the suggestion joins the entry just recorded.
+            event.skip_history_when_saving = True
+            try:
+                event.save()
+            finally:
+                del event.skip_history_when_saving
+            latest = event.history.first() if hasattr(event, "history") else None
+            if latest is not None:
+                type(latest).objects.filter(pk=latest.pk).update(
+                    **{f.attname: getattr(event, f.attname) for f in Event._meta.concrete_fields}
+                )
+            actor, target = event.actor_country or "?", event.target_country or "?"
+            coding = "/".join(filter(None, [event.plover_category, event.plover_mode])) or "no category"
+            self.message_user(
+                request,
+                f"Suggested PLOVER coding: {coding}, {actor} → {target}, score {format_score(event.score)}. "
+                "Check it and correct it if it is wrong.",
+                messages.INFO,
+            )
 
     @admin.display(description="sources", ordering="source_total")
     def source_count(self, event):

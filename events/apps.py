@@ -8,3 +8,6 @@ class EventsConfig(AppConfig):
 
     def ready(self):
         from . import signals  # noqa: F401  (connects the receivers)
+        from .caching import connect_signals
+
+        connect_signals()  # every write bumps the page-cache version

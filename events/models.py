@@ -365,12 +365,10 @@ class EventQuerySet(models.QuerySet):
         return self.filter(kind__in=MEETING_KINDS)
 
     def search(self, text: str):
-        """Events whose title, summary or quotes (original or English) contain `text`."""
-        text = text.strip()
-        in_quotes = Quote.objects.filter(Q(original_text__icontains=text) | Q(english_text__icontains=text))
-        return self.filter(
-            Q(title__icontains=text) | Q(summary__icontains=text) | Q(pk__in=in_quotes.values("event_id"))
-        )
+        """Events whose title, summary or quotes (original or English) match `text`; see search.py."""
+        from .search import search_events
+
+        return search_events(self, text)
 
     def chronological(self):
         return self.order_by("date", "id")
@@ -502,10 +500,77 @@ class Event(models.Model):
 
     def save(self, *args, **kwargs):
         self.date = normalise(self.date, self.date_precision)
+        self.score = self.effective_score()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"plover_category", "plover_mode", "score_override"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "score"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("events:event_detail", kwargs={"pk": self.pk, "slug": self.slug})
+
+    def clean(self):
+        from .plover import modes_of
+
+        super().clean()
+        errors = {}
+        category, mode = self.plover_category, self.plover_mode
+        if mode and not category:
+            errors["plover_mode"] = "Choose the category this mode belongs to, or leave the mode empty."
+        elif mode and mode not in modes_of(category):
+            modes = modes_of(category)
+            errors["plover_mode"] = (
+                f"“{mode}” is not a mode of {category}: use one of {', '.join(modes)}, or none."
+                if modes
+                else f"{category} has no modes in PLOVER: leave the mode empty."
+            )
+        if self.score_override is not None and not category:
+            errors["plover_category"] = "An overridden score needs the category whose default it overrides."
+        if self.actor_country_id and self.actor_country_id == self.target_country_id:
+            errors["target_country"] = "The target is the country acted towards: another country than the actor."
+        if errors:
+            raise ValidationError(errors)
+
+    def effective_score(self):
+        """The editor's override if given, else the default of the category and mode; None while uncoded."""
+        from .plover import default_score
+
+        if self.score_override is not None:
+            return self.score_override
+        return default_score(self.plover_category, self.plover_mode)
+
+    @property
+    def plover_quad(self) -> str | None:
+        """verbal_cooperation, material_cooperation, verbal_conflict or material_conflict."""
+        from .plover import quad_of
+
+        return quad_of(self.plover_category)
+
+    def apply_plover_defaults(self) -> list[str]:
+        """Fill the PLOVER coding an editor left empty; returns the names of the fields filled.
+
+        The category and mode come from the kind and status (`plover.suggest`);
+        the direction from the participants, speakers and countries, so only
+        once the event is saved with them (the rules: `coding.py`). Nothing an
+        editor set is changed. The caller saves.
+        """
+        from .coding import Parties, coding_for, direction_for
+
+        filled, parties = [], Parties.of(self)
+        if not self.plover_category:
+            suggestion = coding_for(parties)
+            if suggestion:
+                self.plover_category, self.plover_mode = suggestion
+                filled += ["plover_category", "plover_mode"]
+        if self.pk and not self.actor_country_id and not self.target_country_id:
+            actor, target = direction_for(parties)
+            if actor:
+                self.actor_country_id = actor
+                filled.append("actor_country")
+            if target:
+                self.target_country_id = target
+                filled.append("target_country")
+        return filled
 
     @property
     def slug(self) -> str:
@@ -573,6 +638,10 @@ class Participant(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["event", "leader"], name="participant_once_per_event"),
         ]
+        indexes = [
+            # A leader's events (the `leader` filter) from the index alone.
+            models.Index(fields=["leader", "event"], name="participant_leader_event_idx"),
+        ]
 
     def __str__(self):
         return f"{self.leader.name} ({self.get_role_display().lower()})"
@@ -630,6 +699,10 @@ class Quote(models.Model):
                 violation_error_message="Give the English translation of a quote that is not in English.",
             ),
             models.CheckConstraint(condition=~Q(language=""), name="quote_language_not_empty"),
+        ]
+        indexes = [
+            # The events a leader spoke at (the `leader` filter) from the index alone.
+            models.Index(fields=["speaker", "event"], name="quote_speaker_event_idx"),
         ]
 
     def __str__(self):
@@ -782,3 +855,25 @@ class EventPair(models.Model):
 
     def __str__(self):
         return f"{self.event_id} in {self.pair}"
+
+
+# ---------------------------------------------------------------------------
+# Caching: one number that every write bumps (see caching.py).
+# ---------------------------------------------------------------------------
+
+
+class SiteVersion(models.Model):
+    """The record's version: bumped by every write, folded into page-cache keys and ETags.
+
+    One row, in the database rather than in a process, so that every worker
+    serving the site agrees on it.
+    """
+
+    version = models.BigIntegerField(default=0)
+    changed_at = models.DateTimeField(help_text="When the record last changed.")
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="site_version_single_row")]
+
+    def __str__(self):
+        return f"version {self.version} of {self.changed_at:%Y-%m-%d %H:%M:%S}"

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import views
+from . import compare, export_views, feeds, views
 
 
 class PairConverter:
@@ -22,7 +22,13 @@ app_name = "events"
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("relationships/compare/", compare.CompareView.as_view(), name="relationship_compare"),
     path("relationships/<pair:pair>/", views.RelationshipView.as_view(), name="relationship"),
+    path("relationships/<pair:pair>/timeline.json", export_views.TimelineJSONView.as_view(), name="timeline_json"),
+    path("relationships/<pair:pair>/feed/", feeds.RelationshipFeed(), name="relationship_feed"),
+    path("events.csv", export_views.EventsCSVView.as_view(), name="events_csv"),
+    path("events.json", export_views.EventsJSONView.as_view(), name="events_json"),
+    path("calendar.ics", export_views.CalendarView.as_view(), name="calendar"),
     path("events/", views.EventListView.as_view(), name="event_list"),
     path("events/<int:pk>/", views.EventDetailView.as_view(), name="event_detail"),
     path("events/<int:pk>/<slug:slug>/", views.EventDetailView.as_view(), name="event_detail"),

@@ -1,13 +1,32 @@
-import datetime
+"""
+The public pages. Views stay thin: the queries are QuerySet methods and the
+read helpers of `timeline.py`; each page runs a fixed number of queries
+whatever the size of the data (pinned in tests/test_views.py).
+"""
 
 from django.db import connection
-from django.db.models import Q
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
 from django.views.generic import DetailView, ListView, TemplateView
+from django_filters.views import FilterView
 
-from .models import Country, Event, Leader, Participant, Quote, Summit
-from .timeline import Relationship, home_relationships, relationship_timeline
+from .filters import EventFilter
+from .models import Country, Event, EventCountry, Leader, Office, Participant, Summit
+from .timeline import (
+    by_year_and_month,
+    event_relationships,
+    home_relationships,
+    leader_timeline,
+    relationship_for,
+    relationship_summary,
+    relationship_timeline,
+)
+from .temperature import relationship_temperature
+
+EVENTS_PER_PAGE = 50
 
 
 def healthz(request):
@@ -22,19 +41,53 @@ class HomeView(TemplateView):
     template_name = "events/home.html"
 
     def get_context_data(self, **kwargs):
-        today = datetime.date.today()
+        today = timezone.localdate()
+        summits = Summit.objects.select_related("host_country")
         return super().get_context_data(
             relationships=home_relationships(),
-            upcoming_summits=Summit.objects.select_related("host_country").upcoming(today)[:5],
-            recent_summits=Summit.objects.select_related("host_country").recent(today)[:5],
+            upcoming_summits=summits.upcoming(today)[:5],
+            recent_summits=summits.recent(today)[:5],
             **kwargs,
         )
 
 
-class RelationshipView(ListView):
-    template_name = "events/relationship_detail.html"
+class TimelinePageMixin:
+    """Groups the current page's events under year and month headings."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["years"] = by_year_and_month(context["object_list"])
+        return context
+
+
+class FilteredEventsMixin(TimelinePageMixin):
+    """A list of events narrowed by the contract's filters (EventFilter).
+
+    A malformed filter value gives the page back with the form's errors and
+    status 400: the request was wrong, and nothing is listed rather than a
+    silently wider result.
+    """
+
+    filterset_class = EventFilter
     context_object_name = "events"
-    paginate_by = 50
+    paginate_by = EVENTS_PER_PAGE
+
+    export_countries: tuple[str, ...] = ()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["active_filters"] = self.filterset.active_filters()
+        context["export_query"] = self.filterset.export_query(countries=self.export_countries)
+        return context
+
+    def render_to_response(self, context, **response_kwargs):
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            response_kwargs.setdefault("status", 400)
+        return super().render_to_response(context, **response_kwargs)
+
+
+class RelationshipView(FilteredEventsMixin, FilterView):
+    template_name = "events/relationship_detail.html"
 
     def dispatch(self, request, *args, **kwargs):
         a, b = kwargs["pair"]
@@ -43,25 +96,29 @@ class RelationshipView(ListView):
         countries = Country.objects.in_bulk([a.upper(), b.upper()])
         if len(countries) != 2:
             raise Http404("Unknown country code.")
-        # The Philippines first, whichever order the address gave.
-        first, second = countries[a.upper()], countries[b.upper()]
-        if second.iso2 == "PH":
-            return redirect("events:relationship", pair=(second.code, first.code), permanent=True)
-        self.relationship = Relationship(first, second)
+        self.relationship = relationship_for(countries[a.upper()], countries[b.upper()])
+        # The exports take the events list's filters: this relationship is its two countries.
+        self.export_countries = (self.relationship.home.iso2, self.relationship.other.iso2)
+        # One address per relationship (`ru-ph`, `PH-RU` → `ph-ru`), filters kept.
+        url = reverse("events:relationship", kwargs={"pair": self.relationship.slug})
+        if request.path != url:
+            query = request.META.get("QUERY_STRING")
+            return redirect(f"{url}?{query}" if query else url, permanent=True)
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
-        r = self.relationship
-        return relationship_timeline(r.home.iso2, r.other.iso2)
+        return relationship_timeline(self.relationship.home.iso2, self.relationship.other.iso2)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(relationship=self.relationship, **kwargs)
+        r = self.relationship
+        return super().get_context_data(
+            relationship=r, summary=relationship_summary(r.home.iso2, r.other.iso2),
+            temperature=relationship_temperature(r.home, r.other), **kwargs
+        )
 
 
-class EventListView(ListView):
+class EventListView(FilteredEventsMixin, FilterView):
     template_name = "events/event_list.html"
-    context_object_name = "events"
-    paginate_by = 50
 
     def get_queryset(self):
         return Event.objects.published().chronological().with_related()
@@ -72,45 +129,103 @@ class EventDetailView(DetailView):
     context_object_name = "event"
 
     def get_queryset(self):
-        return Event.objects.published().with_related()
+        return (
+            Event.objects.published()
+            .with_related()
+            .prefetch_related(
+                "pairs", Prefetch("involvements", queryset=EventCountry.objects.select_related("country"))
+            )
+        )
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        # One address per event: the id alone, or an outdated slug, redirects to the canonical one.
+        if kwargs.get("slug") != self.object.slug:
+            return redirect(self.object, permanent=True)
+        context = self.get_context_data(object=self.object, relationships=event_relationships(self.object))
+        return self.render_to_response(context)
 
 
 class SummitListView(ListView):
     template_name = "events/summit_list.html"
     context_object_name = "summits"
-    queryset = Summit.objects.select_related("host_country")
+    paginate_by = 100
+
+    def get_queryset(self):
+        return (
+            Summit.objects.select_related("host_country")
+            .annotate(event_count=Count("events", filter=Q(events__published=True)))
+            .order_by("-start_date", "short_name")
+        )
 
 
-class SummitDetailView(DetailView):
+class SummitDetailView(ListView):
+    """A summit: when and where, the leaders attending, and the meetings on its sidelines."""
+
     template_name = "events/summit_detail.html"
-    context_object_name = "summit"
-    queryset = Summit.objects.select_related("host_country")
+    context_object_name = "events"
+    paginate_by = EVENTS_PER_PAGE
+
+    def get(self, request, *args, **kwargs):
+        summits = Summit.objects.select_related("host_country").prefetch_related("sources")
+        self.summit = get_object_or_404(summits, slug=kwargs["slug"])
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return self.summit.events.published().chronological().with_related()
 
     def get_context_data(self, **kwargs):
-        events = self.object.events.published().chronological().with_related()
-        return super().get_context_data(events=events, **kwargs)
+        context = super().get_context_data(summit=self.summit, **kwargs)
+        events = context["object_list"]
+        context["meetings"] = [event for event in events if event.is_meeting]
+        context["other_events"] = [event for event in events if not event.is_meeting]
+        context["attending"] = self.attending()
+        return context
+
+    def attending(self) -> list[Participant]:
+        """One participation per leader who took part in the summit's events, by country (one query)."""
+        participations = (
+            Participant.objects.filter(event__summit=self.summit, event__published=True)
+            .select_related("leader", "country")
+            .order_by("country__name", "leader__name", "event__date")
+        )
+        first = {}
+        for participation in participations:
+            first.setdefault(participation.leader_id, participation)
+        return list(first.values())
 
 
 class LeaderListView(ListView):
     template_name = "events/leader_list.html"
     context_object_name = "leaders"
-    queryset = Leader.objects.select_related("country")
+    paginate_by = 100
+
+    def get_queryset(self):
+        return (
+            Leader.objects.select_related("country")
+            # Latest office first: the list shows it under the name.
+            .prefetch_related(Prefetch("offices", queryset=Office.objects.order_by("-start_date", "-id")))
+            .order_by("country__name", "name")
+        )
 
 
-class LeaderDetailView(DetailView):
+class LeaderDetailView(TimelinePageMixin, ListView):
+    """A leader's offices, then the meetings and statements they took part in, oldest first."""
+
     template_name = "events/leader_detail.html"
-    context_object_name = "leader"
-    queryset = Leader.objects.select_related("country").prefetch_related("offices__country")
+    context_object_name = "events"
+    paginate_by = EVENTS_PER_PAGE
+
+    def get(self, request, *args, **kwargs):
+        leaders = Leader.objects.select_related("country").prefetch_related(
+            Prefetch("offices", queryset=Office.objects.order_by("start_date", "id")),
+            "sources",
+        )
+        self.leader = get_object_or_404(leaders, slug=kwargs["slug"])
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return leader_timeline(self.leader)
 
     def get_context_data(self, **kwargs):
-        leader = self.object
-        events = (
-            Event.objects.published()
-            .filter(
-                Q(pk__in=Participant.objects.filter(leader=leader).values("event_id"))
-                | Q(pk__in=Quote.objects.filter(speaker=leader).values("event_id"))
-            )
-            .chronological()
-            .with_related()
-        )
-        return super().get_context_data(events=events, **kwargs)
+        return super().get_context_data(leader=self.leader, **kwargs)

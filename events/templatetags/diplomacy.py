@@ -15,3 +15,19 @@ def partial_date(date, precision="day", approximate=False):
 def datetime_attr(date, precision="day"):
     """The `datetime` attribute of a <time> element at the date's precision."""
     return datetime_attribute(date, precision)
+
+
+@register.filter
+def labelled_sources(sources):
+    """(source, link text) pairs: the title, else the publisher, numbered when a publisher repeats.
+
+    Two articles from manilatimes.net read "manilatimes.net" and "manilatimes.net (2)",
+    so that no two links on a card share a name while pointing elsewhere.
+    """
+    seen: dict[str, int] = {}
+    labelled = []
+    for source in sources:
+        label = source.title or source.publisher or source.url
+        seen[label] = seen.get(label, 0) + 1
+        labelled.append((source, label if seen[label] == 1 else f"{label} ({seen[label]})"))
+    return labelled

@@ -82,6 +82,21 @@ class AdminPagesTests:
         assert response.status_code == 200
         assert str(obj) in response.content.decode()
 
+    # Queries per page for the `records` fixture: session, user, the record, its
+    # inlines and the autocomplete widgets' selected values, the history link.
+    ADD_QUERIES = {Country: 2, Leader: 2, Summit: 2, Event: 2}
+    CHANGE_QUERIES = {Country: 3, Leader: 7, Summit: 5, Event: 16}
+
+    @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+    def test_add_and_change_page_query_counts_are_pinned(self, staff_client, records, model,
+                                                         django_assert_num_queries):
+        """A change in an admin page's query count (an inline's N+1, say) shows up here."""
+        opts = model._meta
+        with django_assert_num_queries(self.ADD_QUERIES[model]):
+            staff_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_add"))
+        with django_assert_num_queries(self.CHANGE_QUERIES[model]):
+            staff_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[records[model].pk]))
+
     def test_event_change_page_shows_quote_in_both_languages(self, staff_client, records):
         """The event form shows the quote's original and its translation."""
         event = records[Event]

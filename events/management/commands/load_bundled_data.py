@@ -11,3 +11,5 @@ class Command(BaseCommand):
 
     def handle(self, **options):
         call_command("import_events", str(BUNDLED), verbosity=options["verbosity"], stdout=self.stdout, stderr=self.stderr)
+        # The editors' PLOVER coding of the bundled events, then suggestions for the rest.
+        call_command("code_events", bundled=True, verbosity=options["verbosity"], stdout=self.stdout, stderr=self.stderr)

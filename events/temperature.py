@@ -1,0 +1,645 @@
+"""
+A relationship's temperature: where its events sat, month by month (or
+quarter by quarter), between conflict (−10) and cooperation (+10).
+
+The figures are the mean PLOVER score of the published events *between* the
+two countries — coded with one of them as actor and the other as target, in
+either direction — and how many of them fell in each quad class. They are
+aggregated in the database (one query, whatever the number of events or
+relationships); the periods without events are added here, empty rather than
+zero: "nothing recorded" is not "neutral".
+
+`relationship_temperature()` and `compare_temperatures()` return a
+`TemperatureChart`: the figures, a table, and the geometry of the server-
+rendered SVG chart (templates/events/_temperature_chart.html), computed here
+so the template only places what it is given.
+"""
+
+import calendar
+import datetime
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.db.models import Count, DateField, F, Q, Sum
+from django.db.models.functions import Trunc
+from django.urls import reverse
+
+from .models import Country, EventPair, pair_key
+from .plover import QUAD_CATEGORIES, Quad
+
+PERIOD_KINDS = ("month", "quarter")
+# Beyond this many months, "auto" shows quarters: a point every few pixels says nothing.
+AUTO_MONTHS_LIMIT = 48
+MAX_SERIES = 6
+SCALE = (-10, 10)
+
+# ---------------------------------------------------------------------------
+# Administrations of the Philippines (terms change at noon on 30 June)
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Administration:
+    president: str
+    short_name: str
+    start: datetime.date
+    end: datetime.date | None  # The successor's first day; None while in office.
+
+    def __str__(self):
+        return f"{self.short_name} administration"
+
+    def covers(self, day: datetime.date) -> bool:
+        return self.start <= day and (self.end is None or day < self.end)
+
+    @property
+    def span(self) -> str:
+        end = self.end.year if self.end else "present"
+        return f"{self.start.year}–{end}"
+
+
+ADMINISTRATIONS = (
+    Administration("Fidel V. Ramos", "Ramos", datetime.date(1992, 6, 30), datetime.date(1998, 6, 30)),
+    Administration("Joseph Estrada", "Estrada", datetime.date(1998, 6, 30), datetime.date(2001, 1, 20)),
+    Administration("Gloria Macapagal Arroyo", "Arroyo", datetime.date(2001, 1, 20), datetime.date(2010, 6, 30)),
+    Administration("Benigno Aquino III", "Aquino III", datetime.date(2010, 6, 30), datetime.date(2016, 6, 30)),
+    Administration("Rodrigo Duterte", "Duterte", datetime.date(2016, 6, 30), datetime.date(2022, 6, 30)),
+    Administration("Ferdinand Marcos Jr.", "Marcos Jr.", datetime.date(2022, 6, 30), None),
+)
+
+
+def administration_for(day: datetime.date | None) -> Administration | None:
+    """The Philippine administration in office on `day` (the incoming one on a handover day)."""
+    if day is None:
+        return None
+    return next((a for a in ADMINISTRATIONS if a.covers(day)), None)
+
+
+# ---------------------------------------------------------------------------
+# Periods and their figures
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    start: datetime.date
+    kind: str = "month"
+
+    @classmethod
+    def of(cls, day: datetime.date, kind: str) -> "Period":
+        month = day.month if kind == "month" else 3 * ((day.month - 1) // 3) + 1
+        return cls(datetime.date(day.year, month, 1), kind)
+
+    @property
+    def months(self) -> int:
+        return 1 if self.kind == "month" else 3
+
+    @property
+    def end(self) -> datetime.date:
+        """The last day."""
+        last_month = self.start.month + self.months - 1
+        return datetime.date(self.start.year, last_month, calendar.monthrange(self.start.year, last_month)[1])
+
+    @property
+    def next(self) -> "Period":
+        return Period(self.end + datetime.timedelta(days=1), self.kind)
+
+    @property
+    def label(self) -> str:
+        """'October 2016', 'October–December 2016'."""
+        if self.kind == "month":
+            return f"{calendar.month_name[self.start.month]} {self.start.year}"
+        return f"{calendar.month_name[self.start.month]}–{calendar.month_name[self.end.month]} {self.start.year}"
+
+    @property
+    def short_label(self) -> str:
+        """'Oct 2016', 'Q4 2016'."""
+        if self.kind == "month":
+            return f"{calendar.month_abbr[self.start.month]} {self.start.year}"
+        return f"Q{(self.start.month + 2) // 3} {self.start.year}"
+
+    @property
+    def query(self) -> str:
+        """The timeline filter for this period: `?date_after=…&date_before=…`."""
+        return "?" + urlencode({"date_after": self.start.isoformat(), "date_before": self.end.isoformat()})
+
+
+def periods_between(first: "Period", last: "Period") -> list["Period"]:
+    periods, period = [], first
+    while period <= last:
+        periods.append(period)
+        period = period.next
+    return periods
+
+
+def format_score(value: Decimal | None) -> str:
+    """'+1.9', '−4.4' (a true minus sign), '0.0'; '—' for no value."""
+    if value is None:
+        return "—"
+    value = value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    if value > 0:
+        return f"+{value}"
+    if value < 0:
+        return f"−{-value}"
+    return "0.0"
+
+
+@dataclass(frozen=True)
+class PeriodTemperature:
+    period: Period
+    count: int = 0
+    total: Decimal = Decimal(0)
+    quads: tuple[int, ...] = (0, 0, 0, 0)  # In the order of `Quad`.
+
+    @property
+    def mean(self) -> Decimal | None:
+        return (self.total / self.count).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if self.count else None
+
+    @property
+    def mean_display(self) -> str:
+        return format_score(self.mean)
+
+    @property
+    def quad_counts(self) -> list[tuple[str, int]]:
+        return list(zip(Quad.labels, self.quads))
+
+    def __add__(self, other: "PeriodTemperature") -> "PeriodTemperature":
+        return PeriodTemperature(
+            self.period, self.count + other.count, self.total + other.total,
+            tuple(a + b for a, b in zip(self.quads, other.quads)),
+        )
+
+
+def _country(value: "Country | str") -> str:
+    return value.iso2 if isinstance(value, Country) else value.upper()
+
+
+def temperature_rows(pairs: Sequence[tuple], *, kind: str = "month") -> dict[str, dict[Period, PeriodTemperature]]:
+    """Per relationship (`pair_key`), its periods that have scored events: one aggregate query for all pairs.
+
+    An event counts for a relationship when it is published, on that
+    relationship's timeline (`EventPair`), scored, and coded between the two
+    countries: actor one of them, target the other.
+    """
+    if kind not in PERIOD_KINDS:
+        raise ValueError(f"kind must be one of {PERIOD_KINDS}, not {kind!r}")
+    if not pairs:
+        return {}
+    between = Q()
+    for a, b in pairs:
+        both = [_country(a), _country(b)]
+        between |= Q(pair=pair_key(*both), event__actor_country_id__in=both, event__target_country_id__in=both)
+    quads = {
+        f"quad_{i}": Count("id", filter=Q(event__plover_category__in=QUAD_CATEGORIES[quad]))
+        for i, quad in enumerate(Quad.values)
+    }
+    rows = (
+        EventPair.objects.filter(between, published=True, event__score__isnull=False)
+        .exclude(event__actor_country_id=F("event__target_country_id"))
+        .annotate(period=Trunc("date", kind, output_field=DateField()))
+        .values("pair", "period")
+        .annotate(count=Count("id"), total=Sum("event__score"), **quads)
+        .order_by("pair", "period")
+    )
+    result: dict[str, dict[Period, PeriodTemperature]] = {pair_key(_country(a), _country(b)): {} for a, b in pairs}
+    for row in rows:
+        period = Period(row["period"], kind)
+        result[row["pair"]][period] = PeriodTemperature(
+            period, row["count"], Decimal(row["total"]), tuple(row[f"quad_{i}"] for i in range(len(Quad.values)))
+        )
+    return result
+
+
+def by_quarter(rows: dict[Period, PeriodTemperature]) -> dict[Period, PeriodTemperature]:
+    """Monthly figures summed into quarters (exact: sums and counts, not means of means)."""
+    quarters: dict[Period, PeriodTemperature] = {}
+    for period, row in rows.items():
+        quarter = Period.of(period.start, "quarter")
+        quarters[quarter] = quarters.get(quarter, PeriodTemperature(quarter)) + row
+    return quarters
+
+
+# ---------------------------------------------------------------------------
+# The chart
+# ---------------------------------------------------------------------------
+
+WIDTH, HEIGHT = 720, 360
+LEFT, RIGHT, TOP, BOTTOM = 60, 14, 34, 52  # Margins, in viewBox units.
+MARKERS = ("circle", "square", "triangle", "diamond", "triangle-down", "hexagon")
+
+
+def _marker_path(shape: str, r: float = 6.5) -> str:
+    """The outline of a marker centred on (0, 0), for a `translate()` to place."""
+    def pts(points):
+        return "M" + " L".join(f"{dx:.1f} {dy:.1f}" for dx, dy in points) + " Z"
+
+    if shape == "circle":
+        return f"M{-r} 0 a{r} {r} 0 1 0 {2 * r} 0 a{r} {r} 0 1 0 {-2 * r} 0 Z"
+    if shape == "square":
+        s = r * 0.9
+        return pts([(-s, -s), (s, -s), (s, s), (-s, s)])
+    if shape == "triangle":
+        return pts([(0, -r * 1.25), (r * 1.15, r * 0.8), (-r * 1.15, r * 0.8)])
+    if shape == "triangle-down":
+        return pts([(0, r * 1.25), (r * 1.15, -r * 0.8), (-r * 1.15, -r * 0.8)])
+    if shape == "diamond":
+        return pts([(0, -r * 1.3), (r * 1.3, 0), (0, r * 1.3), (-r * 1.3, 0)])
+    return pts([(r * 1.1 * math.cos(a), r * 1.1 * math.sin(a)) for a in (i * math.pi / 3 for i in range(6))])
+
+
+@dataclass(frozen=True)
+class Tick:
+    position: float
+    label: str
+    minor: bool = False
+
+
+@dataclass(frozen=True)
+class Era:
+    administration: Administration
+    x: float
+    width: float
+    css: str
+    show_label: bool
+    starts_here: bool  # False when the chart begins during it: no handover line then.
+
+    @property
+    def label_x(self) -> float:
+        return self.x + 5
+
+
+@dataclass(frozen=True)
+class Point:
+    """A period's mean: the series' marker, translated to (x, y)."""
+
+    x: float
+    y: float
+    row: PeriodTemperature
+    href: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Column:
+    """One period across the plot: the link target of the single-relationship chart."""
+
+    x: float
+    width: float
+    row: PeriodTemperature
+    href: str
+    title: str
+    point: Point | None
+
+
+@dataclass(frozen=True)
+class Series:
+    country: Country
+    index: int
+    timeline_url: str
+    rows: list[PeriodTemperature]
+    points: list[Point]
+    line: str  # The `d` of the line's path, broken where a period has no events.
+    radius: float = 6.5  # Smaller when periods are narrow, so that neighbours do not overlap.
+
+    @property
+    def name(self) -> str:
+        return self.country.name
+
+    @property
+    def shape(self) -> str:
+        return MARKERS[self.index % len(MARKERS)]
+
+    @property
+    def css(self) -> str:
+        return f"series-{self.index}"
+
+    @property
+    def count(self) -> int:
+        return sum(row.count for row in self.rows)
+
+    @property
+    def marker(self) -> str:
+        """The `d` of the marker's path around (0, 0); each point translates it."""
+        return _marker_path(self.shape, self.radius)
+
+    @property
+    def legend_marker(self) -> str:
+        return _marker_path(self.shape, 5)
+
+
+@dataclass(frozen=True)
+class TableRow:
+    period: Period
+    cells: list[PeriodTemperature]  # One per series.
+    links: list[str]
+
+    @property
+    def administration(self) -> Administration | None:
+        """The administration in office for most of the period."""
+        return administration_for(self.period.start + (self.period.end - self.period.start) / 2)
+
+    @property
+    def entries(self) -> list[tuple[PeriodTemperature, str]]:
+        return list(zip(self.cells, self.links))
+
+
+@dataclass(frozen=True)
+class TemperatureChart:
+    dom_id: str
+    home: Country
+    series: list[Series]
+    kind: str
+    periods: list[Period] = field(default_factory=list)
+    title: str = ""
+    description: str = ""
+    y_ticks: list[Tick] = field(default_factory=list)
+    x_ticks: list[Tick] = field(default_factory=list)
+    eras: list[Era] = field(default_factory=list)
+    columns: list[Column] = field(default_factory=list)
+    rows: list[TableRow] = field(default_factory=list)
+    width: int = WIDTH
+    height: int = HEIGHT
+    left: int = LEFT
+    top: int = TOP
+    right: int = WIDTH - RIGHT
+    bottom: int = HEIGHT - BOTTOM
+
+    @property
+    def empty(self) -> bool:
+        return not self.periods
+
+    @property
+    def single(self) -> bool:
+        return len(self.series) == 1
+
+    @property
+    def view_box(self) -> str:
+        return f"0 0 {self.width} {self.height}"
+
+    @property
+    def plot_height(self) -> int:
+        return self.bottom - self.top
+
+    @property
+    def zero_y(self) -> float:
+        return y_for(0)
+
+    @property
+    def x_label_y(self) -> int:
+        return self.bottom + 18
+
+    @property
+    def year_label_y(self) -> int:
+        return self.bottom + 36
+
+    @property
+    def era_label_y(self) -> int:
+        return self.top - 12
+
+    @property
+    def y_label_x(self) -> int:
+        return self.left - 8
+
+    @property
+    def note_x(self) -> int:
+        return self.left + 6
+
+    @property
+    def cooperation_y(self) -> float:
+        return y_for(8.8)
+
+    @property
+    def conflict_y(self) -> float:
+        return y_for(-9.4)
+
+    @property
+    def tick_end(self) -> int:
+        return self.bottom + 5
+
+    @property
+    def hit_radius(self) -> float:
+        """How far from a point a click still follows its link."""
+        return round(max(self.series[0].radius, 4) * 1.8, 1) if self.series else 10
+
+    @property
+    def quad_labels(self) -> list[str]:
+        return list(Quad.labels)
+
+    @property
+    def period_noun(self) -> str:
+        return self.kind
+
+
+def y_for(score: float) -> float:
+    low, high = SCALE
+    return round(TOP + (high - float(score)) / (high - low) * (HEIGHT - BOTTOM - TOP), 2)
+
+
+def score_for(y: float) -> float:
+    """The inverse of `y_for` (for tests and for anyone reading the SVG back)."""
+    low, high = SCALE
+    return high - (y - TOP) / (HEIGHT - BOTTOM - TOP) * (high - low)
+
+
+def _x_for_date(day: datetime.date, periods: list[Period], step: float) -> float:
+    """Where `day` falls on the x axis: its period's column, plus the elapsed part of that period."""
+    first, last = periods[0], periods[-1]
+    if day <= first.start:
+        return LEFT
+    if day > last.end:
+        return WIDTH - RIGHT
+    index = next(i for i, p in enumerate(periods) if p.start <= day <= p.end)
+    period = periods[index]
+    fraction = (day - period.start).days / ((period.end - period.start).days + 1)
+    return round(LEFT + step * (index + fraction), 2)
+
+
+def _eras(periods: list[Period], step: float) -> list[Era]:
+    eras = []
+    first, last = periods[0].start, periods[-1].end
+    for index, administration in enumerate(ADMINISTRATIONS):
+        end = administration.end or datetime.date.max
+        if end <= first or administration.start > last:
+            continue
+        x0 = _x_for_date(max(administration.start, first), periods, step)
+        x1 = _x_for_date(end, periods, step) if administration.end and end <= last else WIDTH - RIGHT
+        width = round(x1 - x0, 2)
+        if width <= 0:
+            continue
+        # About 11 units a character at the label's phone size; a label that does not fit is left out (the table says it).
+        show = width >= 11 * len(administration.short_name) + 8
+        eras.append(Era(administration, x0, width, f"era era-{index % 2}", show, administration.start > first))
+    return eras
+
+
+def _x_ticks(periods: list[Period], step: float) -> list[Tick]:
+    """Years under their first period (every few years on a long axis); quarters' months as minor ticks."""
+    ticks = []
+    stride = max(1, math.ceil((periods[-1].start.year - periods[0].start.year + 1) / 10))
+    for i, period in enumerate(periods):
+        centre = round(LEFT + step * (i + 0.5), 2)
+        starts_year = period.start.month == 1
+        # The first period carries its year unless a January follows right behind it.
+        if i == 0 and not starts_year:
+            starts_year = all(p.start.month != 1 for p in periods[1:4])
+        if starts_year and (period.start.year - periods[0].start.year) % stride == 0:
+            ticks.append(Tick(centre, str(period.start.year)))
+        elif len(periods) <= 36 and period.start.month in (4, 7, 10):
+            label = calendar.month_abbr[period.start.month] if period.kind == "month" else period.short_label[:2]
+            ticks.append(Tick(centre, label, minor=True))
+    return ticks
+
+
+def build_chart(
+    home: Country,
+    counterparts: Sequence[Country],
+    rows_by_pair: dict[str, dict[Period, PeriodTemperature]],
+    *,
+    kind: str,
+    dom_id: str = "temperature",
+) -> TemperatureChart:
+    """The chart of these relationships of `home`, on a common time axis."""
+    filled = [rows_by_pair.get(pair_key(home.iso2, c.iso2), {}) for c in counterparts]
+    present = [period for rows in filled for period in rows]
+    urls = [reverse("events:relationship", kwargs={"pair": (home.code, c.code)}) for c in counterparts]
+    if not present:
+        series = [Series(c, i, urls[i], [], [], "") for i, c in enumerate(counterparts)]
+        names = _names(home, counterparts)
+        return TemperatureChart(
+            dom_id, home, series, kind,
+            title=f"Temperature of {names}",
+            description=f"No coded events between {_with_article(home.name)} and "
+                        f"{' or '.join(_with_article(c.name) for c in counterparts)} yet.",
+        )
+    periods = periods_between(min(present), max(present))
+    step = (WIDTH - LEFT - RIGHT) / len(periods)
+    radius = round(min(6.5, max(2.5, step * 0.4)), 1)
+    series = []
+    for index, (country, rows) in enumerate(zip(counterparts, filled)):
+        full = [rows.get(p, PeriodTemperature(p)) for p in periods]
+        points, segments, current = [], [], []
+        for i, row in enumerate(full):
+            if row.mean is None:
+                if current:
+                    segments.append(current)
+                current = []
+                continue
+            x, y = round(LEFT + step * (i + 0.5), 2), y_for(row.mean)
+            current.append((x, y))
+            points.append(Point(
+                x, y, row, urls[index] + row.period.query,
+                f"{country.name}, {row.period.label}: {row.mean_display} ({_events(row.count)})",
+            ))
+        if current:
+            segments.append(current)
+        line = " ".join("M" + " L".join(f"{x} {y}" for x, y in seg) for seg in segments if len(seg) > 1)
+        series.append(Series(country, index, urls[index], full, points, line, radius))
+    columns = []
+    if len(series) == 1:
+        by_period = {point.row.period: point for point in series[0].points}
+        for i, row in enumerate(series[0].rows):
+            text = f"{row.period.label}: {row.mean_display} ({_events(row.count)})" if row.count else \
+                f"{row.period.label}: no coded events"
+            columns.append(Column(round(LEFT + step * i, 2), round(step, 2), row, urls[0] + row.period.query,
+                                  f"{text}. Show the timeline of {row.period.label}.", by_period.get(row.period)))
+    rows = [
+        TableRow(p, [s.rows[i] for s in series], [s.timeline_url + p.query for s in series])
+        for i, p in enumerate(periods)
+    ]
+    y_ticks = [Tick(y_for(v), f"+{v}" if v > 0 else f"−{-v}" if v < 0 else "0") for v in (10, 5, 0, -5, -10)]
+    return TemperatureChart(
+        dom_id, home, series, kind, periods,
+        title=f"Temperature of {_names(home, counterparts)}, by {kind}",
+        description=_describe(home, series, periods, kind),
+        y_ticks=y_ticks, x_ticks=_x_ticks(periods, step), eras=_eras(periods, step), columns=columns, rows=rows,
+    )
+
+
+_NEEDS_ARTICLE = {"Philippines", "Netherlands", "Bahamas", "Gambia", "Maldives", "Comoros", "Seychelles", "Holy See"}
+
+
+def _with_article(name: str) -> str:
+    """'the Philippines', 'the United States', 'China'."""
+    if name in _NEEDS_ARTICLE or name.startswith("United ") or name.endswith((" Islands", "Republic")):
+        return f"the {name}"
+    return name
+
+
+def _events(n: int) -> str:
+    return f"{n} event{'s' if n != 1 else ''}"
+
+
+def _list(names) -> str:
+    names = list(names)
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _names(home: Country, counterparts: Sequence[Country]) -> str:
+    if len(counterparts) == 1:
+        return f"{home.name}–{counterparts[0].name} relations"
+    owner = _with_article(home.name)
+    owner += "'" if owner.endswith("s") else "'s"
+    return f"{owner} relations with {_list(_with_article(c.name) for c in counterparts)}"
+
+
+def _describe(home: Country, series: list[Series], periods: list[Period], kind: str) -> str:
+    span = f"{periods[0].label} to {periods[-1].label}" if len(periods) > 1 else periods[0].label
+    parts = []
+    for s in series:
+        scored = [row for row in s.rows if row.count]
+        if not scored:
+            parts.append(f"{s.name}: no coded events")
+            continue
+        low = min(scored, key=lambda r: (r.mean, r.period))
+        high = max(scored, key=lambda r: (r.mean, r.period))
+        empty = len(s.rows) - len(scored)
+        parts.append(
+            f"{s.name}: {_events(s.count)}; lowest {low.period.label} ({low.mean_display}), "
+            f"highest {high.period.label} ({high.mean_display})"
+            + (f"; {empty} of {len(s.rows)} {kind}s without coded events" if empty else "")
+        )
+    return (
+        f"Mean cooperation–conflict score per {kind} of the coded events between {_with_article(home.name)} and "
+        f"{_list(_with_article(s.name) for s in series)}, {span}, on a scale from −10 (conflict) to +10 (cooperation), "
+        f"with the Philippine administrations shaded. " + ". ".join(parts) + "."
+    )
+
+
+def _resolve_kind(kind: str, rows_by_pair: dict) -> tuple[str, dict]:
+    """For `kind="auto"`: months, or quarters summed from them when the span is long."""
+    if kind != "auto":
+        return kind, rows_by_pair
+    present = [p for rows in rows_by_pair.values() for p in rows]
+    if present and len(periods_between(min(present), max(present))) > AUTO_MONTHS_LIMIT:
+        return "quarter", {pair: by_quarter(rows) for pair, rows in rows_by_pair.items()}
+    return "month", rows_by_pair
+
+
+def compare_temperatures(
+    counterparts: Sequence[Country], *, home: Country | None = None, period: str = "auto", dom_id: str = "temperature"
+) -> TemperatureChart:
+    """Several relationships of the home country on one chart (one aggregate query)."""
+    home = home or Country.objects.get(iso2=settings.HOME_COUNTRY)
+    pairs = [(home.iso2, c.iso2) for c in counterparts]
+    rows = temperature_rows(pairs, kind="month" if period == "auto" else period)
+    kind, rows = _resolve_kind(period, rows)
+    return build_chart(home, counterparts, rows, kind=kind, dom_id=dom_id)
+
+
+def relationship_temperature(
+    a: Country | str, b: Country | str, *, period: str = "auto", dom_id: str = "temperature"
+) -> TemperatureChart:
+    """Everything `_temperature_chart.html` needs for the relationship between `a` and `b`.
+
+    Pass Country rows (as `RelationshipView` has them) to save a query; the
+    home country, when one of the two, is put first.
+    """
+    if not isinstance(a, Country) or not isinstance(b, Country):
+        found = Country.objects.in_bulk([_country(a), _country(b)])
+        a, b = found[_country(a)], found[_country(b)]
+    if b.iso2 == settings.HOME_COUNTRY:
+        a, b = b, a
+    return compare_temperatures([b], home=a, period=period, dom_id=dom_id)

@@ -1,0 +1,294 @@
+"""A relationship's temperature: the aggregation, the SVG chart and its table, the compare page, the relationship page."""
+
+import datetime
+import re
+import xml.etree.ElementTree as ET
+from decimal import Decimal
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from events.temperature import (
+    Period,
+    administration_for,
+    relationship_temperature,
+    score_for,
+    temperature_rows,
+)
+
+from .factories import make_event, make_leader
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+def coded(leaders, when, category, mode="", actor="PH", target="US", **fields):
+    """A published event between the leaders' countries, coded `actor` → `target`."""
+    return make_event(
+        f"{category} {when}", date=when, participants=leaders, plover_category=category, plover_mode=mode,
+        actor_country_id=actor, target_country_id=target, **fields,
+    )
+
+
+@pytest.fixture
+def leaders():
+    return {cc: make_leader(f"Leader of {cc}", cc) for cc in ("PH", "US", "CN")}
+
+
+@pytest.fixture
+def ph_us(leaders):
+    """Hand-computed: January 2016 +3.25 from 2 events; February empty; March −5.00 from 2; April +1.0 from 1."""
+    both = (leaders["PH"], leaders["US"])
+    coded(both, datetime.date(2016, 1, 10), "CONSULT", "visit")  # +1.9
+    coded(both, datetime.date(2016, 1, 20), "SUPPORT", actor="US", target="PH")  # +4.6, the other direction
+    coded(both, datetime.date(2016, 3, 5), "ACCUSE", score_override=D("-6.0"), score_justification="An insult.")
+    coded(both, datetime.date(2016, 3, 25), "SANCTION", "cancel", actor="US", target="PH")  # −4.0
+    # Not counted: a draft, an uncoded meeting, an event on the timeline coded towards China.
+    coded(both, datetime.date(2016, 3, 15), "AID", "military", published=False)
+    make_event("Uncoded talks", date=datetime.date(2016, 3, 16), participants=both)
+    coded((*both, leaders["CN"]), datetime.date(2016, 3, 17), "SUPPORT", target="CN")
+    coded(both, datetime.date(2016, 4, 2), "CONSULT", "phone")  # +1.0
+
+
+class AdministrationTests:
+    @pytest.mark.parametrize(("day", "name"), [
+        (datetime.date(2016, 6, 29), "Aquino III"),
+        (datetime.date(2016, 6, 30), "Duterte"),  # sworn in at noon: the handover day is the new president's
+        (datetime.date(2022, 6, 29), "Duterte"),
+        (datetime.date(2022, 6, 30), "Marcos Jr."),
+        (datetime.date(2031, 1, 1), "Marcos Jr."),
+        (datetime.date(2010, 6, 30), "Aquino III"),
+    ])
+    def test_administration_on_a_date(self, day, name):
+        """Each date belongs to the administration in office that day."""
+        assert administration_for(day).short_name == name
+
+    def test_before_the_first_listed_administration(self):
+        """A date before 1992 has no administration listed; neither has no date."""
+        assert administration_for(datetime.date(1980, 1, 1)) is None and administration_for(None) is None
+
+
+class AggregationTests:
+    def test_monthly_mean_and_quad_counts(self, ph_us):
+        """Mean and counts per month match the hand computation, overrides included, drafts and others excluded."""
+        rows = temperature_rows([("PH", "US")], kind="month")["ph-us"]
+        assert [(p.start, r.count, r.mean, r.quads) for p, r in rows.items()] == [
+            (datetime.date(2016, 1, 1), 2, D("3.25"), (2, 0, 0, 0)),
+            (datetime.date(2016, 3, 1), 2, D("-5.00"), (0, 0, 1, 1)),
+            (datetime.date(2016, 4, 1), 1, D("1.00"), (1, 0, 0, 0)),
+        ]
+
+    def test_quarterly_mean(self, ph_us):
+        """A quarter's mean is over its events, not the mean of its months: (1.9 + 4.6 − 6 − 4) / 4."""
+        rows = temperature_rows([("ph", "us")], kind="quarter")["ph-us"]
+        first = rows[Period(datetime.date(2016, 1, 1), "quarter")]
+        assert (first.count, first.mean, first.mean_display) == (4, D("-0.88"), "−0.9")
+
+    def test_empty_months_are_empty_not_zero(self, ph_us):
+        """February has no events: no mean at all, shown as a dash."""
+        chart = relationship_temperature("PH", "US")
+        february = chart.rows[1].cells[0]
+        assert february.period.label == "February 2016"
+        assert (february.count, february.mean, february.mean_display) == (0, None, "—")
+
+    def test_one_query_for_any_number_of_relationships(self, ph_us, django_assert_num_queries):
+        """Several relationships are aggregated by one query."""
+        with django_assert_num_queries(1):
+            rows = temperature_rows([("PH", "US"), ("PH", "CN"), ("PH", "RU")])
+        assert rows["cn-ph"][Period(datetime.date(2016, 3, 1))].mean == D("4.60") and rows["ph-ru"] == {}
+
+
+def svg_of(html: str, css: str = "temperature-chart") -> ET.Element:
+    """The chart's picture (`temperature-chart`) or the links laid over it (`temperature-links`)."""
+    return ET.fromstring(re.search(rf"<svg class=\"{css}\".*?</svg>", html, re.S).group(0))
+
+
+def translate(element) -> tuple[float, float]:
+    x, y = re.fullmatch(r"translate\(([-\d.]+) ([-\d.]+)\)", element.get("transform")).groups()
+    return float(x), float(y)
+
+
+def table_means(html: str) -> dict[str, str]:
+    """{date_after: mean as displayed} from the single-relationship table."""
+    table = re.search(r"<tbody>.*?</tbody>", html, re.S).group(0)
+    means = {}
+    for row in re.findall(r"<tr>.*?</tr>", table, re.S):
+        href = re.search(r'href="([^"]+)"', row).group(1).replace("&amp;", "&")
+        cells = re.findall(r'<td class="num">([^<]*)</td>', row)
+        means[parse_qs(urlsplit(href).query)["date_after"][0]] = cells[0]
+    return means
+
+
+class ChartTests:
+    def render(self, chart):
+        return render_to_string("events/_temperature_chart.html", {"chart": chart})
+
+    def test_points_match_the_table(self, ph_us):
+        """Every point sits at the height of its period's mean in the table, under the link to that period's timeline."""
+        html = self.render(relationship_temperature("PH", "US"))
+        svg, links, means = svg_of(html), svg_of(html, "temperature-links"), table_means(html)
+        assert means == {"2016-01-01": "+3.3", "2016-02-01": "—", "2016-03-01": "−5.0", "2016-04-01": "+1.0"}
+        markers = [translate(p) for p in svg.iter("path") if "marker" in p.get("class", "").split()]
+        points = {}
+        for link in links.iter("a"):
+            href = urlsplit(link.get("href"))
+            query = parse_qs(href.query)
+            assert href.path == "/relationships/ph-us/"
+            assert query["date_before"][0] == Period(datetime.date.fromisoformat(query["date_after"][0])).end.isoformat()
+            area = link.find("rect")
+            left, right = float(area.get("x")), float(area.get("x")) + float(area.get("width"))
+            inside = [y for x, y in markers if left < x < right]
+            if inside:
+                points[query["date_after"][0]] = score_for(inside[0])
+        assert set(points) == {"2016-01-01", "2016-03-01", "2016-04-01"} and len(markers) == 3
+        for date_after, score in points.items():
+            assert score == pytest.approx(float(means[date_after].replace("−", "-")), abs=0.06), date_after
+        assert len(list(links.iter("a"))) == 4  # February too links to its (uncoded) timeline
+
+    def test_line_is_broken_where_a_month_is_empty(self, ph_us):
+        """The line joins March to April only: January stands alone across the empty February."""
+        svg = svg_of(self.render(relationship_temperature("PH", "US")))
+        (line,) = [p for p in svg.iter("path") if "line" in p.get("class", "").split()]
+        assert line.get("d").count("M") == 1 and line.get("d").count("L") == 1
+
+    def test_accessible_and_csp_safe(self, ph_us):
+        """role="img" with a title and a description, links outside it kept out of the way; no inline style."""
+        html = self.render(relationship_temperature("PH", "US"))
+        svg, links = svg_of(html), svg_of(html, "temperature-links")
+        assert not list(svg.iter("a"))
+        assert links.get("aria-hidden") == "true" and {a.get("tabindex") for a in links.iter("a")} == {"-1"}
+        assert svg.get("role") == "img" and svg.get("viewBox") == "0 0 720 360"
+        assert svg.find("title").text == "Temperature of Philippines–United States relations, by month"
+        assert svg.find("desc").text.startswith(
+            "Mean cooperation–conflict score per month of the coded events between the Philippines and the United States, "
+            "January 2016 to April 2016")
+        assert "lowest March 2016 (−5.0)" in svg.find("desc").text
+        assert svg.get("aria-labelledby") == "temperature-title temperature-desc"
+        assert "style=" not in html and "<style" not in html
+
+    def test_administrations_are_shaded_eras(self, leaders):
+        """From April to September 2016 the chart shows Aquino III, then Duterte from 30 June."""
+        both = (leaders["PH"], leaders["US"])
+        coded(both, datetime.date(2016, 4, 10), "CONSULT", "visit")
+        coded(both, datetime.date(2016, 9, 10), "CONSULT", "visit")
+        chart = relationship_temperature("PH", "US")
+        svg = svg_of(self.render(chart))
+        labels = [t.text for t in svg.iter("text") if t.get("class") == "era-label"]
+        assert labels == ["Aquino III", "Duterte"]
+        (boundary,) = [line for line in svg.iter("line") if line.get("class") == "era-boundary"]
+        # Six months share the 646 units from x=60 to x=706: 60 + 646 / 6 × (2 + 29/30), 30 June being
+        # 29/30 of the way through June, the third month.
+        assert float(boundary.get("x1")) == pytest.approx(379.41, abs=0.01)
+
+    def test_no_coded_events(self, leaders):
+        """A relationship without coded events says so instead of drawing an empty chart."""
+        html = self.render(relationship_temperature("PH", "CN"))
+        assert "No coded events between the Philippines and China yet." in html and "<svg" not in html
+
+
+class ComparePageTests:
+    url = reverse("events:relationship_compare")
+
+    def test_two_relationships_on_one_chart(self, ph_us, client):
+        """?with=us&with=cn draws two series told apart by colour and marker, with a legend and a side-by-side table."""
+        response = client.get(self.url, {"with": ["us", "cn"]})
+        html = response.content.decode()
+        assert response.status_code == 200
+        svg, links = svg_of(html), svg_of(html, "temperature-links")
+        groups = [g for g in svg.iter("g") if "points" in g.get("class", "")]
+        assert [g.get("class") for g in groups] == ["points series-0", "points series-1"]
+        assert [len(list(g.iter("path"))) for g in groups] == [3, 1]
+        assert groups[0].find("path").get("d") != groups[1].find("path").get("d")  # circle vs square
+        assert [a.get("class") for a in links.iter("a")] == ["point-link series-0"] * 3 + ["point-link series-1"]
+        assert re.search(r'temperature-legend.*United States.*China', html, re.S)
+        assert '<th scope="col">United States: mean</th>' in html and '<th scope="col">China: mean</th>' in html
+        assert "/relationships/ph-cn/?date_after=2016-03-01&amp;date_before=2016-03-31" in html
+
+    @pytest.mark.parametrize(("query", "message"), [
+        ({"with": ["us", "xx"]}, "“xx”: not a country code we know."),
+        ({}, "Choose at least one country to compare with the Philippines."),
+        ({"with": "ph"}, "Choose the Philippines&#x27; counterparts, not the Philippines itself."),
+        ({"with": "us", "period": "decade"}, "Periods are months, quarters, or automatic"),
+    ])
+    def test_bad_requests_give_the_form_back(self, ph_us, client, query, message):
+        """An unknown or missing code is a 400 with the form and the error, never a 500."""
+        response = client.get(self.url, query)
+        assert response.status_code == 400
+        html = response.content.decode()
+        assert message in html and '<form class="filters compare-form"' in html
+
+    def test_query_count_is_constant(self, leaders, client, django_assert_max_num_queries):
+        """Guards N+1 over periods and relationships: the same queries for 3 events as for 30."""
+        both = (leaders["PH"], leaders["US"])
+
+        def populate(n, year):
+            for i in range(n):
+                coded(both, datetime.date(year, 1 + i % 12, 1 + i % 28), "CONSULT", "visit")
+                coded((leaders["PH"], leaders["CN"]), datetime.date(year, 1 + i % 12, 2), "AGREE", target="CN")
+
+        populate(3, 2016)
+        with django_assert_max_num_queries(20) as small:
+            client.get(self.url, {"with": ["us", "cn"], "period": "month"})
+        populate(30, 2017)
+        with django_assert_max_num_queries(20) as large:
+            client.get(self.url, {"with": ["us", "cn"], "period": "month"})
+        assert len(small.captured_queries) == len(large.captured_queries)
+
+    def test_quarters_on_request(self, ph_us, client):
+        """period=quarter sums the months into quarters."""
+        html = client.get(self.url, {"with": "us", "period": "quarter"}).content.decode()
+        assert "January–March 2016" in html and "−0.9" in html
+
+
+class RelationshipPageTests:
+    def test_chart_on_the_relationship_page(self, ph_us, client):
+        """The timeline of a relationship opens with its temperature chart."""
+        html = client.get(reverse("events:relationship", kwargs={"pair": "ph-us"})).content.decode()
+        svg = svg_of(html)
+        assert svg.find("title").text == "Temperature of Philippines–United States relations, by month"
+
+    def test_query_count_with_the_chart_is_constant(self, leaders, client, django_assert_max_num_queries):
+        """Guards N+1 in the chart: one aggregate query, whatever the number of events."""
+        both = (leaders["PH"], leaders["US"])
+        url = reverse("events:relationship", kwargs={"pair": "ph-us"})
+        for i in range(3):
+            coded(both, datetime.date(2016, 1 + i, 5), "CONSULT", "visit")
+        with django_assert_max_num_queries(40) as small:
+            client.get(url)
+        for i in range(30):
+            coded(both, datetime.date(2016, 1 + i % 12, 6), "SUPPORT")
+        with django_assert_max_num_queries(40) as large:
+            client.get(url)
+        assert len(small.captured_queries) == len(large.captured_queries)
+
+
+class AdministrationHeadingTests:
+    def test_timeline_names_the_administration(self, ph_us, client):
+        """A relationship's timeline says under which administration its events fall."""
+        html = client.get(reverse("events:relationship", kwargs={"pair": "ph-us"})).content.decode()
+        assert "Aquino III administration" in html
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+class TemperatureBrowserTests:
+    def test_click_a_month_to_read_its_events(self, page, live_server):
+        """The chart shows on the relationship page with no axe violation, and clicking March 2016 shows March's events only."""
+        leaders = {cc: make_leader(f"Leader of {cc}", cc) for cc in ("PH", "US")}
+        both = (leaders["PH"], leaders["US"])
+        coded(both, datetime.date(2016, 1, 10), "CONSULT", "visit")
+        coded(both, datetime.date(2016, 3, 25), "SANCTION", "cancel", actor="US", target="PH")
+        coded(both, datetime.date(2016, 4, 2), "CONSULT", "phone")
+        page.goto(f"{live_server.url}/relationships/ph-us/")
+        chart = page.locator("svg.temperature-chart")
+        assert chart.is_visible()
+        assert chart.get_attribute("role") == "img"
+        assert Axe().run(page, context="figure.temperature").violations_count == 0
+        page.locator('svg.temperature-links a[href*="date_after=2016-03-01"]').click()
+        page.wait_for_url("**date_after=2016-03-01**")
+        assert "date_before=2016-03-31" in page.url
+        titles = page.locator(".event-title").all_inner_texts()
+        assert titles == ["SANCTION 2016-03-25"]
