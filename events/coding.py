@@ -196,7 +196,7 @@ def _version_change() -> dict:
     return {meta.field.attname: Greatest(F(meta.field.attname) + 1, Value(stamp))}
 
 
-def code_events(queryset=None, *, report: CodingReport | None = None) -> CodingReport:
+def code_events(queryset=None, *, report: CodingReport | None = None, mark_changed: bool = True) -> CodingReport:
     """Fill the empty PLOVER codes of these events (every event when None) and recompute their scores.
 
     A category and mode are suggested from kind and status (`plover.suggest`),
@@ -241,7 +241,8 @@ def code_events(queryset=None, *, report: CodingReport | None = None) -> CodingR
                         plover_category=category, plover_mode=mode, actor_country_id=actor,
                         target_country_id=target, score=score, updated_at=now, **version,
                     )
-                caching.bump()  # An UPDATE sends no signal: mark the record changed for the page cache.
+                if mark_changed:  # the importer bumps once for everything it wrote
+                    caching.bump()  # An UPDATE sends no signal: mark the record changed for the page cache.
     return report
 
 

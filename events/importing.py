@@ -794,6 +794,10 @@ def import_directory(
             if dry_run:
                 raise _DryRun
             if report.changed:
+                from .coding import code_events
+
+                # Suggested PLOVER codes for what came in; an editor's coding is never overwritten.
+                code_events(Event.objects.filter(date__in={record.date.date for record in events}), mark_changed=False)
                 caching.bump()  # bulk writes send no signals; cached pages must not outlive the import
     except _DryRun:
         pass
