@@ -149,8 +149,8 @@ class Leader(models.Model):
     def get_absolute_url(self):
         return reverse("events:leader_detail", kwargs={"slug": self.slug})
 
-    def natural_key(self):
-        return (self.name, self.country_id)
+    # No natural_key(): the edit history keeps the ids of deleted leaders, and
+    # a backup's dumpdata --natural-foreign would fail looking them up.
 
     def office_on(self, date: datetime.date):
         """The office this person held on `date`, using prefetched offices when present."""
@@ -280,8 +280,7 @@ class Summit(models.Model):
     def get_absolute_url(self):
         return reverse("events:summit_detail", kwargs={"slug": self.slug})
 
-    def natural_key(self):
-        return (self.short_name,)
+    # No natural_key(), for the same reason as Leader.
 
     @property
     def dates_display(self) -> str:

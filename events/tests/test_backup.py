@@ -48,6 +48,19 @@ class BackupRestoreTests:
         assert f"{len(before['events']):,} events" in out.getvalue()
         assert involvement.drift() == {}
 
+    def test_backup_survives_history_of_deleted_records(self, tmp_path):
+        """A deleted leader's and summit's edit history (ids of rows that are gone) does not break a backup."""
+        from .factories import make_event, make_leader, make_summit
+
+        leader, summit = make_leader("Gone Leader", "PH"), make_summit("Gone Summit")
+        event = make_event(participants=(leader,), summit=summit)
+        event.delete()
+        leader.delete()
+        summit.delete()
+        backup = tmp_path / ("backup.dump" if connection.vendor == "postgresql" else "backup.json")
+        call_command("backup", str(backup), stdout=io.StringIO())
+        assert backup.stat().st_size > 0
+
     def test_restore_refuses_a_missing_file(self, tmp_path):
         """A wrong path is named in the error."""
         from django.core.management.base import CommandError
