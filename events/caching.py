@@ -96,15 +96,27 @@ def _bump_after_migrate(sender, using=DEFAULT_DB_ALIAS, **kwargs):
 
 
 def connect_signals() -> None:
-    """Bump the version on every save, delete and many-to-many change in the app, and after migrate."""
+    """Bump the version on every save, delete and many-to-many change of the record, and after migrate.
+
+    Not on the derived tables (EventCountry, EventPair: rebuilt only along with
+    a record that bumps itself) nor on the edit history: a receiver on a model
+    stops Django from deleting its rows in bulk, and would bump once per row.
+    """
+    from simple_history.models import HistoricalChanges
+
+    from .models import EventCountry, EventPair
+
     app = apps.get_app_config("events")
-    for model in app.get_models(include_auto_created=True):
-        if model is SiteVersion:
+    skipped = (SiteVersion, EventCountry, EventPair)
+    for model in app.get_models():
+        if model in skipped or issubclass(model, HistoricalChanges):
             continue
         label = model._meta.label_lower
         post_save.connect(_bump_on_write, sender=model, dispatch_uid=f"site_version:{label}:save")
         post_delete.connect(_bump_on_write, sender=model, dispatch_uid=f"site_version:{label}:delete")
-        m2m_changed.connect(_bump_on_write, sender=model, dispatch_uid=f"site_version:{label}:m2m")
+        for field in model._meta.local_many_to_many:
+            through = field.remote_field.through
+            m2m_changed.connect(_bump_on_write, sender=through, dispatch_uid=f"site_version:{through._meta.label_lower}")
     post_migrate.connect(_bump_after_migrate, sender=app, dispatch_uid="site_version:migrate")
 
 

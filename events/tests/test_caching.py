@@ -99,6 +99,16 @@ class VersionStampTests:
         after_delete = caching.current_version()[0]
         assert start < after_create < after_m2m < after_delete
 
+    def test_derived_rows_are_still_deleted_in_bulk(self):
+        """The bump receivers leave EventPair and EventCountry fast-deletable (no per-row signal, no per-row bump)."""
+        from django.db.models.deletion import Collector
+
+        from events.models import EventCountry, EventPair
+
+        collector = Collector(using="default")
+        assert collector.can_fast_delete(EventPair.objects.all())
+        assert collector.can_fast_delete(EventCountry.objects.all())
+
     def test_bump_creates_the_row_when_it_is_missing(self):
         """After a flush the first write recreates the single version row."""
         SiteVersion.objects.all().delete()
