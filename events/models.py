@@ -342,6 +342,10 @@ class EventQuerySet(models.QuerySet):
             models.Exists(EventSource.objects.filter(event_id=models.OuterRef("pk")))
         )
 
+    def visible_to(self, user):
+        """Published events for the public; staff also see drafts (marked as such on the pages)."""
+        return self if user.is_staff else self.published()
+
     def involving(self, *iso2_codes: str):
         """Events involving every one of the given countries (ISO2, any case)."""
         qs = self

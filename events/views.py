@@ -107,7 +107,8 @@ class RelationshipView(FilteredEventsMixin, FilterView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
-        return relationship_timeline(self.relationship.home.iso2, self.relationship.other.iso2)
+        r = self.relationship
+        return relationship_timeline(r.home.iso2, r.other.iso2, published_only=not self.request.user.is_staff)
 
     def get_context_data(self, **kwargs):
         r = self.relationship
@@ -121,7 +122,7 @@ class EventListView(FilteredEventsMixin, FilterView):
     template_name = "events/event_list.html"
 
     def get_queryset(self):
-        return Event.objects.published().chronological().with_related()
+        return Event.objects.visible_to(self.request.user).chronological().with_related()
 
 
 class EventDetailView(DetailView):
@@ -130,7 +131,7 @@ class EventDetailView(DetailView):
 
     def get_queryset(self):
         return (
-            Event.objects.published()
+            Event.objects.visible_to(self.request.user)
             .with_related()
             .prefetch_related(
                 "pairs", Prefetch("involvements", queryset=EventCountry.objects.select_related("country"))
@@ -172,7 +173,7 @@ class SummitDetailView(ListView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return self.summit.events.published().chronological().with_related()
+        return self.summit.events.visible_to(self.request.user).chronological().with_related()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(summit=self.summit, **kwargs)
@@ -225,7 +226,7 @@ class LeaderDetailView(TimelinePageMixin, ListView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return leader_timeline(self.leader)
+        return leader_timeline(self.leader, published_only=not self.request.user.is_staff)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(leader=self.leader, **kwargs)

@@ -193,3 +193,22 @@ class HeadersTests:
             cwd=ROOT, env=env, capture_output=True, text=True,
         )
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+class DraftVisibilityTests:
+    @pytest.fixture
+    def draft(self):
+        return make_event("Secret draft meeting", published=False, countries=["PH", "RU"])
+
+    def test_public_never_sees_a_draft(self, client, draft):
+        """Anonymous readers get no trace of a draft: not on the timeline, the list, or its own page."""
+        assert "Secret draft meeting" not in client.get("/relationships/ph-ru/").content.decode()
+        assert "Secret draft meeting" not in client.get("/events/").content.decode()
+        assert client.get(draft.get_absolute_url()).status_code == 404
+
+    def test_staff_see_drafts_marked_as_drafts(self, client, editor, draft):
+        """Staff see the draft on the timeline and its page, with a visible draft marker."""
+        timeline = client.get("/relationships/ph-ru/").content.decode()
+        assert "Secret draft meeting" in timeline and "Draft: not public" in timeline
+        page = client.get(draft.get_absolute_url(), follow=True).content.decode()
+        assert "Draft: not public" in page
