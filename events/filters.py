@@ -13,13 +13,12 @@ from dataclasses import dataclass
 
 import django_filters
 from django import forms
-from django.db.models import Q
 from django.forms.utils import flatatt
 from django.http import QueryDict
 from django.utils.html import format_html, format_html_join
 
 from .dates import Precision, format_partial_date
-from .models import MEETING_KINDS, Country, Event, EventKind, EventStatus, Leader, Participant, Quote, Summit
+from .models import MEETING_KINDS, Country, Event, EventKind, EventStatus, Leader, Summit
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # `kind=meeting` means any kind of meeting (see filter_kind), so the plain
@@ -191,10 +190,7 @@ class EventFilter(django_filters.FilterSet):
     def filter_leader(self, queryset, name, leader):
         if not leader:
             return queryset
-        return queryset.filter(
-            Q(pk__in=Participant.objects.filter(leader=leader).values("event_id"))
-            | Q(pk__in=Quote.objects.filter(speaker=leader).values("event_id"))
-        )
+        return queryset.featuring(leader)
 
     def filter_kind(self, queryset, name, kind):
         if kind == "meeting":

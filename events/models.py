@@ -342,6 +342,16 @@ class EventQuerySet(models.QuerySet):
             models.Exists(EventSource.objects.filter(event_id=models.OuterRef("pk")))
         )
 
+    def featuring(self, leader):
+        """Events the leader took part in or spoke at.
+
+        One UNION subquery, so that the planner can join it: `pk IN (a) OR pk IN (b)`
+        can only be checked row by row, against every event.
+        """
+        taking_part = Participant.objects.filter(leader=leader).order_by().values("event_id")
+        speaking = Quote.objects.filter(speaker=leader).order_by().values("event_id")
+        return self.filter(pk__in=taking_part.union(speaking))
+
     def visible_to(self, user):
         """Published events for the public; staff also see drafts (marked as such on the pages)."""
         return self if user.is_staff else self.published()

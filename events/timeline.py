@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
 
 from .dates import Precision
-from .models import Country, Event, EventPair, Leader, Participant, Quote, pair_key
+from .models import Country, Event, EventPair, Leader, pair_key
 
 
 @dataclass(frozen=True)
@@ -126,10 +126,7 @@ def event_relationships(event: Event) -> list[Relationship]:
 
 def leader_timeline(leader: Leader, *, published_only: bool = True):
     """The events a leader took part in or spoke at, oldest first, with what a timeline shows."""
-    events = Event.objects.filter(
-        Q(pk__in=Participant.objects.filter(leader=leader).values("event_id"))
-        | Q(pk__in=Quote.objects.filter(speaker=leader).values("event_id"))
-    )
+    events = Event.objects.featuring(leader)
     if published_only:
         events = events.published()
     return events.chronological().with_related()
