@@ -25,6 +25,7 @@ the file is the editors' considered coding of those events.
 """
 
 import csv
+import itertools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -37,7 +38,7 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from . import caching
+from . import caching, involvement
 from .dates import PartialDate
 from .models import MEETING_KINDS, Country, Event, EventKind, ParticipantRole, Participant, Quote
 from .plover import CATEGORIES, Suggestion, modes_of, suggest
@@ -241,6 +242,8 @@ def code_events(queryset=None, *, report: CodingReport | None = None, mark_chang
                         plover_category=category, plover_mode=mode, actor_country_id=actor,
                         target_country_id=target, score=score, updated_at=now, **version,
                     )
+                # The relationships' monthly temperatures count these scores; an UPDATE sends no signal.
+                involvement.refresh_event_months(itertools.chain.from_iterable(groups.values()))
                 if mark_changed:  # the importer bumps once for everything it wrote
                     caching.bump()  # An UPDATE sends no signal: mark the record changed for the page cache.
     return report

@@ -8,10 +8,10 @@ its error and status 400, never a 500.
 
 from django import forms
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Q, Sum
 from django.views.generic import TemplateView
 
-from .models import Country, EventPair
+from .models import Country, PairMonth
 from .temperature import MAX_SERIES, compare_temperatures
 
 
@@ -19,9 +19,9 @@ def counterpart_choices(home: str) -> list[tuple[str, str]]:
     """The home country's counterparts with published events, busiest first, as (code, label) (two queries)."""
     home = home.lower()
     counts = (
-        EventPair.objects.filter(Q(pair__startswith=f"{home}-") | Q(pair__endswith=f"-{home}"), published=True)
+        PairMonth.objects.filter(Q(pair__startswith=f"{home}-") | Q(pair__endswith=f"-{home}"))
         .values("pair")
-        .annotate(count=Count("id"))
+        .annotate(count=Sum("events"))
         .order_by()
     )
     by_code = {}
@@ -53,7 +53,11 @@ class CompareForm(forms.Form):
     period = forms.ChoiceField(
         label="Periods",
         required=False,
-        choices=[("auto", "Automatic (months, or quarters over four years)"), ("month", "Months"), ("quarter", "Quarters")],
+        choices=[
+            ("auto", "Automatic (months; quarters over four years, years over fifteen)"),
+            ("month", "Months"),
+            ("quarter", "Quarters"),
+        ],
         error_messages={"invalid_choice": "Periods are months, quarters, or automatic (period=month, quarter or auto)."},
     )
 

@@ -46,6 +46,7 @@ from .models import (
     Leader,
     LeaderSource,
     Office,
+    PairMonth,
     Participant,
     ParticipantRole,
     Quote,
@@ -805,7 +806,9 @@ def import_directory(
         # Until autovacuum catches up, PostgreSQL would plan queries on these tables (the
         # next import's look-ups among them) with the statistics of before the import.
         with connection.cursor() as cursor:
-            tables = (Event, Participant, Quote, EventSource, Event.countries.through, EventCountry, EventPair)
+            tables = (
+                Event, Participant, Quote, EventSource, Event.countries.through, EventCountry, EventPair, PairMonth
+            )
             cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(m._meta.db_table) for m in tables))
     return report
 
@@ -1092,6 +1095,10 @@ class Writer:
         insert_rows(Event.countries.through, ("event_id", "country_id"), countries)
         insert_rows(EventCountry, ("event_id", "country_id", "date", "published"), involved)
         insert_rows(EventPair, ("event_id", "pair", "date", "published"), event_pairs)
+        # Inside involvement.deferred() too: recomputed once, when the import ends.
+        involvement.refresh_pair_months(
+            {(pair, involvement.month_start(date)) for _, pair, date, published in event_pairs if published}
+        )
 
 
 def copy_text(value) -> str:

@@ -1,9 +1,9 @@
 """Keep the derived involvement tables in step with edits made one row at a time."""
 
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
-from .involvement import sync_involvement
+from .involvement import months_of, refresh_pair_months, sync_involvement
 from .models import Event, EventSource, Leader, Participant, Quote
 
 
@@ -11,6 +11,18 @@ from .models import Event, EventSource, Leader, Participant, Quote
 def event_saved(sender, instance, raw=False, **kwargs):
     if not raw:
         sync_involvement([instance.pk])
+
+
+@receiver(pre_delete, sender=Event, dispatch_uid="event_deleting")
+def event_deleting(sender, instance, **kwargs):
+    # The cascade deletes the event's timeline rows (in bulk, before any
+    # post_delete): note the months they count in while they are there.
+    instance._pair_months = months_of([instance.pk])
+
+
+@receiver(post_delete, sender=Event, dispatch_uid="event_deleted")
+def event_deleted(sender, instance, **kwargs):
+    refresh_pair_months(instance.__dict__.pop("_pair_months", ()))
 
 
 @receiver(m2m_changed, sender=Event.countries.through, dispatch_uid="event_countries_changed")

@@ -19,7 +19,8 @@ Speed: rows are built as tuples and written in bulk, with COPY on PostgreSQL.
 The derived `EventCountry`/`EventPair` rows are written directly, by the same
 rules as `involvement.py` (involved = named countries, participants' and
 speakers' countries; pairs = every unordered pair), instead of being synced
-event by event. For a load that at least doubles the events table, the
+event by event; `PairMonth` is then rebuilt whole from them, in one
+INSERT … SELECT. For a load that at least doubles the events table, the
 secondary indexes of the loaded tables are dropped first and rebuilt at the
 end, in the same transaction: building an index once is far cheaper than
 updating it a million times.
@@ -39,7 +40,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import capfirst, slugify
 
-from . import caching, plover
+from . import caching, involvement, plover
 from .dates import Precision, normalise
 from .models import (
     MEETING_KINDS,
@@ -53,6 +54,7 @@ from .models import (
     Leader,
     LeaderSource,
     Office,
+    PairMonth,
     Participant,
     ParticipantRole,
     Quote,
@@ -710,7 +712,8 @@ class Generator:
 # The run
 # ---------------------------------------------------------------------------
 
-LOADED_MODELS = (Event, Participant, Quote, EventSource, Event.countries.through, EventCountry, EventPair)
+# PairMonth is not loaded row by row but rebuilt whole from the loaded EventPair rows.
+LOADED_MODELS = (Event, Participant, Quote, EventSource, Event.countries.through, EventCountry, EventPair, PairMonth)
 
 
 def _foreign_keys(tables: list[str]) -> list[tuple[str, str, str]]:
@@ -788,6 +791,7 @@ def generate(count: int, seed: int, *, progress: Callable[[int], object] = lambd
                 cursor.execute(f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}")
             for sql in connection.ops.sequence_reset_sql(no_style(), list(LOADED_MODELS)):
                 cursor.execute(sql)
+        involvement.rebuild_pair_months()
         caching.bump()
     if postgres:
         # Fresh statistics for the planner and, outside a transaction, the

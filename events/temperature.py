@@ -1,13 +1,14 @@
 """
 A relationship's temperature: where its events sat, month by month (or
-quarter by quarter), between conflict (−10) and cooperation (+10).
+quarter by quarter, or year by year), between conflict (−10) and cooperation (+10).
 
 The figures are the mean PLOVER score of the published events *between* the
 two countries — coded with one of them as actor and the other as target, in
 either direction — and how many of them fell in each quad class. They are
-aggregated in the database (one query, whatever the number of events or
-relationships); the periods without events are added here, empty rather than
-zero: "nothing recorded" is not "neutral".
+kept per relationship and month in `PairMonth` (see involvement.py), so a
+chart reads a few hundred rows, whatever the number of events, and sums
+quarters and years from the months; the periods without events are added
+here, empty rather than zero: "nothing recorded" is not "neutral".
 
 `relationship_temperature()` and `compare_temperatures()` return a
 `TemperatureChart`: the figures, a table, and the geometry of the server-
@@ -18,22 +19,23 @@ so the template only places what it is given.
 import calendar
 import datetime
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Count, DateField, F, Q, Sum
-from django.db.models.functions import Trunc
 from django.urls import reverse
 
-from .models import Country, EventPair, pair_key
-from .plover import QUAD_CATEGORIES, Quad
+from .models import Country, PairMonth, pair_key
+from .plover import Quad
 
-PERIOD_KINDS = ("month", "quarter")
-# Beyond this many months, "auto" shows quarters: a point every few pixels says nothing.
+PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+PERIOD_KINDS = tuple(PERIOD_MONTHS)
+# Beyond this many months, "auto" shows quarters, and beyond the second years:
+# a point every few pixels says nothing, and the table would run to hundreds of rows.
 AUTO_MONTHS_LIMIT = 48
+AUTO_QUARTERS_LIMIT = 180
 MAX_SERIES = 6
 SCALE = (-10, 10)
 
@@ -90,12 +92,12 @@ class Period:
 
     @classmethod
     def of(cls, day: datetime.date, kind: str) -> "Period":
-        month = day.month if kind == "month" else 3 * ((day.month - 1) // 3) + 1
-        return cls(datetime.date(day.year, month, 1), kind)
+        months = PERIOD_MONTHS[kind]
+        return cls(datetime.date(day.year, months * ((day.month - 1) // months) + 1, 1), kind)
 
     @property
     def months(self) -> int:
-        return 1 if self.kind == "month" else 3
+        return PERIOD_MONTHS[self.kind]
 
     @property
     def end(self) -> datetime.date:
@@ -109,16 +111,20 @@ class Period:
 
     @property
     def label(self) -> str:
-        """'October 2016', 'October–December 2016'."""
+        """'October 2016', 'October–December 2016', '2016'."""
         if self.kind == "month":
             return f"{calendar.month_name[self.start.month]} {self.start.year}"
+        if self.kind == "year":
+            return str(self.start.year)
         return f"{calendar.month_name[self.start.month]}–{calendar.month_name[self.end.month]} {self.start.year}"
 
     @property
     def short_label(self) -> str:
-        """'Oct 2016', 'Q4 2016'."""
+        """'Oct 2016', 'Q4 2016', '2016'."""
         if self.kind == "month":
             return f"{calendar.month_abbr[self.start.month]} {self.start.year}"
+        if self.kind == "year":
+            return str(self.start.year)
         return f"Q{(self.start.month + 2) // 3} {self.start.year}"
 
     @property
@@ -177,49 +183,40 @@ def _country(value: "Country | str") -> str:
     return value.iso2 if isinstance(value, Country) else value.upper()
 
 
+def month_temperature(month: PairMonth) -> PeriodTemperature:
+    """A relationship's stored month as the chart's figures."""
+    return PeriodTemperature(
+        Period(month.month), month.scored, month.score_total, (month.quad_0, month.quad_1, month.quad_2, month.quad_3)
+    )
+
+
 def temperature_rows(pairs: Sequence[tuple], *, kind: str = "month") -> dict[str, dict[Period, PeriodTemperature]]:
-    """Per relationship (`pair_key`), its periods that have scored events: one aggregate query for all pairs.
+    """Per relationship (`pair_key`), its periods that have scored events: one query for all pairs.
 
     An event counts for a relationship when it is published, on that
     relationship's timeline (`EventPair`), scored, and coded between the two
-    countries: actor one of them, target the other.
+    countries: actor one of them, target the other (`PairMonth` keeps the
+    monthly figures; see involvement.pair_month_figures).
     """
     if kind not in PERIOD_KINDS:
         raise ValueError(f"kind must be one of {PERIOD_KINDS}, not {kind!r}")
     if not pairs:
         return {}
-    between = Q()
-    for a, b in pairs:
-        both = [_country(a), _country(b)]
-        between |= Q(pair=pair_key(*both), event__actor_country_id__in=both, event__target_country_id__in=both)
-    quads = {
-        f"quad_{i}": Count("id", filter=Q(event__plover_category__in=QUAD_CATEGORIES[quad]))
-        for i, quad in enumerate(Quad.values)
-    }
-    rows = (
-        EventPair.objects.filter(between, published=True, event__score__isnull=False)
-        .exclude(event__actor_country_id=F("event__target_country_id"))
-        .annotate(period=Trunc("date", kind, output_field=DateField()))
-        .values("pair", "period")
-        .annotate(count=Count("id"), total=Sum("event__score"), **quads)
-        .order_by("pair", "period")
-    )
     result: dict[str, dict[Period, PeriodTemperature]] = {pair_key(_country(a), _country(b)): {} for a, b in pairs}
-    for row in rows:
-        period = Period(row["period"], kind)
-        result[row["pair"]][period] = PeriodTemperature(
-            period, row["count"], Decimal(row["total"]), tuple(row[f"quad_{i}"] for i in range(len(Quad.values)))
-        )
-    return result
+    for month in PairMonth.objects.filter(pair__in=list(result), scored__gt=0).order_by("pair", "month"):
+        result[month.pair][Period(month.month)] = month_temperature(month)
+    return {pair: regroup(rows, kind) for pair, rows in result.items()}
 
 
-def by_quarter(rows: dict[Period, PeriodTemperature]) -> dict[Period, PeriodTemperature]:
-    """Monthly figures summed into quarters (exact: sums and counts, not means of means)."""
-    quarters: dict[Period, PeriodTemperature] = {}
-    for period, row in rows.items():
-        quarter = Period.of(period.start, "quarter")
-        quarters[quarter] = quarters.get(quarter, PeriodTemperature(quarter)) + row
-    return quarters
+def regroup(months: dict[Period, PeriodTemperature], kind: str) -> dict[Period, PeriodTemperature]:
+    """Monthly figures summed into periods of `kind` (exact: sums and counts, not means of means)."""
+    if kind == "month":
+        return months
+    periods: dict[Period, PeriodTemperature] = {}
+    for month, row in months.items():
+        period = Period.of(month.start, kind)
+        periods[period] = periods.get(period, PeriodTemperature(period)) + row
+    return periods
 
 
 # ---------------------------------------------------------------------------
@@ -608,25 +605,45 @@ def _describe(home: Country, series: list[Series], periods: list[Period], kind: 
     )
 
 
-def _resolve_kind(kind: str, rows_by_pair: dict) -> tuple[str, dict]:
-    """For `kind="auto"`: months, or quarters summed from them when the span is long."""
-    if kind != "auto":
-        return kind, rows_by_pair
-    present = [p for rows in rows_by_pair.values() for p in rows]
-    if present and len(periods_between(min(present), max(present))) > AUTO_MONTHS_LIMIT:
-        return "quarter", {pair: by_quarter(rows) for pair, rows in rows_by_pair.items()}
-    return "month", rows_by_pair
+def auto_kind(months: Iterable[Period]) -> str:
+    """The periods "auto" shows for a span of these months: months, quarters over four years, years over fifteen."""
+    months = list(months)
+    if not months:
+        return "month"
+    first, last = min(months).start, max(months).start
+    span = (last.year - first.year) * 12 + last.month - first.month + 1
+    return "month" if span <= AUTO_MONTHS_LIMIT else "quarter" if span <= AUTO_QUARTERS_LIMIT else "year"
+
+
+def chart_of(
+    home: Country,
+    counterparts: Sequence[Country],
+    months_by_pair: dict[str, dict[Period, PeriodTemperature]],
+    *,
+    period: str = "auto",
+    dom_id: str = "temperature",
+) -> TemperatureChart:
+    """The chart of these relationships from their monthly figures, in periods of `period` ("auto" chooses)."""
+    if period == "auto":
+        period = auto_kind(month for months in months_by_pair.values() for month in months)
+    elif period not in PERIOD_KINDS:
+        raise ValueError(f"period must be auto or one of {PERIOD_KINDS}, not {period!r}")
+    rows = {pair: regroup(months, period) for pair, months in months_by_pair.items()}
+    return build_chart(home, counterparts, rows, kind=period, dom_id=dom_id)
 
 
 def compare_temperatures(
     counterparts: Sequence[Country], *, home: Country | None = None, period: str = "auto", dom_id: str = "temperature"
 ) -> TemperatureChart:
-    """Several relationships of the home country on one chart (one aggregate query)."""
+    """Several relationships of the home country on one chart (one query)."""
     home = home or Country.objects.get(iso2=settings.HOME_COUNTRY)
-    pairs = [(home.iso2, c.iso2) for c in counterparts]
-    rows = temperature_rows(pairs, kind="month" if period == "auto" else period)
-    kind, rows = _resolve_kind(period, rows)
-    return build_chart(home, counterparts, rows, kind=kind, dom_id=dom_id)
+    months = temperature_rows([(home.iso2, c.iso2) for c in counterparts])
+    return chart_of(home, counterparts, months, period=period, dom_id=dom_id)
+
+
+def home_first(a: Country, b: Country) -> tuple[Country, Country]:
+    """The two countries of a relationship with the home country, when one of them, first."""
+    return (b, a) if b.iso2 == settings.HOME_COUNTRY else (a, b)
 
 
 def relationship_temperature(
@@ -634,12 +651,12 @@ def relationship_temperature(
 ) -> TemperatureChart:
     """Everything `_temperature_chart.html` needs for the relationship between `a` and `b`.
 
-    Pass Country rows (as `RelationshipView` has them) to save a query; the
-    home country, when one of the two, is put first.
+    Pass Country rows to save a query; the home country, when one of the two,
+    is put first. A relationship page has `timeline.relationship_overview()`,
+    which reads the figures for its summary too.
     """
     if not isinstance(a, Country) or not isinstance(b, Country):
         found = Country.objects.in_bulk([_country(a), _country(b)])
         a, b = found[_country(a)], found[_country(b)]
-    if b.iso2 == settings.HOME_COUNTRY:
-        a, b = b, a
+    a, b = home_first(a, b)
     return compare_temperatures([b], home=a, period=period, dom_id=dom_id)

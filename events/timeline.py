@@ -1,9 +1,12 @@
 """
-The read path of a relationship: its events in order, and the list of relationships.
+The read path of a relationship: its events in order, its figures, and the list of relationships.
 
 A relationship's timeline is one ordered query over `EventPair` (the derived
 row per event and pair of countries), so filtering and pagination happen in
-the database and every kind of event sits in one chronological list.
+the database and every kind of event sits in one chronological list. How many
+events a relationship holds, over which months, and its temperature come from
+its months in figures (`PairMonth`): a few hundred rows where the timeline may
+hold a hundred thousand.
 """
 
 import calendar
@@ -12,10 +15,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
+from django.db.models import Case, Max, Min, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Concat, Lower
 
+from . import temperature
 from .dates import Precision
-from .models import Country, Event, EventPair, Leader, pair_key
+from .models import Country, Event, EventPair, Leader, PairMonth, pair_key
 
 
 @dataclass(frozen=True)
@@ -56,53 +61,79 @@ def relationship_for(first: Country, second: Country) -> Relationship:
 
 @dataclass(frozen=True)
 class RelationshipSummary:
+    """How many published events a relationship holds, and the months they span (their first days)."""
+
     event_count: int
     first_date: datetime.date | None
     last_date: datetime.date | None
 
 
 def relationship_summary(a: str, b: str) -> RelationshipSummary:
-    """How many published events a relationship holds and the years they span (one query)."""
-    stats = EventPair.objects.filter(pair=pair_key(a, b), published=True).aggregate(
-        count=Count("id"), first=Min("date"), last=Max("date")
+    """How many published events a relationship holds and the months they span (one query)."""
+    stats = PairMonth.objects.filter(pair=pair_key(a, b)).aggregate(
+        count=Sum("events", default=0), first=Min("month"), last=Max("month")
     )
     return RelationshipSummary(stats["count"], stats["first"], stats["last"])
+
+
+def relationship_overview(
+    home: Country, other: Country, *, period: str = "auto"
+) -> tuple[RelationshipSummary, temperature.TemperatureChart]:
+    """What a relationship page shows above its timeline: the summary and the temperature chart.
+
+    Both from one query, the relationship's months in figures. The home
+    country, when one of the two, is put first on the chart.
+    """
+    home, other = temperature.home_first(home, other)
+    months = list(PairMonth.objects.filter(pair=pair_key(home.iso2, other.iso2)).order_by("month"))
+    summary = RelationshipSummary(
+        sum(month.events for month in months),
+        months[0].month if months else None,
+        months[-1].month if months else None,
+    )
+    scored = {row.period: row for row in map(temperature.month_temperature, months) if row.count}
+    chart = temperature.chart_of(home, [other], {pair_key(home.iso2, other.iso2): scored}, period=period)
+    return summary, chart
 
 
 def home_relationships(*, home: str | None = None) -> list[Relationship]:
     """Every relationship of the home country that has at least one published event, busiest first.
 
-    Three queries whatever the number of relationships: the counts (with each
-    pair's latest event id), the countries, and those latest events.
+    Three queries whatever the number of relationships: the counts, summed
+    from the relationships' months; the countries, each with its relationship's
+    latest event id (off the timeline index, looked up once per country, where
+    beside the grouped months it would be once per month); and those latest events.
     """
     home = (home or settings.HOME_COUNTRY).lower()
+    counts = {}
+    for pair, count in (
+        PairMonth.objects.filter(Q(pair__startswith=f"{home}-") | Q(pair__endswith=f"-{home}"))
+        .values_list("pair")
+        .annotate(Sum("events"))
+        .order_by()
+    ):
+        a, b = pair.split("-")
+        counts[(b if a == home else a).upper()] = count
+    if not counts:
+        return []
+    # Each country's pair with the home country, as stored: the two codes in alphabetical order.
+    pair = Case(
+        When(iso2__lt=home.upper(), then=Concat(Lower("iso2"), Value(f"-{home}"))),
+        default=Concat(Value(f"{home}-"), Lower("iso2")),
+    )
     latest_event = (
         EventPair.objects.filter(pair=OuterRef("pair"), published=True)
         .order_by("-date", "-event_id")
         .values("event_id")[:1]
     )
-    stats = (
-        EventPair.objects.filter(Q(pair__startswith=f"{home}-") | Q(pair__endswith=f"-{home}"), published=True)
-        .values("pair")
-        .annotate(count=Count("id"), latest=Max("date"), latest_event=Subquery(latest_event))
-        .order_by()
-    )
-    codes = {}
-    for row in stats:
-        a, b = row["pair"].split("-")
-        other = b if a == home else a
-        codes[other.upper()] = row
-    if not codes:
-        return []
-    countries = Country.objects.in_bulk([home.upper(), *codes])
-    home_country = countries[home.upper()]
+    countries = Country.objects.annotate(pair=pair, latest_event=Subquery(latest_event)).in_bulk([home.upper(), *counts])
     latest_events = Event.objects.only(
         "title", "kind", "status", "date", "date_precision", "date_approximate"
-    ).in_bulk([row["latest_event"] for row in codes.values()])
-    relationships = [
-        Relationship(home_country, countries[iso2], row["count"], row["latest"], latest_events.get(row["latest_event"]))
-        for iso2, row in codes.items()
-    ]
+    ).in_bulk([countries[iso2].latest_event for iso2 in counts])
+    relationships = []
+    for iso2, count in counts.items():
+        latest = latest_events.get(countries[iso2].latest_event)
+        relationships.append(Relationship(countries[home.upper()], countries[iso2], count, latest and latest.date, latest))
     relationships.sort(key=lambda r: (-r.event_count, r.other.name))
     return relationships
 
