@@ -96,6 +96,13 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # The event cards only (events/jinja.py says why); looked up as "events/_cards.html".
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "events.jinja.environment", "autoescape": True},
+    },
 ]
 
 WSGI_APPLICATION = "diplomacy.wsgi.application"

@@ -31,9 +31,24 @@ from .temperature import format_score
 
 @admin.register(Country)
 class CountryAdmin(admin.ModelAdmin):
+    """ISO 3166 reference data, written by migrations only: viewed and searched here, never edited.
+
+    The public pages read the list once per process (reference.py); an edit
+    here would not reach them, so there is none.
+    """
+
     list_display = ["iso2", "iso3", "name"]
     search_fields = ["iso2", "iso3", "name", "official_name"]
     ordering = ["name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 # Sources are http(s) only; say so instead of Django's generic "Enter a valid URL."

@@ -19,6 +19,7 @@ from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpRespon
 from django.urls import reverse
 from django.views import View
 
+from . import reference
 from .exporting import (
     CSV_COLUMNS,
     calendar_ics,
@@ -178,10 +179,10 @@ def relationship_or_404(pair: tuple[str, str]) -> Relationship:
     a, b = pair
     if a == b:
         raise Http404("A relationship needs two different countries.")
-    countries = Country.objects.in_bulk([a.upper(), b.upper()])
-    if len(countries) != 2:
+    first, second = reference.country(a), reference.country(b)
+    if first is None or second is None:
         raise Http404("Unknown country code.")
-    return relationship_for(countries[a.upper()], countries[b.upper()])
+    return relationship_for(first, second)
 
 
 def event_url_maker(request) -> Callable[[Event], str]:

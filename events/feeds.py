@@ -80,10 +80,10 @@ class RelationshipFeed(Feed):
         parts = []
         if event.summary:
             parts.append(format_html("<p>{}</p>", event.summary))
-        participants = event.participants.all()
+        participants = event.participant_list
         if participants:
             parts.append(format_html("<p>{}</p>", "; ".join(f"{p.leader.name} ({p.country_id})" for p in participants)))
-        for quote in event.quotes.all():
+        for quote in event.quote_list:
             translation = format_html("<p>“{}”</p>", quote.english_text) if quote.english_text else ""
             parts.append(
                 format_html(

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 
 import django_filters
 from django import forms
+from django.db.models import F, Q, Value
 from django.forms.utils import flatatt
 from django.http import QueryDict
 from django.utils.html import format_html, format_html_join
 
 from .dates import Precision, format_partial_date
-from .models import MEETING_KINDS, Country, Event, EventKind, EventStatus, Leader, Summit
+from . import reference
+from .models import MEETING_KINDS, Event, EventKind, EventStatus, Leader, Summit
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # `kind=meeting` means any kind of meeting (see filter_kind), so the plain
@@ -34,7 +36,7 @@ class CountryCodesField(forms.MultipleChoiceField):
 
 
 class CountryPicker(forms.SelectMultiple):
-    """The countries chosen so far as ticked boxes, and a drop-down to add one more.
+    """The countries chosen so far as ticked boxes, and a drop-down to add one more (reference.py's countries).
 
     A `<select multiple>` of some 250 countries needs Ctrl-click to choose two and
     makes the browser lay out every option on every page; this needs neither and
@@ -43,14 +45,14 @@ class CountryPicker(forms.SelectMultiple):
     """
 
     def render(self, name, value, attrs=None, renderer=None):
-        names = {str(code): label for code, label in self.choices}
-        chosen = [code for code in dict.fromkeys(v.strip().upper() for v in self.format_value(value)) if code in names]
+        codes = dict.fromkeys(v.strip().upper() for v in self.format_value(value))
+        chosen = [country for country in map(reference.country, codes) if country is not None]
         ticked = format_html_join(
             "",
             '<li><label><input type="checkbox" name="{}" value="{}" checked> {}</label></li>',
-            ((name, code, names[code]) for code in chosen),
+            ((name, country.iso2, country.name) for country in chosen),
         )
-        options = format_html_join("", '<option value="{}">{}</option>', self.choices)
+        options = reference.country_options()
         return format_html(
             '{}<select name="{}"{}><option value="">{}</option>{}</select>',
             format_html('<ul class="picked">{}</ul>', ticked) if chosen else "",
@@ -91,6 +93,58 @@ def is_iso_date(text: str) -> bool:
         return False
 
 
+class EventFilterForm(forms.Form):
+    """Resolves the `leader` and `summit` the reader typed to records, both in one query.
+
+    A reader may type a name ("Vladimir Putin", "APEC 2016") or the slug of its
+    page address (`vladimir-putin`, `apec-2016`). Text inputs rather than
+    drop-downs: at a million events there are hundreds of each, and a list of
+    every one would cost a query and some 60 kB on every page.
+    """
+
+    def clean(self):
+        data = super().clean()
+        wanted = {name: data.get(name) for name in ("leader", "summit") if data.get(name)}
+        if wanted:
+            found = find_leader_and_summit(wanted.get("leader"), wanted.get("summit"))
+            for name, text in wanted.items():
+                if name in found:
+                    data[name] = found[name]
+                else:
+                    self.add_error(name, f"No {name} is recorded as “{text}”.")
+        return data
+
+
+def find_leader_and_summit(leader: str | None, summit: str | None) -> dict[str, Leader | Summit]:
+    """The leader and the summit meant by these texts (slug, or name in any case), in one query.
+
+    A slug beats a name, so `?leader=` with a page's slug always means that page's leader.
+    """
+    parts = []
+    if leader:
+        parts.append(
+            Leader.objects.filter(Q(slug=leader) | Q(name__iexact=leader))
+            .annotate(record=Value("leader"), exact=Q(slug=leader), label=F("name"))
+            .values_list("record", "exact", "pk", "slug", "label")
+            .order_by()
+        )
+    if summit:
+        parts.append(
+            Summit.objects.filter(Q(slug=summit) | Q(short_name__iexact=summit) | Q(name__iexact=summit))
+            .annotate(record=Value("summit"), exact=Q(slug=summit), label=F("short_name"))
+            .values_list("record", "exact", "pk", "slug", "label")
+            .order_by()
+        )
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    found = {}
+    for record, exact, pk, slug, label in sorted(rows, key=lambda row: (row[0], not row[1], row[2])):
+        if record not in found:
+            found[record] = Leader(pk=pk, slug=slug, name=label) if record == "leader" else Summit(
+                pk=pk, slug=slug, short_name=label
+            )
+    return found
+
+
 @dataclass(frozen=True)
 class ActiveFilter:
     """One filter in force, as the page lists it: 'Summit: APEC 2016', with a link that drops it."""
@@ -110,15 +164,14 @@ class EventFilter(django_filters.FilterSet):
         widget=CountryPicker(),
         help_text="Events involving every country chosen.",
     )
-    summit = django_filters.ModelChoiceFilter(
+    summit = django_filters.CharFilter(
         label="Summit",
-        queryset=Summit.objects.all(),
-        to_field_name="slug",
-        field_name="summit",
-        empty_label="Any summit",
+        method="filter_summit",
+        max_length=200,
+        help_text="Its short name or address, e.g. APEC 2016.",
     )
-    leader = django_filters.ModelChoiceFilter(
-        label="Leader", queryset=Leader.objects.all(), to_field_name="slug", method="filter_leader", empty_label="Anyone"
+    leader = django_filters.CharFilter(
+        label="Leader", method="filter_leader", max_length=200, help_text="A name, e.g. Vladimir Putin."
     )
     kind = django_filters.ChoiceFilter(label="Kind", choices=KIND_CHOICES, method="filter_kind", empty_label="Any kind")
     status = django_filters.ChoiceFilter(label="Status", choices=EventStatus.choices, empty_label="Any status")
@@ -131,11 +184,12 @@ class EventFilter(django_filters.FilterSet):
 
     class Meta:
         model = Event
+        form = EventFilterForm
         fields = ["q", "country", "summit", "leader", "kind", "status", "date_after", "date_before"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.filters["country"].extra["choices"] = Country.objects.values_list("iso2", "name")
+        self.filters["country"].extra["choices"] = reference.country_choices
 
     def active_filters(self) -> list[ActiveFilter]:
         """The valid filters in force, in form order, each with the query string that removes it."""
@@ -160,6 +214,8 @@ class EventFilter(django_filters.FilterSet):
                 text = format_partial_date(value, Precision.DAY)
             elif name == "q":
                 text = f"“{value}”"
+            elif name == "leader":
+                text = value.name
             else:
                 text = str(value)
             active.append(ActiveFilter(label, text, self._query_with(**{name: None})))
@@ -187,10 +243,11 @@ class EventFilter(django_filters.FilterSet):
     def filter_countries(self, queryset, name, codes):
         return queryset.involving(*codes) if codes else queryset
 
+    def filter_summit(self, queryset, name, summit):
+        return queryset.filter(summit_id=summit.pk) if summit else queryset
+
     def filter_leader(self, queryset, name, leader):
-        if not leader:
-            return queryset
-        return queryset.featuring(leader)
+        return queryset.featuring(leader.pk) if leader else queryset
 
     def filter_kind(self, queryset, name, kind):
         if kind == "meeting":

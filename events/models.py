@@ -9,9 +9,13 @@ agreements, policy actions and intentions are all events, distinguished by
 Which countries an event *involves* is derived (participants, speakers, the
 countries an editor names) and stored in `EventCountry` and `EventPair`, kept
 in step by `Event.sync_involvement()` on every write path; see `involvement.py`.
+So is `PairMonth`, each relationship's months in figures.
 """
 
 import datetime
+import functools
+from functools import cached_property
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import langcodes
@@ -20,13 +24,35 @@ from django.core.validators import RegexValidator, URLValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Upper
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 from concurrency.fields import IntegerVersionField
 
 from .dates import PartialDate, Precision, format_partial_date, normalise
 from .plover import PloverCategory
+
+# Stand-ins that reverse() accepts and that occur in no real address.
+_URL_PLACEHOLDERS = {"pk": "2147480001", "slug": "slug-stand-in-0x7e1"}
+
+
+@functools.lru_cache(maxsize=32)
+def _url_pattern(name: str, script_prefix: str, keys: tuple[str, ...]) -> str:
+    return reverse(name, kwargs={key: _URL_PLACEHOLDERS[key] for key in keys})
+
+
+def record_url(name: str, **kwargs) -> str:
+    """`reverse(name, kwargs=...)` for the links a list repeats hundreds of times.
+
+    Each pattern is reversed once per script prefix, with stand-ins, and then
+    filled in: a list of 50 events links to some 250 records, and reverse()
+    would be a tenth of the page's time. Only for ids and slugs, which need no
+    quoting in a path.
+    """
+    url = _url_pattern(name, get_script_prefix(), tuple(sorted(kwargs)))
+    for key, value in kwargs.items():
+        url = url.replace(_URL_PLACEHOLDERS[key], str(value))
+    return url
 
 # ---------------------------------------------------------------------------
 # Validators
@@ -147,7 +173,7 @@ class Leader(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("events:leader_detail", kwargs={"slug": self.slug})
+        return record_url("events:leader_detail", slug=self.slug)
 
     # No natural_key(): the edit history keeps the ids of deleted leaders, and
     # a backup's dumpdata --natural-foreign would fail looking them up.
@@ -278,7 +304,7 @@ class Summit(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("events:summit_detail", kwargs={"slug": self.slug})
+        return record_url("events:summit_detail", slug=self.slug)
 
     # No natural_key(), for the same reason as Leader.
 
@@ -328,6 +354,40 @@ class EventStatus(models.TextChoices):
     PLANNED = "planned", "Planned"
     CANCELLED = "cancelled", "Cancelled"
     POSTPONED = "postponed", "Postponed"
+
+
+class JSONRows(models.Subquery):
+    """A correlated queryset's rows as one JSON array of arrays, in its order, inside the parent's query.
+
+    For the small children every row of a list shows (an event's sources):
+    they come with their event, saving the prefetch query, and as plain lists,
+    saving the model instances. `fields` are local fields of the queryset's model.
+    """
+
+    output_field = models.JSONField()
+
+    def __init__(self, queryset: models.QuerySet, *fields: str):
+        self.columns = [queryset.model._meta.get_field(name).column for name in fields]
+        super().__init__(queryset.values_list(*fields))
+
+    def as_sql(self, compiler, connection, template=None, **extra_context):
+        columns = ", ".join(f"children.{connection.ops.quote_name(column)}" for column in self.columns)
+        if connection.vendor == "postgresql":
+            template = (
+                f"(SELECT COALESCE(jsonb_agg(jsonb_build_array({columns})), '[]'::jsonb) "
+                "FROM (%(subquery)s) AS children)"
+            )
+        else:  # SQLite's JSON1 functions
+            template = f"(SELECT json_group_array(json_array({columns})) FROM (%(subquery)s) AS children)"
+        return super().as_sql(compiler, connection, template=template, **extra_context)
+
+
+class SourceLink(NamedTuple):
+    """A source as a list shows it: read by `Event.source_links` from the event's own row."""
+
+    url: str
+    title: str
+    publisher: str
 
 
 class EventQuerySet(models.QuerySet):
@@ -387,15 +447,29 @@ class EventQuerySet(models.QuerySet):
         return self.order_by("date", "id")
 
     def with_related(self):
-        """Everything a list or timeline shows of each event, in a constant number of queries."""
-        return self.select_related("summit").prefetch_related(
+        """Everything a list or timeline shows of each event, in three queries whatever their number.
+
+        The events with their summits and sources (`source_links`), then the
+        participants and the quotes.
+        """
+        return self.with_source_links().select_related("summit").prefetch_related(
+            # Into plain lists (`participant_list`, `quote_list`): a related manager per event would cost more.
             models.Prefetch(
                 "participants",
                 queryset=Participant.objects.select_related("leader", "country").order_by("position", "id"),
+                to_attr="participant_list",
             ),
-            models.Prefetch("quotes", queryset=Quote.objects.select_related("speaker").order_by("position", "id")),
-            models.Prefetch("sources", queryset=EventSource.objects.order_by("id")),
+            models.Prefetch(
+                "quotes",
+                queryset=Quote.objects.select_related("speaker").order_by("position", "id"),
+                to_attr="quote_list",
+            ),
         )
+
+    def with_source_links(self):
+        """Each event's sources in its own row, read by `Event.source_links`."""
+        sources = EventSource.objects.filter(event_id=models.OuterRef("pk")).order_by("id")
+        return self.annotate(source_rows=JSONRows(sources, "url", "title", "publisher"))
 
 
 def pair_key(a: str, b: str) -> str:
@@ -520,7 +594,15 @@ class Event(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("events:event_detail", kwargs={"pk": self.pk, "slug": self.slug})
+        return record_url("events:event_detail", pk=self.pk, slug=self.slug)
+
+    @cached_property
+    def source_links(self) -> list[SourceLink]:
+        """The sources, oldest first: from the row when read `with_source_links()`, otherwise a query."""
+        rows = getattr(self, "source_rows", None)
+        if rows is None:
+            return [SourceLink(s.url, s.title, s.publisher) for s in self.sources.all()]
+        return [SourceLink(*row) for row in rows]
 
     def clean(self):
         from .plover import modes_of
@@ -824,8 +906,9 @@ class LeaderSource(SourceBase):
 
 
 # ---------------------------------------------------------------------------
-# Derived: which countries, and which pairs of countries, each event involves.
-# Never edited by hand; rebuilt by involvement.sync_involvement().
+# Derived: which countries, and which pairs of countries, each event involves,
+# and each pair's months in figures. Never edited by hand; rebuilt by
+# involvement.sync_involvement().
 # ---------------------------------------------------------------------------
 
 
@@ -868,6 +951,38 @@ class EventPair(models.Model):
 
     def __str__(self):
         return f"{self.event_id} in {self.pair}"
+
+
+class PairMonth(models.Model):
+    """A relationship's month in figures: its published events and their temperature.
+
+    What a relationship page and the home page sum, a few hundred rows, instead
+    of counting and averaging a big relationship's hundred thousand timeline rows
+    on every view. Derived from `EventPair` and the events' coding; months
+    without published events have no row.
+    """
+
+    pair = models.CharField(max_length=5, help_text="Two lower-case ISO2 codes in alphabetical order: cn-ph.")
+    month = models.DateField(help_text="The month's first day.")
+    events = models.PositiveIntegerField(help_text="Published events of the pair dated in the month.")
+    # The temperature (see temperature.py): of those events, the ones scored and
+    # coded between the two countries, their total score and how many fall in each quad.
+    scored = models.PositiveIntegerField()
+    # Event.score's decimal places; the digits of a month of a busy relationship's sum.
+    score_total = models.DecimalField(max_digits=12, decimal_places=1)
+    quad_0 = models.PositiveIntegerField("verbal cooperation")
+    quad_1 = models.PositiveIntegerField("material cooperation")
+    quad_2 = models.PositiveIntegerField("verbal conflict")
+    quad_3 = models.PositiveIntegerField("material conflict")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["pair", "month"], name="pair_month_once"),
+            models.CheckConstraint(condition=Q(events__gt=0), name="pair_month_has_events"),
+        ]
+
+    def __str__(self):
+        return f"{self.pair} in {self.month:%Y-%m}"
 
 
 # ---------------------------------------------------------------------------

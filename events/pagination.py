@@ -29,7 +29,8 @@ from django.http import QueryDict
 from .models import pair_key
 
 PER_PAGE = 50
-COUNT_LIMIT = 1000
+# A bounded count reads up to this many index entries (about 2 ms at a million events).
+COUNT_LIMIT = 200
 _CURSOR = re.compile(r"^(\d{4}-\d{2}-\d{2})_(\d{1,19})$")
 
 
@@ -76,6 +77,9 @@ class BoundedCount:
     def __int__(self):
         return min(self.value, self.limit)
 
+    def __float__(self):  # For the `pluralize` filter: "more than 1,000" is plural.
+        return float(self.value)
+
     def __str__(self):
         return f"{self.value:,}" if self.exact else f"more than {self.limit:,}"
 
@@ -121,21 +125,28 @@ class KeysetPaginator:
         country: str | None = None,
         date_range: tuple[datetime.date | None, datetime.date | None] = (None, None),
         descending: bool = False,
-        count_limit: int = COUNT_LIMIT,
+        count_limit: int | None = None,
+        published_only: bool = True,
     ):
         if pair and country:
             raise ValueError("Drive the pages from a pair or from a country, not both.")
         self.queryset = queryset
         self.per_page = per_page
         self.descending = descending
-        self.count_limit = count_limit
+        self.count_limit = COUNT_LIMIT if count_limit is None else count_limit
         # Order by the driving row's copy of (date, event): the columns of its
         # index, so that the database reads the page off the index, unsorted.
+        # The partial indexes hold published rows only; staff, who also see
+        # drafts (`published_only=False`), get a slower plan.
         if pair:
-            self.driver = Q(pairs__pair=pair, pairs__published=True)
+            self.driver = Q(pairs__pair=pair)
+            if published_only:
+                self.driver &= Q(pairs__published=True)
             self.date_field, self.id_field = "pairs__date", "pairs__event_id"
         elif country:
-            self.driver = Q(involvements__country_id=country.upper(), involvements__published=True)
+            self.driver = Q(involvements__country_id=country.upper())
+            if published_only:
+                self.driver &= Q(involvements__published=True)
             self.date_field, self.id_field = "involvements__date", "involvements__event_id"
         else:
             self.driver = Q()
@@ -146,23 +157,38 @@ class KeysetPaginator:
         if last:
             self.driver &= Q(**{f"{self.date_field}__lte": last})
 
-    def page(self, *, after: str | Cursor | None = None, before: str | Cursor | None = None) -> "KeysetPage":
-        """The page after `after`, the one before `before`, or the first page. Raises InvalidCursor."""
+    def page(
+        self, *, after: str | Cursor | None = None, before: str | Cursor | None = None, counted: bool = False
+    ) -> "KeysetPage":
+        """The page after `after`, the one before `before`, or the first page. Raises InvalidCursor.
+
+        `counted`: also count the whole list (bounded, see `count`) inside the
+        page's own query, so that a counted page still costs one query.
+        """
         after, before = self._cursors(after, before)
-        rows = list(self.query(after=after, before=before))
+        rows = list(self.query(after=after, before=before, counted=counted))
+        count = None
+        if counted and (rows or not (after or before)):  # Past the end, an empty page cannot tell.
+            count = BoundedCount(rows[0].list_size if rows else 0, self.count_limit)
         more = len(rows) > self.per_page
         rows = rows[: self.per_page]
         if before is not None:
             rows.reverse()
-            return KeysetPage(self, rows, has_next=True, has_previous=more)
-        return KeysetPage(self, rows, has_next=more, has_previous=after is not None)
+            return KeysetPage(self, rows, has_next=True, has_previous=more, count=count)
+        return KeysetPage(self, rows, has_next=more, has_previous=after is not None, count=count)
 
-    def query(self, *, after: str | Cursor | None = None, before: str | Cursor | None = None) -> QuerySet:
+    def query(
+        self, *, after: str | Cursor | None = None, before: str | Cursor | None = None, counted: bool = False
+    ) -> QuerySet:
         """The one query a page runs (one row more than a page, to know whether another follows)."""
         after, before = self._cursors(after, before)
         # "After" in list order: larger (date, id) when ascending, smaller when descending.
         larger = (before is not None) == self.descending
-        return self._ordered(self._narrowed(before or after, larger), larger)[: self.per_page + 1]
+        rows = self._ordered(self._narrowed(before or after, larger), larger)
+        if counted:
+            # Uncorrelated: the database runs it once for the whole query, not per row.
+            rows = rows.annotate(list_size=CountUpTo(self._narrowed(None, True), self.count_limit))
+        return rows[: self.per_page + 1]
 
     def ordered(self) -> QuerySet:
         """Every item of every page, in page order."""
@@ -178,9 +204,9 @@ class KeysetPaginator:
             raise InvalidCursor("Give either `after` or `before`, not both.")
         return after, before
 
-    def page_for(self, params: QueryDict) -> "KeysetPage":
+    def page_for(self, params: QueryDict, *, counted: bool = False) -> "KeysetPage":
         """The page a request's query string asks for (`after` or `before`). Raises InvalidCursor."""
-        return self.page(after=params.get("after"), before=params.get("before"))
+        return self.page(after=params.get("after"), before=params.get("before"), counted=counted)
 
     @cached_property
     def count(self) -> BoundedCount:
@@ -243,9 +269,18 @@ def paginator_for(filterset, *, pair: str | None = None, **options) -> KeysetPag
 class KeysetPage:
     """One page: `object_list`, whether there are pages on either side, and the cursors that reach them."""
 
-    def __init__(self, paginator: KeysetPaginator, object_list: list, *, has_next: bool, has_previous: bool):
+    def __init__(
+        self,
+        paginator: KeysetPaginator,
+        object_list: list,
+        *,
+        has_next: bool,
+        has_previous: bool,
+        count: "BoundedCount | None" = None,
+    ):
         self.paginator = paginator
         self.object_list = object_list
+        self.count = count  # The whole list's size, when the page was asked to count it.
         self.has_next = bool(object_list) and has_next
         self.has_previous = bool(object_list) and has_previous
 
@@ -277,10 +312,41 @@ class KeysetPage:
         return _query(params, before=self.previous_cursor) if self.has_previous else ""
 
 
-def _query(params: QueryDict, **position: Cursor) -> str:
+@dataclass(frozen=True)
+class PageLinks:
+    """The query strings of a page's neighbours ("" where there is none) and where the page is."""
+
+    previous: str = ""
+    next: str = ""
+    first: str = ""
+    where: str = ""
+
+    def __bool__(self):
+        return bool(self.previous or self.next)
+
+
+def page_links(page, params: QueryDict) -> PageLinks:
+    """Links for a keyset page, or for a numbered page of Django's Paginator (short lists), filters kept."""
+    if page is None:
+        return PageLinks()
+    if isinstance(page, KeysetPage):
+        first = _query(params) if page.has_previous else ""
+        return PageLinks(page.previous_query(params), page.next_query(params), first)
+    numbered = {"page": None}
+    if page.has_previous():
+        numbered["page"] = page.previous_page_number() if page.previous_page_number() > 1 else None
+    return PageLinks(
+        previous=_query(params, page=numbered["page"]) if page.has_previous() else "",
+        next=_query(params, page=page.next_page_number()) if page.has_next() else "",
+        where=f"Page {page.number} of {page.paginator.num_pages}",
+    )
+
+
+def _query(params: QueryDict, **position) -> str:
     query = params.copy()
     for key in ("after", "before", "page"):
         query.pop(key, None)
-    for key, cursor in position.items():
-        query[key] = str(cursor)
+    for key, value in position.items():
+        if value is not None:
+            query[key] = str(value)
     return f"?{query.urlencode()}"

@@ -4,6 +4,8 @@ read helpers of `timeline.py`; each page runs a fixed number of queries
 whatever the size of the data (pinned in tests/test_views.py).
 """
 
+from functools import cached_property
+
 from django.db import connection
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse
@@ -13,18 +15,12 @@ from django.utils import timezone
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
+from . import reference
 from .filters import EventFilter
 from .models import Country, Event, EventCountry, Leader, Office, Participant, Summit
-from .timeline import (
-    by_year_and_month,
-    event_relationships,
-    home_relationships,
-    leader_timeline,
-    relationship_for,
-    relationship_summary,
-    relationship_timeline,
-)
-from .temperature import relationship_temperature
+from .pagination import InvalidCursor, KeysetPage, KeysetPaginator, page_links, paginator_for
+from . import timeline
+from .timeline import by_year_and_month, event_relationships, home_relationships, relationship_for
 
 EVENTS_PER_PAGE = 50
 
@@ -51,32 +47,83 @@ class HomeView(TemplateView):
         )
 
 
-class TimelinePageMixin:
-    """Groups the current page's events under year and month headings."""
+class PageLinksMixin:
+    """Puts `page_links` (pagination.PageLinks) in the context for includes/_pagination.html."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["page_links"] = page_links(context.get("page_obj"), self.request.GET)
+        return context
+
+
+class KeysetPagesMixin(PageLinksMixin):
+    """Pages of events in date order, reached with `?after=` / `?before=` cursors (pagination.py).
+
+    Page 50 costs what page 1 does, and no page counts the whole list unless
+    `counted()` asks, and then only up to a bound, inside the page's query. A
+    malformed cursor gives an empty page, the reason, and status 400.
+    """
+
+    paginate_by = EVENTS_PER_PAGE
+    cursor_error = ""
+
+    def keyset_paginator(self) -> KeysetPaginator:
+        raise NotImplementedError
+
+    def counted(self) -> bool:
+        return False
+
+    def paginate_queryset(self, queryset, page_size):
+        paginator = self.keyset_paginator()
+        try:
+            page = paginator.page_for(self.request.GET, counted=self.counted())
+        except InvalidCursor as error:
+            self.cursor_error = str(error)
+            page = KeysetPage(paginator, [], has_next=False, has_previous=False)
+        return paginator, page, page.object_list, page.has_other_pages()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["years"] = by_year_and_month(context["object_list"])
+        context["cursor_error"] = self.cursor_error
         return context
 
+    def render_to_response(self, context, **response_kwargs):
+        if self.cursor_error:
+            response_kwargs.setdefault("status", 400)
+        return super().render_to_response(context, **response_kwargs)
 
-class FilteredEventsMixin(TimelinePageMixin):
+
+class FilteredEventsMixin(KeysetPagesMixin):
     """A list of events narrowed by the contract's filters (EventFilter).
 
     A malformed filter value gives the page back with the form's errors and
     status 400: the request was wrong, and nothing is listed rather than a
-    silently wider result.
+    silently wider result. With filters in force, the page says how many
+    events match (exactly up to a thousand).
     """
 
     filterset_class = EventFilter
     context_object_name = "events"
-    paginate_by = EVENTS_PER_PAGE
+    pair: str | None = None  # A relationship's timeline: its pair drives the pages.
 
     export_countries: tuple[str, ...] = ()
 
+    def keyset_paginator(self) -> KeysetPaginator:
+        return paginator_for(
+            self.filterset, pair=self.pair, per_page=self.paginate_by, published_only=not self.request.user.is_staff
+        )
+
+    def counted(self) -> bool:
+        return bool(self.active_filters)
+
+    @cached_property
+    def active_filters(self):
+        return self.filterset.active_filters()
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["active_filters"] = self.filterset.active_filters()
+        context["active_filters"] = self.active_filters
         context["export_query"] = self.filterset.export_query(countries=self.export_countries)
         return context
 
@@ -90,13 +137,13 @@ class RelationshipView(FilteredEventsMixin, FilterView):
     template_name = "events/relationship_detail.html"
 
     def dispatch(self, request, *args, **kwargs):
-        a, b = kwargs["pair"]
+        a, b = (reference.country(code) for code in kwargs["pair"])
+        if a is None or b is None:
+            raise Http404("Unknown country code.")
         if a == b:
             raise Http404("A relationship needs two different countries.")
-        countries = Country.objects.in_bulk([a.upper(), b.upper()])
-        if len(countries) != 2:
-            raise Http404("Unknown country code.")
-        self.relationship = relationship_for(countries[a.upper()], countries[b.upper()])
+        self.relationship = relationship_for(a, b)
+        self.pair = self.relationship.key
         # The exports take the events list's filters: this relationship is its two countries.
         self.export_countries = (self.relationship.home.iso2, self.relationship.other.iso2)
         # One address per relationship (`ru-ph`, `PH-RU` → `ph-ru`), filters kept.
@@ -107,22 +154,20 @@ class RelationshipView(FilteredEventsMixin, FilterView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
-        r = self.relationship
-        return relationship_timeline(r.home.iso2, r.other.iso2, published_only=not self.request.user.is_staff)
+        # The pair is the paginator's to apply (`self.pair`): it drives the index scan.
+        return Event.objects.visible_to(self.request.user).with_related()
 
     def get_context_data(self, **kwargs):
         r = self.relationship
-        return super().get_context_data(
-            relationship=r, summary=relationship_summary(r.home.iso2, r.other.iso2),
-            temperature=relationship_temperature(r.home, r.other), **kwargs
-        )
+        summary, temperature = timeline.relationship_overview(r.home, r.other)
+        return super().get_context_data(relationship=r, summary=summary, temperature=temperature, **kwargs)
 
 
 class EventListView(FilteredEventsMixin, FilterView):
     template_name = "events/event_list.html"
 
     def get_queryset(self):
-        return Event.objects.visible_to(self.request.user).chronological().with_related()
+        return Event.objects.visible_to(self.request.user).with_related()
 
 
 class EventDetailView(DetailView):
@@ -134,7 +179,7 @@ class EventDetailView(DetailView):
             Event.objects.visible_to(self.request.user)
             .with_related()
             .prefetch_related(
-                "pairs", Prefetch("involvements", queryset=EventCountry.objects.select_related("country"))
+                "sources", "pairs", Prefetch("involvements", queryset=EventCountry.objects.select_related("country"))
             )
         )
 
@@ -147,7 +192,7 @@ class EventDetailView(DetailView):
         return self.render_to_response(context)
 
 
-class SummitListView(ListView):
+class SummitListView(PageLinksMixin, ListView):
     template_name = "events/summit_list.html"
     context_object_name = "summits"
     paginate_by = 100
@@ -160,12 +205,11 @@ class SummitListView(ListView):
         )
 
 
-class SummitDetailView(ListView):
+class SummitDetailView(KeysetPagesMixin, ListView):
     """A summit: when and where, the leaders attending, and the meetings on its sidelines."""
 
     template_name = "events/summit_detail.html"
     context_object_name = "events"
-    paginate_by = EVENTS_PER_PAGE
 
     def get(self, request, *args, **kwargs):
         summits = Summit.objects.select_related("host_country").prefetch_related("sources")
@@ -173,7 +217,10 @@ class SummitDetailView(ListView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return self.summit.events.visible_to(self.request.user).chronological().with_related()
+        return self.summit.events.visible_to(self.request.user).with_related()
+
+    def keyset_paginator(self) -> KeysetPaginator:
+        return KeysetPaginator(self.get_queryset(), self.paginate_by)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(summit=self.summit, **kwargs)
@@ -196,7 +243,7 @@ class SummitDetailView(ListView):
         return list(first.values())
 
 
-class LeaderListView(ListView):
+class LeaderListView(PageLinksMixin, ListView):
     template_name = "events/leader_list.html"
     context_object_name = "leaders"
     paginate_by = 100
@@ -210,7 +257,7 @@ class LeaderListView(ListView):
         )
 
 
-class LeaderDetailView(TimelinePageMixin, ListView):
+class LeaderDetailView(KeysetPagesMixin, ListView):
     """A leader's offices, then the meetings and statements they took part in, oldest first."""
 
     template_name = "events/leader_detail.html"
@@ -226,7 +273,13 @@ class LeaderDetailView(TimelinePageMixin, ListView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return leader_timeline(self.leader, published_only=not self.request.user.is_staff)
+        return Event.objects.visible_to(self.request.user).featuring(self.leader).with_related()
+
+    def keyset_paginator(self) -> KeysetPaginator:
+        return KeysetPaginator(self.get_queryset(), self.paginate_by)
+
+    def counted(self) -> bool:
+        return True
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(leader=self.leader, **kwargs)

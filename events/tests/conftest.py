@@ -45,3 +45,18 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(autouse=True)
+def countries_read_once(request):
+    """Read the country list (reference.py) before each database test, as a running site has it.
+
+    It is read once per process, by whichever request comes first; without
+    this, a query count would depend on the order the tests run in.
+    """
+    if request.node.get_closest_marker("django_db") is None:
+        return
+    request.getfixturevalue("_django_db_helper")
+    from events import reference
+
+    reference.countries()

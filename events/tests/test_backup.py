@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.db import connection
 
 from events import involvement
-from events.models import Event, EventPair, EventSource, Leader, Office, Participant, Quote, Summit
+from events.models import Event, EventPair, EventSource, Leader, Office, PairMonth, Participant, Quote, Summit
 
 MODELS = (Event, Leader, Office, Summit, Participant, Quote, EventSource, EventPair)
 
@@ -23,11 +23,12 @@ def snapshot():
         "offices": sorted(Office.objects.values_list("leader__name", "title", "start_date", "end_date")),
         "summits": sorted(Summit.objects.values_list("short_name", "start_date", "end_date", "host_country_id")),
         "pairs": sorted(EventPair.objects.values_list("event_id", "pair", "published")),
+        "pair_months": sorted(PairMonth.objects.values_list("pair", "month", "events", "scored", "score_total")),
     }
 
 
 def wipe():
-    for model in (EventPair, Participant, Quote, EventSource, Event, Office, Summit, Leader):
+    for model in (PairMonth, EventPair, Participant, Quote, EventSource, Event, Office, Summit, Leader):
         model.objects.all().delete()
 
 

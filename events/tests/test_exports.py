@@ -131,7 +131,7 @@ class EventsCSVTests:
         [
             ("date_after=2016-13-45", "date_after: Enter a valid date."),
             ("country=XX", "country: Select a valid choice. XX is not one of the available choices."),
-            ("summit=no-such-summit", "summit: Select a valid choice."),
+            ("summit=no-such-summit", "summit: No summit is recorded as “no-such-summit”."),
             ("kind=rumour", "kind: Select a valid choice. rumour is not one of the available choices."),
         ],
     )
@@ -344,15 +344,17 @@ class CalendarTests:
 # The queries of each export, whatever the number of events (up to a chunk of 2,000): the page
 # cache's version stamp, the filter's country choices, then:
 EXPORT_QUERIES = {
-    # the events, then their countries, participants and sources (one query each per chunk)
-    "events_csv": ({}, 6),
-    "events_json": ({}, 6),
-    # the pair's countries, the span for the eras, the events, their countries, participants, sources and quotes
-    "timeline_json": ({"pair": "ph-ru"}, 9),
-    # the pair's countries, the latest events, their participants, quotes and sources
-    "relationship_feed": ({"pair": "ph-ru"}, 7),
+    # the events, then their countries, participants and sources (one query each per chunk);
+    # the countries themselves are reference data read once per process (reference.py)
+    "events_csv": ({}, 5),
+    "events_json": ({}, 5),
+    # the page cache's version (for the ETag), the span for the eras, the events, their countries,
+    # participants, sources and quotes: one over the budget of six (see issue 5's closing note)
+    "timeline_json": ({"pair": "ph-ru"}, 7),
+    # the latest events (with their sources), their participants and quotes
+    "relationship_feed": ({"pair": "ph-ru"}, 4),
     # the summits (with their host countries), the planned meetings (with their summits)
-    "calendar": ({}, 4),
+    "calendar": ({}, 3),
 }
 
 

@@ -165,8 +165,9 @@ class KeysetPaginatorTests:
             with CaptureQueriesContext(connection) as queries:
                 page = paginator.page(after=after)
                 for event in page:
-                    [p.leader.name for p in event.participants.all()]
-            assert len(queries) == 4  # events (with summits), participants, quotes, sources
+                    [p.leader.name for p in event.participant_list]
+                    [s.url for s in event.source_links]
+            assert len(queries) == 3  # events (with summits and sources), participants, quotes
         assert not page.has_next
 
 

@@ -12,8 +12,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from events.temperature import (
+    AUTO_MONTHS_LIMIT,
+    AUTO_QUARTERS_LIMIT,
+    LEFT,
+    RIGHT,
+    WIDTH,
     Period,
     administration_for,
+    auto_kind,
     relationship_temperature,
     score_for,
     temperature_rows,
@@ -99,6 +105,65 @@ class AggregationTests:
         with django_assert_num_queries(1):
             rows = temperature_rows([("PH", "US"), ("PH", "CN"), ("PH", "RU")])
         assert rows["cn-ph"][Period(datetime.date(2016, 3, 1))].mean == D("4.60") and rows["ph-ru"] == {}
+
+
+class YearTests:
+    def test_a_year_period(self):
+        """A year reads "2016" in full and short, and links to its timeline from 1 January to 31 December."""
+        year = Period.of(datetime.date(2016, 7, 14), "year")
+        assert (year.start, year.end, year.next.start) == (
+            datetime.date(2016, 1, 1), datetime.date(2016, 12, 31), datetime.date(2017, 1, 1)
+        )
+        assert (year.label, year.short_label) == ("2016", "2016")
+        assert year.query == "?date_after=2016-01-01&date_before=2016-12-31"
+
+    def test_yearly_mean(self, ph_us):
+        """A year's mean is over its events: (1.9 + 4.6 − 6 − 4 + 1) / 5."""
+        rows = temperature_rows([("PH", "US")], kind="year")["ph-us"]
+        assert [(p.label, r.count, r.mean) for p, r in rows.items()] == [("2016", 5, D("-0.50"))]
+
+    @pytest.mark.parametrize(("months", "kind"), [
+        (1, "month"),
+        (AUTO_MONTHS_LIMIT, "month"),
+        (AUTO_MONTHS_LIMIT + 1, "quarter"),
+        (AUTO_QUARTERS_LIMIT, "quarter"),
+        (AUTO_QUARTERS_LIMIT + 1, "year"),
+    ])
+    def test_auto_periods_by_span(self, months, kind):
+        """Automatic periods: months up to four years, quarters up to fifteen, years beyond."""
+        first = Period(datetime.date(2001, 1, 1))
+        last = Period(datetime.date(2001 + (months - 1) // 12, 1 + (months - 1) % 12, 1))
+        assert auto_kind([last, first]) == kind
+
+    @pytest.fixture
+    def long_relationship(self, leaders):
+        """Thirty-seven years of ph-us, from January 1990 to December 2026."""
+        both = (leaders["PH"], leaders["US"])
+        for day in (datetime.date(1990, 1, 10), datetime.date(2016, 9, 1), datetime.date(2026, 12, 20)):
+            coded(both, day, "CONSULT", "visit")
+
+    def test_a_long_relationship_is_charted_by_year(self, long_relationship):
+        """37 years make 37 columns and table rows, not 148 quarters; each links to its year's timeline."""
+        chart = relationship_temperature("PH", "US")
+        assert chart.kind == "year" and chart.title.endswith(", by year")
+        assert [p.label for p in chart.periods] == [str(year) for year in range(1990, 2027)]
+        assert len(chart.rows) == len(chart.columns) == 37
+        assert chart.columns[0].href == "/relationships/ph-us/?date_after=1990-01-01&date_before=1990-12-31"
+        assert "per year" in chart.description and "34 of 37 years without coded events" in chart.description
+
+    def test_year_ticks_and_eras(self, long_relationship):
+        """Every fourth year is labelled under its column, with no minor ticks; the administrations fall where their terms began."""
+        chart = relationship_temperature("PH", "US")
+        step = (WIDTH - LEFT - RIGHT) / 37
+        assert [(t.label, t.minor) for t in chart.x_ticks] == [(str(y), False) for y in range(1990, 2027, 4)]
+        assert chart.x_ticks[1].position == pytest.approx(LEFT + step * 4.5, abs=0.01)  # 1994, the fifth column
+        eras = {era.administration.short_name: era for era in chart.eras}
+        assert list(eras) == ["Ramos", "Estrada", "Arroyo", "Aquino III", "Duterte", "Marcos Jr."]
+        # Duterte from 30 June 2016: 181 of 2016's 366 days into the 27th column.
+        assert eras["Duterte"].x == pytest.approx(LEFT + step * (26 + 181 / 366), abs=0.01)
+        assert eras["Marcos Jr."].x + eras["Marcos Jr."].width == WIDTH - RIGHT
+        # A label where it fits (about 11 units a character), the table naming the rest.
+        assert [name for name, era in eras.items() if era.show_label] == ["Ramos", "Arroyo", "Duterte"]
 
 
 def svg_of(html: str, css: str = "temperature-chart") -> ET.Element:

@@ -244,32 +244,47 @@ class RelationshipTimelineTests:
             assert f'name="{name}"' in content
 
     def test_pagination_links_keep_the_filters(self, client):
-        """With more events than a page, rel=next keeps the filters and rel=prev returns to the first page."""
-        build_record(55)
+        """With more events than a page, rel=next keeps the filters and moves past the page's last event."""
+        record = build_record(55)
+        fiftieth = record["events"][49]
         first = page(client, TIMELINE, kind="sideline")
-        assertContains(first, 'rel="next" href="?kind=sideline&amp;page=2"')
+        after = f"{fiftieth.date.isoformat()}_{fiftieth.pk}"
+        assertContains(first, f'rel="next" href="?kind=sideline&amp;after={after}"')
         assertNotContains(first, 'rel="prev"')
         assert "55 events match" in visible_text(first)
-        second = page(client, TIMELINE, kind="sideline", page=2)
-        assertContains(second, 'rel="prev" href="?kind=sideline"')
+        second = page(client, TIMELINE, kind="sideline", after=after)
+        fifty_first = record["events"][50]
+        assertContains(second, f'rel="prev" href="?kind=sideline&amp;before={fifty_first.date.isoformat()}_{fifty_first.pk}"')
+        assertContains(second, '<a href="?kind=sideline">First page</a>')
         assert "Meeting 54" in visible_text(second) and "Meeting 0 " not in visible_text(second)
+        back = page(client, TIMELINE, kind="sideline", before=f"{fifty_first.date.isoformat()}_{fifty_first.pk}")
+        assert "Meeting 0 " in visible_text(back) and "Meeting 49" in visible_text(back)
+        assert "Meeting 50" not in visible_text(back)
+
+    def test_malformed_page_position_says_so(self, client, putin_record):
+        """A cursor that is not YYYY-MM-DD_ID gives status 400, the reason, and a way back to the first page."""
+        response = client.get(TIMELINE, {"after": "yesterday"})
+        assert response.status_code == 400
+        assert "'yesterday' is not a page position (expected YYYY-MM-DD_ID)." in visible_text(response)
+        assertContains(response, "Go to the first page", status_code=400)
 
     @pytest.mark.parametrize("size", [3, 30])
     def test_query_count_is_constant(self, client, django_assert_num_queries, size):
-        """Eleven queries (the temperature chart's aggregate included) for any number of events.
+        """Four queries for any number of events: the relationship's monthly figures (summary and chart),
+        the events with their summits and sources, participants, quotes.
 
         Guards N+1s on participants, leaders, quotes, speakers, sources and summits.
         """
         build_record(size)
-        with django_assert_num_queries(11):
+        with django_assert_num_queries(4):
             response = page(client, TIMELINE)
         assert visible_text(response).count("Ambassador number") == 2 * size  # participant and speaker
 
     @pytest.mark.parametrize("size", [3, 30])
     def test_query_count_with_filters_is_constant(self, client, django_assert_num_queries, size):
-        """Filtering by summit and leader adds their two look-ups, not a query per event."""
+        """Filtering by summit and leader adds one look-up for both, not a query per event."""
         build_record(size)
-        with django_assert_num_queries(13):
+        with django_assert_num_queries(5):
             response = page(client, TIMELINE, summit="apec-2016", leader="rodrigo-duterte", country="RU")
         assert visible_text(response).count("Ambassador number") == 2 * size
 
@@ -337,8 +352,8 @@ class EventListTests:
             ({"date_after": "2016-13-01"}, "From: Enter a valid date."),
             ({"date_before": "yesterday"}, "Until: Enter a valid date."),
             ({"country": "ZZ"}, "Countries involved: Select a valid choice. ZZ is not one of the available choices."),
-            ({"summit": "nope"}, "Summit: Select a valid choice."),
-            ({"leader": "nobody"}, "Leader: Select a valid choice."),
+            ({"summit": "nope"}, "Summit: No summit is recorded as “nope”."),
+            ({"leader": "nobody"}, "Leader: No leader is recorded as “nobody”."),
             ({"kind": "picnic"}, "Kind: Select a valid choice. picnic is not one of the available choices."),
             ({"status": "maybe"}, "Status: Select a valid choice. maybe is not one of the available choices."),
             ({"q": "x" * 201}, "Text: Ensure this value has at most 200 characters (it has 201)."),
@@ -354,25 +369,37 @@ class EventListTests:
         assertContains(response, 'aria-invalid="true"', status_code=400)
 
     def test_pagination_keeps_the_filters(self, client):
-        """rel=next and rel=prev links carry the filters along, and the count says which events are shown."""
-        build_record(60)
+        """rel=next and rel=prev links carry the filters along, and the count says how many match."""
+        record = build_record(60)
+        fiftieth = record["events"][49]
         first = page(client, EVENTS, country="RU", q="Meeting")
-        assertContains(first, 'rel="next" href="?country=RU&amp;q=Meeting&amp;page=2"')
-        assert "60 events match (showing 1–50)" in visible_text(first)
-        second = page(client, EVENTS, country="RU", q="Meeting", page=2)
-        assertContains(second, 'rel="prev" href="?country=RU&amp;q=Meeting"')
+        after = f"{fiftieth.date.isoformat()}_{fiftieth.pk}"
+        assertContains(first, f'rel="next" href="?country=RU&amp;q=Meeting&amp;after={after}"')
+        assert "60 events match" in visible_text(first)
+        second = page(client, EVENTS, country="RU", q="Meeting", after=after)
+        assertContains(second, 'rel="prev" href="?country=RU&amp;q=Meeting&amp;before=')
         assertNotContains(second, 'rel="next"')
-        assert "Page 2 of 2" in visible_text(second)
+        assert "60 events match" in visible_text(second)
+        assert visible_text(second).count("Ambassador number") == 2 * 10
 
-    def test_page_beyond_the_last_is_not_found(self, client, putin_record):
-        """A page number past the end is a 404, not an error."""
-        assert client.get(EVENTS, {"page": 99}).status_code == 404
+    def test_count_beyond_the_bound_says_more_than(self, client, monkeypatch):
+        """Past the counting bound the page says "more than N" instead of counting every match."""
+        monkeypatch.setattr("events.pagination.COUNT_LIMIT", 5)
+        build_record(8)
+        assert "more than 5 events match" in visible_text(page(client, EVENTS, country="RU"))
+
+    def test_page_past_the_last_event_is_empty_not_an_error(self, client, putin_record):
+        """A position after the last event lists nothing and offers no further page."""
+        response = page(client, EVENTS, after="2099-01-01_1")
+        assert "No events match" in visible_text(response)
+        assertNotContains(response, 'rel="next"')
 
     @pytest.mark.parametrize("size", [3, 30])
     def test_query_count_is_constant(self, client, django_assert_num_queries, size):
-        """Eight queries for any number of events: guards N+1s on participants, quotes, sources and summits."""
+        """Three queries for any number of events (events with summits and sources, participants, quotes):
+        guards N+1s on participants, quotes, sources and summits."""
         build_record(size)
-        with django_assert_num_queries(8):
+        with django_assert_num_queries(3):
             response = page(client, EVENTS)
         assert visible_text(response).count("Ambassador number") == 2 * size  # participant and speaker
 
@@ -482,9 +509,9 @@ class SummitPageTests:
 
     @pytest.mark.parametrize("size", [3, 30])
     def test_summit_page_query_count_is_constant(self, client, django_assert_num_queries, size):
-        """Eight queries for any number of meetings and leaders: guards N+1s on participants, leaders, quotes and sources."""
+        """Six queries for any number of meetings and leaders: guards N+1s on participants, leaders, quotes and sources."""
         record = build_record(size)
-        with django_assert_num_queries(8):
+        with django_assert_num_queries(6):
             response = page(client, record["summit"].get_absolute_url())
         assert visible_text(response).count("Ambassador number") == 3 * size  # attending, participant, speaker
 
@@ -519,9 +546,9 @@ class LeaderPageTests:
 
     @pytest.mark.parametrize("size", [3, 30])
     def test_leader_page_query_count_is_constant(self, client, django_assert_num_queries, size):
-        """Eight queries for any number of meetings: guards N+1s on the events' participants, quotes and sources."""
+        """Six queries for any number of meetings: guards N+1s on the events' participants, quotes and sources."""
         record = build_record(size)
-        with django_assert_num_queries(8):
+        with django_assert_num_queries(6):
             response = page(client, record["duterte"].get_absolute_url())
         assert visible_text(response).count("Ambassador number") == 2 * size  # participant and speaker
 
@@ -530,7 +557,7 @@ class LeaderPageTests:
 class DownloadLinksTests:
     def test_timeline_offers_its_events_feed_and_timelinejs_file(self, client, putin_record):
         """A filtered timeline links to its events as CSV and JSON (filters kept), its Atom feed and TimelineJS file."""
-        response = page(client, TIMELINE, kind="meeting", page="")
+        response = page(client, TIMELINE, kind="meeting", after="")
         content = response.content.decode()
         assertInHTML('<a href="/events.csv?kind=meeting&amp;country=PH&amp;country=RU" download>These events as CSV</a>',
                      content)

@@ -1,0 +1,186 @@
+"""`PairMonth`, each relationship's months in figures: right after every kind of write, and cheap to keep right."""
+
+import datetime
+import importlib
+import io
+from decimal import Decimal
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from events import caching, involvement
+from events.coding import code_events
+from events.models import Event, PairMonth
+from events.synthetic import generate
+
+from .factories import make_event, make_leader
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+NOV, DEC = datetime.date(2016, 11, 1), datetime.date(2016, 12, 1)
+
+
+def figures(pair: str) -> dict[datetime.date, tuple]:
+    """{month: (events, scored, score_total, quad_0, quad_1, quad_2, quad_3)} of a relationship as stored."""
+    return {
+        month: tuple(rest)
+        for month, *rest in PairMonth.objects.filter(pair=pair)
+        .order_by("month")
+        .values_list("month", *involvement.PAIR_MONTH_FIGURES)
+    }
+
+
+@pytest.fixture
+def leaders():
+    return {cc: make_leader(f"Leader of {cc}", cc) for cc in ("PH", "RU", "CN")}
+
+
+@pytest.fixture
+def lima(leaders):
+    """Two PH–RU events in November 2016: a visit coded PH → RU (+1.9) and an uncoded call."""
+    both = (leaders["PH"], leaders["RU"])
+    visit = make_event("Duterte visits Moscow", date=datetime.date(2016, 11, 19), participants=both,
+                       plover_category="CONSULT", plover_mode="visit", actor_country_id="PH", target_country_id="RU")
+    make_event("Duterte calls Putin", date=datetime.date(2016, 11, 25), participants=both)
+    return visit
+
+
+class PairMonthTests:
+    def test_a_month_holds_its_published_events_and_their_temperature(self, lima):
+        """November 2016 of ph-ru: two events, one of them scored (+1.9, verbal cooperation)."""
+        assert figures("ph-ru") == {NOV: (2, 1, D("1.9"), 1, 0, 0, 0)}
+        assert involvement.drift() == {}
+
+    def test_a_score_change_is_counted(self, lima):
+        """An editor's override of the score changes the month's total."""
+        lima.score_override, lima.score_justification = D("-4.0"), "A snub."
+        lima.save()
+        assert figures("ph-ru") == {NOV: (2, 1, D("-4.0"), 1, 0, 0, 0)}
+        assert involvement.drift() == {}
+
+    def test_a_date_moved_to_another_month_moves_the_event(self, lima):
+        """Moving the visit to December leaves November with the call alone."""
+        lima.date = datetime.date(2016, 12, 2)
+        lima.save()
+        assert figures("ph-ru") == {NOV: (1, 0, D(0), 0, 0, 0, 0), DEC: (1, 1, D("1.9"), 1, 0, 0, 0)}
+        assert involvement.drift() == {}
+
+    def test_unpublished_events_do_not_count(self, lima):
+        """Unpublishing both events leaves no row for the month at all."""
+        for event in Event.objects.all():
+            event.published = False
+            event.save()
+        assert figures("ph-ru") == {}
+        assert involvement.drift() == {}
+
+    def test_an_event_without_a_source_does_not_count(self, lima):
+        """Removing the visit's only source takes it off the public record, and out of the month."""
+        lima.sources.get().delete()
+        assert figures("ph-ru") == {NOV: (1, 0, D(0), 0, 0, 0, 0)}
+        assert involvement.drift() == {}
+
+    def test_a_deleted_event_is_no_longer_counted(self, lima):
+        """Deleting the visit, whose timeline rows the cascade removes first, still updates its month."""
+        lima.delete()
+        assert figures("ph-ru") == {NOV: (1, 0, D(0), 0, 0, 0, 0)}
+        assert involvement.drift() == {}
+
+    def test_a_queryset_delete_updates_every_month(self, lima, leaders):
+        """Deleting events in bulk (the admin's delete action) empties their months."""
+        make_event(date=datetime.date(2017, 3, 1), participants=(leaders["PH"], leaders["RU"]))
+        Event.objects.all().delete()
+        assert not PairMonth.objects.exists()
+        assert involvement.drift() == {}
+
+    def test_removing_a_participant_removes_the_pair(self, lima, leaders):
+        """With Xi as a third participant the visit counts for cn-ph too; removing him takes it off."""
+        lima.participants.create(leader=leaders["CN"])
+        assert figures("cn-ph") == {NOV: (1, 0, D(0), 0, 0, 0, 0)}
+        lima.participants.get(leader=leaders["CN"]).delete()
+        assert figures("cn-ph") == {}
+        assert involvement.drift() == {}
+
+    def test_writes_in_a_deferred_block_are_counted_at_its_end(self, lima, leaders):
+        """Inside deferred(), a new event, a moved one and a deleted one all show when the block ends."""
+        with involvement.deferred():
+            make_event(date=datetime.date(2017, 1, 5), participants=(leaders["PH"], leaders["RU"]))
+            lima.date = datetime.date(2016, 12, 2)
+            lima.save()
+            Event.objects.get(title="Duterte calls Putin").delete()
+        assert set(figures("ph-ru")) == {DEC, datetime.date(2017, 1, 1)}
+        assert involvement.drift() == {}
+
+    @pytest.mark.parametrize("months", [involvement.MONTH_RUNS, involvement.MONTH_RUNS + 10])
+    def test_many_scattered_months(self, leaders, months):
+        """As many runs of months as a refresh names one by one (every other month for years), and more, count right."""
+        both = (leaders["PH"], leaders["RU"])
+        with involvement.deferred():
+            for i in range(months):
+                make_event(date=datetime.date(1970 + i // 6, 1 + 2 * (i % 6), 1), participants=both)
+        assert len(figures("ph-ru")) == months
+        assert involvement.drift() == {}
+
+    def test_drift_sees_a_wrong_month(self, lima):
+        """The check can fail: a stored figure that no longer matches the events is reported."""
+        PairMonth.objects.update(events=5)
+        assert involvement.drift() == {("ph-ru", NOV): ((5, 1, D("1.9"), 1, 0, 0, 0), (2, 1, D("1.9"), 1, 0, 0, 0))}
+
+    def test_syncing_takes_the_same_queries_for_one_month_or_many(self, leaders):
+        """Guards a query per month: syncing events in one month or in forty apart takes the same queries."""
+        both = (leaders["PH"], leaders["RU"])
+        few = [make_event(date=datetime.date(2016, 1, 1 + i), participants=both).pk for i in range(3)]
+        many = [make_event(date=datetime.date(2010 + i // 6, 1 + 2 * (i % 6), 1), participants=both).pk for i in range(40)]
+        queries = []
+        for event_ids in (few, many):
+            with CaptureQueriesContext(connection) as captured:
+                involvement.sync_involvement(event_ids)
+            queries.append(len(captured))
+        assert queries[0] == queries[1]
+        assert involvement.drift() == {}
+
+    def test_months_do_not_bump_the_site_version_and_delete_in_bulk(self, lima):
+        """PairMonth is derived: no page-cache bump of its own, and no signal in the way of a bulk delete."""
+        from django.db.models.deletion import Collector
+
+        version = caching.current_version()[0]
+        involvement.rebuild_pair_months()
+        assert caching.current_version()[0] == version
+        assert Collector(using="default").can_fast_delete(PairMonth.objects.all())
+
+
+class BulkWriterTests:
+    def test_import_and_coding(self):
+        """The bundled data set (an import, its hand coding, then code_events) leaves every month right."""
+        call_command("load_bundled_data", stdout=io.StringIO(), stderr=io.StringIO())
+        assert PairMonth.objects.filter(scored__gt=0).count() > 5
+        assert involvement.drift() == {}
+
+    def test_code_events_counts_the_scores_it_sets(self, leaders):
+        """code_events fills the coding with an UPDATE (no signal); the month's temperature follows."""
+        make_event("Duterte meets Putin", date=datetime.date(2016, 11, 19), participants=(leaders["PH"], leaders["RU"]))
+        assert figures("ph-ru") == {NOV: (1, 0, D(0), 0, 0, 0, 0)}
+        code_events()  # CONSULT, PH → RU: +2.1
+        assert figures("ph-ru") == {NOV: (1, 1, D("2.1"), 1, 0, 0, 0)}
+        assert involvement.drift() == {}
+
+    def test_generate_events(self):
+        """The generator's bulk load, into an empty database and then beside what it wrote, leaves every month right."""
+        generate(300, seed=5)
+        assert PairMonth.objects.filter(scored__gt=0).count() > 50
+        assert involvement.drift() == {}
+        generate(100, seed=6)
+        assert involvement.drift() == {}
+
+    # Outside a transaction: SQLite's schema editor refuses to open inside one.
+    @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+    def test_the_migration_fills_the_months_of_stored_events(self, lima):
+        """Migration 0006 computes the months of the events already stored."""
+        migration = importlib.import_module("events.migrations.0006_pair_months")
+        PairMonth.objects.all().delete()
+        with connection.schema_editor() as schema_editor:
+            migration.fill_pair_months(apps, schema_editor)
+        assert figures("ph-ru") == {NOV: (2, 1, D("1.9"), 1, 0, 0, 0)}
+        assert involvement.drift() == {}
