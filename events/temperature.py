@@ -32,7 +32,7 @@ from .plover import Quad
 
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
 PERIOD_KINDS = tuple(PERIOD_MONTHS)
-# Beyond this many months, "auto" shows quarters, and beyond the second years:
+# Beyond this many months, "auto" shows quarters, and beyond the second, years:
 # a point every few pixels says nothing, and the table would run to hundreds of rows.
 AUTO_MONTHS_LIMIT = 48
 AUTO_QUARTERS_LIMIT = 180

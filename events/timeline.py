@@ -20,7 +20,7 @@ from django.db.models.functions import Concat, Lower
 
 from . import temperature
 from .dates import Precision
-from .models import Country, Event, EventPair, Leader, PairMonth, pair_key
+from .models import Country, Event, EventPair, PairMonth, pair_key
 
 
 @dataclass(frozen=True)
@@ -43,13 +43,6 @@ class Relationship:
     def __str__(self):
         return f"{self.home.name}–{self.other.name}"
 
-
-def relationship_timeline(a: str, b: str, *, published_only: bool = True):
-    """The events of the relationship between `a` and `b`, oldest first, with what a timeline shows."""
-    events = Event.objects.for_pair(a, b)
-    if published_only:
-        events = events.published()
-    return events.chronological().with_related()
 
 
 def relationship_for(first: Country, second: Country) -> Relationship:
@@ -85,15 +78,15 @@ def relationship_overview(
     country, when one of the two, is put first on the chart.
     """
     home, other = temperature.home_first(home, other)
-    months = list(PairMonth.objects.filter(pair=pair_key(home.iso2, other.iso2)).order_by("month"))
+    key = pair_key(home.iso2, other.iso2)
+    months = list(PairMonth.objects.filter(pair=key).order_by("month"))
     summary = RelationshipSummary(
         sum(month.events for month in months),
         months[0].month if months else None,
         months[-1].month if months else None,
     )
     scored = {row.period: row for row in map(temperature.month_temperature, months) if row.count}
-    chart = temperature.chart_of(home, [other], {pair_key(home.iso2, other.iso2): scored}, period=period)
-    return summary, chart
+    return summary, temperature.chart_of(home, [other], {key: scored}, period=period)
 
 
 def home_relationships(*, home: str | None = None) -> list[Relationship]:
@@ -154,13 +147,6 @@ def event_relationships(event: Event) -> list[Relationship]:
     relationships.sort(key=lambda r: (r.home.iso2 != home, r.home.name, r.other.name))
     return relationships
 
-
-def leader_timeline(leader: Leader, *, published_only: bool = True):
-    """The events a leader took part in or spoke at, oldest first, with what a timeline shows."""
-    events = Event.objects.featuring(leader)
-    if published_only:
-        events = events.published()
-    return events.chronological().with_related()
 
 
 @dataclass

@@ -17,7 +17,7 @@ from django_filters.views import FilterView
 
 from . import reference
 from .filters import EventFilter
-from .models import Country, Event, EventCountry, Leader, Office, Participant, Summit
+from .models import Event, EventCountry, Leader, Office, Participant, Summit
 from .pagination import InvalidCursor, KeysetPage, KeysetPaginator, page_links, paginator_for
 from . import timeline
 from .timeline import by_year_and_month, event_relationships, home_relationships, relationship_for

@@ -1,7 +1,6 @@
 """Template helpers of issue 7: administrations on timelines, an event's PLOVER coding."""
 
 from django import template
-from django.utils.html import format_html
 
 from ..plover import PloverCategory, Quad, quad_of, score_source
 from ..temperature import administration_for, format_score
@@ -13,25 +12,6 @@ register = template.Library()
 def administration(day):
     """The Philippine administration in office on a date: `{{ event.date|administration }}`."""
     return administration_for(day)
-
-
-@register.simple_tag(takes_context=True)
-def administration_change(context, day, level=3):
-    """A heading where the administration differs from the one at the previous call in this template.
-
-    Call it before each event of a timeline: it prints "Duterte administration"
-    above the page's first event and wherever a new administration begins,
-    nothing elsewhere.
-    """
-    current = administration_for(day)
-    key = "events.temperature.administration_change"
-    if current is None or context.render_context.get(key) == current:
-        return ""
-    context.render_context[key] = current
-    return format_html(
-        '<h{} class="administration-heading">{} administration <span class="administration-span">{}</span></h{}>',
-        level, current.short_name, current.span, level,
-    )
 
 
 @register.inclusion_tag("events/_plover_coding.html")
