@@ -14,6 +14,7 @@ So is `PairMonth`, each relationship's months in figures.
 
 import datetime
 import functools
+from dataclasses import dataclass
 from functools import cached_property
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -359,19 +360,22 @@ class EventStatus(models.TextChoices):
 class JSONRows(models.Subquery):
     """A correlated queryset's rows as one JSON array of arrays, in its order, inside the parent's query.
 
-    For the small children every row of a list shows (an event's sources):
-    they come with their event, saving the prefetch query, and as plain lists,
-    saving the model instances. `fields` are local fields of the queryset's model.
+    For the small children every row of a list shows (an event's sources,
+    participants and quotes): they come with their event, saving a prefetch
+    query each, and as plain lists, saving the model instances. `fields` are
+    the queryset's fields or lookups across its foreign keys (`leader__name`).
     """
 
     output_field = models.JSONField()
 
     def __init__(self, queryset: models.QuerySet, *fields: str):
-        self.columns = [queryset.model._meta.get_field(name).column for name in fields]
-        super().__init__(queryset.values_list(*fields))
+        # Each value under an alias of its own, which the outer SELECT names.
+        self.aliases = [f"c{i}" for i in range(len(fields))]
+        queryset = queryset.annotate(**{alias: models.F(field) for alias, field in zip(self.aliases, fields)})
+        super().__init__(queryset.values_list(*self.aliases))
 
     def as_sql(self, compiler, connection, template=None, **extra_context):
-        columns = ", ".join(f"children.{connection.ops.quote_name(column)}" for column in self.columns)
+        columns = ", ".join(f"children.{connection.ops.quote_name(alias)}" for alias in self.aliases)
         if connection.vendor == "postgresql":
             template = (
                 f"(SELECT COALESCE(jsonb_agg(jsonb_build_array({columns})), '[]'::jsonb) "
@@ -388,6 +392,59 @@ class SourceLink(NamedTuple):
     url: str
     title: str
     publisher: str
+
+
+class LeaderLink(NamedTuple):
+    """A leader as a list links to them: participants and speakers read from their event's row."""
+
+    id: int
+    name: str
+    slug: str
+
+    def get_absolute_url(self):
+        return record_url("events:leader_detail", slug=self.slug)
+
+
+class ParticipantLink(NamedTuple):
+    """A participant as a list shows them (`Event.participant_list`): what a `Participant` shows, read-only."""
+
+    leader: LeaderLink
+    country: "Country"
+    role: str
+    title: str
+
+    @property
+    def country_id(self) -> str:
+        return self.country.iso2
+
+    def get_role_display(self) -> str:
+        return ParticipantRole(self.role).label
+
+
+class QuoteLanguage:
+    """What a quote shows of its language; shared by `Quote` and the rows of `Event.quote_list`."""
+
+    language: str
+
+    @property
+    def is_english(self) -> bool:
+        return self.language == "en" or self.language.startswith("en-")
+
+    @property
+    def language_name(self) -> str:
+        return language_name(self.language)
+
+
+@dataclass(slots=True)
+class QuoteText(QuoteLanguage):
+    """A quote as a list shows it (`Event.quote_list`), read from its event's row."""
+
+    speaker: LeaderLink
+    speaker_title: str
+    language: str
+    original_text: str
+    english_text: str
+    context: str
 
 
 class EventQuerySet(models.QuerySet):
@@ -447,22 +504,22 @@ class EventQuerySet(models.QuerySet):
         return self.order_by("date", "id")
 
     def with_related(self):
-        """Everything a list or timeline shows of each event, in three queries whatever their number.
+        """Everything a list or timeline shows of each event, in one query whatever their number.
 
-        The events with their summits and sources (`source_links`), then the
-        participants and the quotes.
+        The summit is joined; the sources (`source_links`), participants
+        (`participant_list`) and quotes (`quote_list`) come in the event's own
+        row as JSON arrays: a prefetch would cost a query each and a model
+        instance per child, which at 50 events a page was most of its time.
         """
-        return self.with_source_links().select_related("summit").prefetch_related(
-            # Into plain lists (`participant_list`, `quote_list`): a related manager per event would cost more.
-            models.Prefetch(
-                "participants",
-                queryset=Participant.objects.select_related("leader", "country").order_by("position", "id"),
-                to_attr="participant_list",
+        participants = Participant.objects.filter(event_id=models.OuterRef("pk")).order_by("position", "id")
+        quotes = Quote.objects.filter(event_id=models.OuterRef("pk")).order_by("position", "id")
+        return self.with_source_links().select_related("summit").annotate(
+            participant_rows=JSONRows(
+                participants, "leader_id", "leader__name", "leader__slug", "country_id", "role", "title"
             ),
-            models.Prefetch(
-                "quotes",
-                queryset=Quote.objects.select_related("speaker").order_by("position", "id"),
-                to_attr="quote_list",
+            quote_rows=JSONRows(
+                quotes, "speaker_id", "speaker__name", "speaker__slug", "speaker_title",
+                "language", "original_text", "english_text", "context",
             ),
         )
 
@@ -603,6 +660,27 @@ class Event(models.Model):
         if rows is None:
             return [SourceLink(s.url, s.title, s.publisher) for s in self.sources.all()]
         return [SourceLink(*row) for row in rows]
+
+    @cached_property
+    def participant_list(self) -> "list[ParticipantLink] | list[Participant]":
+        """Who took part, in order: from the row when read `with_related()`, otherwise a query."""
+        rows = getattr(self, "participant_rows", None)
+        if rows is None:
+            return list(self.participants.select_related("leader", "country"))
+        from .reference import country
+
+        return [
+            ParticipantLink(LeaderLink(leader_id, name, slug), country(code), role, title)
+            for leader_id, name, slug, code, role, title in rows
+        ]
+
+    @cached_property
+    def quote_list(self) -> "list[QuoteText] | list[Quote]":
+        """What was said, in order: from the row when read `with_related()`, otherwise a query."""
+        rows = getattr(self, "quote_rows", None)
+        if rows is None:
+            return list(self.quotes.select_related("speaker"))
+        return [QuoteText(LeaderLink(*row[:3]), *row[3:]) for row in rows]
 
     def clean(self):
         from .plover import modes_of
@@ -754,7 +832,7 @@ def title_on(leader: Leader, date: datetime.date) -> str:
     return office.title if office else ""
 
 
-class Quote(models.Model):
+class Quote(QuoteLanguage, models.Model):
     """Words someone said, in the language they said them, with an English translation."""
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="quotes")
@@ -809,13 +887,6 @@ class Quote(models.Model):
             self.speaker_title = title_on(self.speaker, self.event.date)
         super().save(*args, **kwargs)
 
-    @property
-    def is_english(self) -> bool:
-        return self.language == "en" or self.language.startswith("en-")
-
-    @property
-    def language_name(self) -> str:
-        return language_name(self.language)
 
 
 def language_name(tag: str) -> str:

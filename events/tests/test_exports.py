@@ -351,8 +351,8 @@ EXPORT_QUERIES = {
     # the page cache's version (for the ETag), the span for the eras, the events, their countries,
     # participants, sources and quotes: one over the budget of six (see issue 5's closing note)
     "timeline_json": ({"pair": "ph-ru"}, 7),
-    # the latest events (with their sources), their participants and quotes
-    "relationship_feed": ({"pair": "ph-ru"}, 4),
+    # the latest events, with their sources, participants and quotes
+    "relationship_feed": ({"pair": "ph-ru"}, 2),
     # the summits (with their host countries), the planned meetings (with their summits)
     "calendar": ({}, 3),
 }
