@@ -14,7 +14,6 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 
 from django.conf import settings
-from django.db.models import Max, Min
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.views import View
@@ -118,11 +117,6 @@ class TimelineJSONView(FilteredExportView):
 
     def export(self, events):
         r = self.relationship
-        # The span of the events shown, for the eras (one query; the slides stream after it).
-        span = events.aggregate(first=Min("date"), last=Max("date"), last_end=Max("end_date"))
-        last = max(filter(None, [span["last"], span["last_end"]]), default=None)
-        home = settings.HOME_COUNTRY in (r.home.iso2, r.other.iso2)
-        eras = timeline_eras(span["first"], last) if home else []
         head = {
             "title": {
                 "text": {
@@ -130,11 +124,22 @@ class TimelineJSONView(FilteredExportView):
                     "text": "Meetings, statements, agreements and other events of the relationship, oldest first.",
                 }
             },
-            "eras": eras,
         }
         url = event_url_maker(self.request)
-        slides = (timeline_slide(event, parts, url(event)) for event, parts in events_with_parts(events, quotes=True))
-        return StreamingHttpResponse(json_object(head, "events", slides), content_type="application/json")
+        span = {}  # The first day and the last (or last end) of the events shown, for the eras.
+
+        def slides():
+            for event, parts in events_with_parts(events, quotes=True):  # In date order.
+                span.setdefault("first", event.date)
+                span["last"] = max(span.get("last", event.date), event.end_date or event.date)
+                yield timeline_slide(event, parts, url(event))
+
+        def eras():
+            # After the slides, whose span they take: no query of its own. TimelineJS reads keys in any order.
+            home = settings.HOME_COUNTRY in (r.home.iso2, r.other.iso2)
+            return {"eras": timeline_eras(span["first"], span["last"]) if home and span else []}
+
+        return StreamingHttpResponse(json_object(head, "events", slides(), tail=eras), content_type="application/json")
 
 
 class CalendarView(FilteredExportView):
@@ -207,8 +212,13 @@ def take(buffer: io.StringIO) -> str:
     return text
 
 
-def json_object(head: dict, list_key: str, items: Iterable[dict]) -> Iterator[str]:
-    """`{...head, list_key: [items...], "count": n}` as JSON text, a few hundred items per chunk."""
+def json_object(
+    head: dict, list_key: str, items: Iterable[dict], *, tail: Callable[[], dict] | None = None
+) -> Iterator[str]:
+    """`{...head, list_key: [items...], "count": n, ...tail()}` as JSON text, a few hundred items per chunk.
+
+    `tail` is called once the items are written: for what is known only then.
+    """
     opening = json.dumps(head, ensure_ascii=False)[:-1]  # the head object, left open
     yield f'{opening}{", " if head else ""}"{list_key}": ['
     count, pending = 0, []
@@ -220,4 +230,5 @@ def json_object(head: dict, list_key: str, items: Iterable[dict]) -> Iterator[st
             pending = []
     if pending:
         yield ("," if count > len(pending) else "") + ",".join(pending)
-    yield f'], "count": {count}}}'
+    closing = json.dumps(tail(), ensure_ascii=False)[1:] if tail else "}"  # the tail object, opened
+    yield f'], "count": {count}{", " if closing != "}" else ""}{closing}'
