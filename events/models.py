@@ -511,22 +511,34 @@ class EventQuerySet(models.QuerySet):
         row as JSON arrays: a prefetch would cost a query each and a model
         instance per child, which at 50 events a page was most of its time.
         """
-        participants = Participant.objects.filter(event_id=models.OuterRef("pk")).order_by("position", "id")
-        quotes = Quote.objects.filter(event_id=models.OuterRef("pk")).order_by("position", "id")
-        return self.with_source_links().select_related("summit").annotate(
-            participant_rows=JSONRows(
-                participants, "leader_id", "leader__name", "leader__slug", "country_id", "role", "title"
-            ),
-            quote_rows=JSONRows(
-                quotes, "speaker_id", "speaker__name", "speaker__slug", "speaker_title",
-                "language", "original_text", "english_text", "context",
-            ),
-        )
+        return self.select_related("summit").annotate(**_event_children())
 
     def with_source_links(self):
         """Each event's sources in its own row, read by `Event.source_links`."""
-        sources = EventSource.objects.filter(event_id=models.OuterRef("pk")).order_by("id")
-        return self.annotate(source_rows=JSONRows(sources, "url", "title", "publisher"))
+        return self.annotate(source_rows=_event_children()["source_rows"])
+
+
+@functools.cache
+def _event_children() -> dict[str, "JSONRows"]:
+    """The JSON subqueries of `with_related()`, built once per process.
+
+    A queryset annotated with one resolves a copy of it, so one set serves
+    every request; building them was a millisecond of every list page.
+    """
+
+    def of(model, order, *fields):
+        return JSONRows(model.objects.filter(event_id=models.OuterRef("pk")).order_by(*order), *fields)
+
+    return {
+        "source_rows": of(EventSource, ["id"], "url", "title", "publisher"),
+        "participant_rows": of(
+            Participant, ["position", "id"], "leader_id", "leader__name", "leader__slug", "country_id", "role", "title"
+        ),
+        "quote_rows": of(
+            Quote, ["position", "id"], "speaker_id", "speaker__name", "speaker__slug", "speaker_title",
+            "language", "original_text", "english_text", "context",
+        ),
+    }
 
 
 def pair_key(a: str, b: str) -> str:
