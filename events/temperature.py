@@ -12,20 +12,23 @@ here, empty rather than zero: "nothing recorded" is not "neutral".
 
 `relationship_temperature()` and `compare_temperatures()` return a
 `TemperatureChart`: the figures, a table, and the geometry of the server-
-rendered SVG chart (templates/events/_temperature_chart.html), computed here
-so the template only places what it is given.
+rendered SVG chart (templates/jinja2/events/_temperature_chart.html, placed
+by `{% temperature_chart %}`), computed here so the template only places what
+it is given.
 """
 
 import calendar
 import datetime
+import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from urllib.parse import urlencode
+from itertools import groupby, islice
 
 from django.conf import settings
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
+from django.utils.functional import cached_property
 
 from .models import Country, PairMonth, pair_key
 from .plover import Quad
@@ -73,6 +76,8 @@ ADMINISTRATIONS = (
 )
 
 
+# Cached: a timeline page asks for each of its events' dates, a chart for each of its periods' middle days.
+@functools.lru_cache(maxsize=4096)
 def administration_for(day: datetime.date | None) -> Administration | None:
     """The Philippine administration in office on `day` (the incoming one on a handover day)."""
     if day is None:
@@ -99,15 +104,11 @@ class Period:
     def months(self) -> int:
         return PERIOD_MONTHS[self.kind]
 
-    @property
+    @cached_property  # Asked for by a chart's link, table row and administrations.
     def end(self) -> datetime.date:
-        """The last day."""
-        last_month = self.start.month + self.months - 1
-        return datetime.date(self.start.year, last_month, calendar.monthrange(self.start.year, last_month)[1])
-
-    @property
-    def next(self) -> "Period":
-        return Period(self.end + datetime.timedelta(days=1), self.kind)
+        """The last day: the eve of the next period's first."""
+        years, month = divmod(self.start.month - 1 + self.months, 12)
+        return datetime.date(self.start.year + years, month + 1, 1) - datetime.timedelta(days=1)
 
     @property
     def label(self) -> str:
@@ -129,23 +130,25 @@ class Period:
 
     @property
     def query(self) -> str:
-        """The timeline filter for this period: `?date_after=…&date_before=…`."""
-        return "?" + urlencode({"date_after": self.start.isoformat(), "date_before": self.end.isoformat()})
+        """The timeline filter for this period: `?date_after=…&date_before=…` (ISO dates need no quoting)."""
+        return f"?date_after={self.start.isoformat()}&date_before={self.end.isoformat()}"
 
 
 def periods_between(first: "Period", last: "Period") -> list["Period"]:
-    periods, period = [], first
-    while period <= last:
-        periods.append(period)
-        period = period.next
-    return periods
+    """`first`, `last` and the periods of their kind between them."""
+    size = first.months
+    start, stop = first.start.year * 12 + first.start.month - 1, last.start.year * 12 + last.start.month - 1
+    return [Period(datetime.date(i // 12, i % 12 + 1, 1), first.kind) for i in range(start, stop + 1, size)]
+
+
+TENTH, HUNDREDTH = Decimal("0.1"), Decimal("0.01")
 
 
 def format_score(value: Decimal | None) -> str:
     """'+1.9', '−4.4' (a true minus sign), '0.0'; '—' for no value."""
     if value is None:
         return "—"
-    value = value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    value = value.quantize(TENTH, rounding=ROUND_HALF_UP)
     if value > 0:
         return f"+{value}"
     if value < 0:
@@ -153,69 +156,69 @@ def format_score(value: Decimal | None) -> str:
     return "0.0"
 
 
-@dataclass(frozen=True)
+# Not frozen, like the other pieces a chart has one of per period (Point, Column, TableRow):
+# a chart builds a few hundred, and a frozen dataclass costs three times as much to build.
+@dataclass
 class PeriodTemperature:
     period: Period
     count: int = 0
     total: Decimal = Decimal(0)
     quads: tuple[int, ...] = (0, 0, 0, 0)  # In the order of `Quad`.
 
-    @property
+    # Cached: a chart reads each mean half a dozen times (line, title, table, description).
+    @cached_property
     def mean(self) -> Decimal | None:
-        return (self.total / self.count).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) if self.count else None
+        return (self.total / self.count).quantize(HUNDREDTH, rounding=ROUND_HALF_UP) if self.count else None
 
-    @property
+    @cached_property
     def mean_display(self) -> str:
         return format_score(self.mean)
-
-    @property
-    def quad_counts(self) -> list[tuple[str, int]]:
-        return list(zip(Quad.labels, self.quads))
-
-    def __add__(self, other: "PeriodTemperature") -> "PeriodTemperature":
-        return PeriodTemperature(
-            self.period, self.count + other.count, self.total + other.total,
-            tuple(a + b for a, b in zip(self.quads, other.quads)),
-        )
 
 
 def _country(value: "Country | str") -> str:
     return value.iso2 if isinstance(value, Country) else value.upper()
 
 
-def month_temperature(month: PairMonth) -> PeriodTemperature:
-    """A relationship's stored month as the chart's figures."""
-    return PeriodTemperature(
-        Period(month.month), month.scored, month.score_total, (month.quad_0, month.quad_1, month.quad_2, month.quad_3)
-    )
+# What a chart reads of a `PairMonth`, as plain rows (`values_list`) in this order:
+# a busy relationship has some 450 months, and model instances would cost more than the chart.
+MONTH_FIGURES = ("month", "scored", "score_total", "quad_0", "quad_1", "quad_2", "quad_3")
+
+
+def month_figures(pairs: Sequence[tuple]) -> dict[str, list[tuple]]:
+    """Per relationship (`pair_key`), its months with scored events, in order: `MONTH_FIGURES`, then the pair.
+
+    One query for all pairs. An event counts for a relationship when it is
+    published, on that relationship's timeline (`EventPair`), scored, and
+    coded between the two countries: actor one of them, target the other
+    (`PairMonth` keeps the monthly figures; see involvement.pair_month_figures).
+    """
+    result: dict[str, list[tuple]] = {pair_key(_country(a), _country(b)): [] for a, b in pairs}
+    if result:
+        rows = PairMonth.objects.filter(pair__in=list(result), scored__gt=0).order_by("pair", "month")
+        for row in rows.values_list(*MONTH_FIGURES, "pair"):
+            result[row[-1]].append(row)
+    return result
 
 
 def temperature_rows(pairs: Sequence[tuple], *, kind: str = "month") -> dict[str, dict[Period, PeriodTemperature]]:
-    """Per relationship (`pair_key`), its periods that have scored events: one query for all pairs.
-
-    An event counts for a relationship when it is published, on that
-    relationship's timeline (`EventPair`), scored, and coded between the two
-    countries: actor one of them, target the other (`PairMonth` keeps the
-    monthly figures; see involvement.pair_month_figures).
-    """
+    """Per relationship (`pair_key`), its periods that have scored events: one query for all pairs."""
     if kind not in PERIOD_KINDS:
         raise ValueError(f"kind must be one of {PERIOD_KINDS}, not {kind!r}")
-    if not pairs:
-        return {}
-    result: dict[str, dict[Period, PeriodTemperature]] = {pair_key(_country(a), _country(b)): {} for a, b in pairs}
-    for month in PairMonth.objects.filter(pair__in=list(result), scored__gt=0).order_by("pair", "month"):
-        result[month.pair][Period(month.month)] = month_temperature(month)
-    return {pair: regroup(rows, kind) for pair, rows in result.items()}
+    return {pair: regroup(months, kind) for pair, months in month_figures(pairs).items()}
 
 
-def regroup(months: dict[Period, PeriodTemperature], kind: str) -> dict[Period, PeriodTemperature]:
-    """Monthly figures summed into periods of `kind` (exact: sums and counts, not means of means)."""
-    if kind == "month":
-        return months
+def regroup(months: Iterable[Sequence], kind: str) -> dict[Period, PeriodTemperature]:
+    """Monthly figures (rows that start with the `MONTH_FIGURES`, in month order) summed into periods of `kind`.
+
+    Exact: sums and counts, not means of means. The months of a period are
+    adjacent, so one pass sums each period's columns at once.
+    """
+    size = PERIOD_MONTHS[kind]
     periods: dict[Period, PeriodTemperature] = {}
-    for month, row in months.items():
-        period = Period.of(month.start, kind)
-        periods[period] = periods.get(period, PeriodTemperature(period)) + row
+    for _, rows in groupby(months, key=lambda row: (row[0].year, (row[0].month - 1) // size)):
+        starts, counts, totals, *quads = islice(zip(*rows), len(MONTH_FIGURES))
+        period = Period.of(starts[0], kind)
+        periods[period] = PeriodTemperature(period, sum(counts), sum(totals), tuple(map(sum, quads)))
     return periods
 
 
@@ -268,7 +271,7 @@ class Era:
         return self.x + 5
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Point:
     """A period's mean: the series' marker, translated to (x, y)."""
 
@@ -279,7 +282,7 @@ class Point:
     title: str
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Column:
     """One period across the plot: the link target of the single-relationship chart."""
 
@@ -288,7 +291,6 @@ class Column:
     row: PeriodTemperature
     href: str
     title: str
-    point: Point | None
 
 
 @dataclass(frozen=True)
@@ -327,7 +329,7 @@ class Series:
         return _marker_path(self.shape, 5)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class TableRow:
     period: Period
     cells: list[PeriodTemperature]  # One per series.
@@ -448,7 +450,7 @@ def _x_for_date(day: datetime.date, periods: list[Period], step: float) -> float
         return LEFT
     if day > last.end:
         return WIDTH - RIGHT
-    index = next(i for i, p in enumerate(periods) if p.start <= day <= p.end)
+    index = ((day.year - first.start.year) * 12 + day.month - first.start.month) // first.months
     period = periods[index]
     fraction = (day - period.start).days / ((period.end - period.start).days + 1)
     return round(LEFT + step * (index + fraction), 2)
@@ -490,6 +492,12 @@ def _x_ticks(periods: list[Period], step: float) -> list[Tick]:
     return ticks
 
 
+@functools.lru_cache(maxsize=1024)
+def _relationship_url(script_prefix: str, home: str, other: str) -> str:
+    """A relationship page's address, reversed once per pair and script prefix (as models.record_url does)."""
+    return reverse("events:relationship", kwargs={"pair": (home, other)})
+
+
 def build_chart(
     home: Country,
     counterparts: Sequence[Country],
@@ -501,7 +509,7 @@ def build_chart(
     """The chart of these relationships of `home`, on a common time axis."""
     filled = [rows_by_pair.get(pair_key(home.iso2, c.iso2), {}) for c in counterparts]
     present = [period for rows in filled for period in rows]
-    urls = [reverse("events:relationship", kwargs={"pair": (home.code, c.code)}) for c in counterparts]
+    urls = [_relationship_url(get_script_prefix(), home.code, c.code) for c in counterparts]
     if not present:
         series = [Series(c, i, urls[i], [], [], "") for i, c in enumerate(counterparts)]
         names = _names(home, counterparts)
@@ -512,11 +520,13 @@ def build_chart(
                         f"{' or '.join(_with_article(c.name) for c in counterparts)} yet.",
         )
     periods = periods_between(min(present), max(present))
+    # Each period's label and timeline filter, worked out once for the points, columns and table.
+    labels, queries = [p.label for p in periods], [p.query for p in periods]
     step = (WIDTH - LEFT - RIGHT) / len(periods)
     radius = round(min(6.5, max(2.5, step * 0.4)), 1)
     series = []
     for index, (country, rows) in enumerate(zip(counterparts, filled)):
-        full = [rows.get(p, PeriodTemperature(p)) for p in periods]
+        full = [rows.get(p) or PeriodTemperature(p) for p in periods]
         points, segments, current = [], [], []
         for i, row in enumerate(full):
             if row.mean is None:
@@ -527,8 +537,8 @@ def build_chart(
             x, y = round(LEFT + step * (i + 0.5), 2), y_for(row.mean)
             current.append((x, y))
             points.append(Point(
-                x, y, row, urls[index] + row.period.query,
-                f"{country.name}, {row.period.label}: {row.mean_display} ({_events(row.count)})",
+                x, y, row, urls[index] + queries[i],
+                f"{country.name}, {labels[i]}: {row.mean_display} ({_events(row.count)})",
             ))
         if current:
             segments.append(current)
@@ -536,14 +546,13 @@ def build_chart(
         series.append(Series(country, index, urls[index], full, points, line, radius))
     columns = []
     if len(series) == 1:
-        by_period = {point.row.period: point for point in series[0].points}
         for i, row in enumerate(series[0].rows):
-            text = f"{row.period.label}: {row.mean_display} ({_events(row.count)})" if row.count else \
-                f"{row.period.label}: no coded events"
-            columns.append(Column(round(LEFT + step * i, 2), round(step, 2), row, urls[0] + row.period.query,
-                                  f"{text}. Show the timeline of {row.period.label}.", by_period.get(row.period)))
+            text = f"{labels[i]}: {row.mean_display} ({_events(row.count)})" if row.count else \
+                f"{labels[i]}: no coded events"
+            columns.append(Column(round(LEFT + step * i, 2), round(step, 2), row, urls[0] + queries[i],
+                                  f"{text}. Show the timeline of {labels[i]}."))
     rows = [
-        TableRow(p, [s.rows[i] for s in series], [s.timeline_url + p.query for s in series])
+        TableRow(p, [s.rows[i] for s in series], [s.timeline_url + queries[i] for s in series])
         for i, p in enumerate(periods)
     ]
     y_ticks = [Tick(y_for(v), f"+{v}" if v > 0 else f"−{-v}" if v < 0 else "0") for v in (10, 5, 0, -5, -10)]
@@ -618,14 +627,16 @@ def auto_kind(months: Iterable[Period]) -> str:
 def chart_of(
     home: Country,
     counterparts: Sequence[Country],
-    months_by_pair: dict[str, dict[Period, PeriodTemperature]],
+    months_by_pair: dict[str, Sequence[Sequence]],
     *,
     period: str = "auto",
     dom_id: str = "temperature",
 ) -> TemperatureChart:
-    """The chart of these relationships from their monthly figures, in periods of `period` ("auto" chooses)."""
+    """The chart of these relationships from their months with scored events (rows that start with the
+    `MONTH_FIGURES`, in order), in periods of `period` ("auto" chooses)."""
     if period == "auto":
-        period = auto_kind(month for months in months_by_pair.values() for month in months)
+        # The months are in order: each relationship's first and last are all auto_kind needs.
+        period = auto_kind(Period(months[i][0]) for months in months_by_pair.values() if months for i in (0, -1))
     elif period not in PERIOD_KINDS:
         raise ValueError(f"period must be auto or one of {PERIOD_KINDS}, not {period!r}")
     rows = {pair: regroup(months, period) for pair, months in months_by_pair.items()}
@@ -637,7 +648,7 @@ def compare_temperatures(
 ) -> TemperatureChart:
     """Several relationships of the home country on one chart (one query)."""
     home = home or Country.objects.get(iso2=settings.HOME_COUNTRY)
-    months = temperature_rows([(home.iso2, c.iso2) for c in counterparts])
+    months = month_figures([(home.iso2, c.iso2) for c in counterparts])
     return chart_of(home, counterparts, months, period=period, dom_id=dom_id)
 
 

@@ -79,13 +79,16 @@ def relationship_overview(
     """
     home, other = temperature.home_first(home, other)
     key = pair_key(home.iso2, other.iso2)
-    months = list(PairMonth.objects.filter(pair=key).order_by("month"))
-    summary = RelationshipSummary(
-        sum(month.events for month in months),
-        months[0].month if months else None,
-        months[-1].month if months else None,
+    # Each row is the month's MONTH_FIGURES, then its event count.
+    months = list(
+        PairMonth.objects.filter(pair=key).order_by("month").values_list(*temperature.MONTH_FIGURES, "events")
     )
-    scored = {row.period: row for row in map(temperature.month_temperature, months) if row.count}
+    summary = RelationshipSummary(
+        sum(row[-1] for row in months),
+        months[0][0] if months else None,
+        months[-1][0] if months else None,
+    )
+    scored = [row for row in months if row[1]]
     return summary, temperature.chart_of(home, [other], {key: scored}, period=period)
 
 

@@ -1,4 +1,4 @@
-"""`{% timeline %}` and `{% event_cards %}`: lists of events rendered by the Jinja2 templates (events/jinja.py)."""
+"""`{% timeline %}`, `{% event_cards %}`, `{% quotes %}` and `{% temperature_chart %}`: rendered by the Jinja2 templates (events/jinja.py)."""
 
 from django import template
 from django.template import engines
@@ -42,3 +42,9 @@ def event_cards(events, level=3):
 def quotes(quotes):
     """Quotes, each in its original language with its English translation beside it."""
     return _render("events/_quotes.html", {"quotes": quotes})
+
+
+@register.simple_tag
+def temperature_chart(chart):
+    """A relationship's temperature chart and its table (`chart`: a temperature.TemperatureChart)."""
+    return _render("events/_temperature_chart.html", {"chart": chart})

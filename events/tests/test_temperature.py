@@ -8,7 +8,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.template.loader import render_to_string
 from django.urls import reverse
 
 from events.temperature import (
@@ -20,10 +19,12 @@ from events.temperature import (
     Period,
     administration_for,
     auto_kind,
+    periods_between,
     relationship_temperature,
     score_for,
     temperature_rows,
 )
+from events.templatetags.cards import temperature_chart
 
 from .factories import make_event, make_leader
 
@@ -111,9 +112,9 @@ class YearTests:
     def test_a_year_period(self):
         """A year reads "2016" in full and short, and links to its timeline from 1 January to 31 December."""
         year = Period.of(datetime.date(2016, 7, 14), "year")
-        assert (year.start, year.end, year.next.start) == (
-            datetime.date(2016, 1, 1), datetime.date(2016, 12, 31), datetime.date(2017, 1, 1)
-        )
+        following = periods_between(year, Period.of(datetime.date(2018, 2, 1), "year"))
+        assert (year.start, year.end) == (datetime.date(2016, 1, 1), datetime.date(2016, 12, 31))
+        assert [p.start for p in following] == [datetime.date(y, 1, 1) for y in (2016, 2017, 2018)]
         assert (year.label, year.short_label) == ("2016", "2016")
         assert year.query == "?date_after=2016-01-01&date_before=2016-12-31"
 
@@ -189,7 +190,38 @@ def table_means(html: str) -> dict[str, str]:
 
 class ChartTests:
     def render(self, chart):
-        return render_to_string("events/_temperature_chart.html", {"chart": chart})
+        return temperature_chart(chart)
+
+    def test_figures_as_rendered(self, ph_us):
+        """The table, the points and the period links show exactly these texts and numbers for the months of `ph_us`."""
+        html = self.render(relationship_temperature("PH", "US"))
+        table = ET.fromstring(re.search(r"<table>.*?</table>", html, re.S).group(0))
+        assert ["".join(cell.itertext()) for cell in table.iter("th") if cell.get("scope") == "col"] == [
+            "Month", "Administration", "Mean score", "Events",
+            "Verbal cooperation", "Material cooperation", "Verbal conflict", "Material conflict",
+        ]
+        assert [["".join(cell.itertext()) for cell in row] for row in table.find("tbody")] == [
+            ["January 2016", "Aquino III", "+3.3", "2", "2", "0", "0", "0"],
+            ["February 2016", "Aquino III", "—", "0", "0", "0", "0", "0"],
+            ["March 2016", "Aquino III", "−5.0", "2", "0", "0", "1", "1"],
+            ["April 2016", "Aquino III", "+1.0", "1", "1", "0", "0", "0"],
+        ]
+        svg, links = svg_of(html), svg_of(html, "temperature-links")
+        assert [p.get("transform") for p in svg.iter("path") if p.get("class") == "marker series-0"] == [
+            "translate(140.75 126.48)", "translate(463.75 239.5)", "translate(625.25 157.3)",
+        ]
+        (line,) = [p.get("d") for p in svg.iter("path") if p.get("class") == "line series-0"]
+        assert line == "M463.75 239.5 L625.25 157.3"
+        assert [(t.text, t.get("y")) for t in svg.iter("text") if t.get("class") == "y-label"] == [
+            ("+10", "34.0"), ("+5", "102.5"), ("0", "171.0"), ("−5", "239.5"), ("−10", "308.0"),
+        ]
+        hits = [(a.findtext("title"), a.find("rect").get("x"), a.find("rect").get("width")) for a in links.iter("a")]
+        assert hits == [
+            ("January 2016: +3.3 (2 events). Show the timeline of January 2016.", "60.0", "161.5"),
+            ("February 2016: no coded events. Show the timeline of February 2016.", "221.5", "161.5"),
+            ("March 2016: −5.0 (2 events). Show the timeline of March 2016.", "383.0", "161.5"),
+            ("April 2016: +1.0 (1 event). Show the timeline of April 2016.", "544.5", "161.5"),
+        ]
 
     def test_points_match_the_table(self, ph_us):
         """Every point sits at the height of its period's mean in the table, under the link to that period's timeline."""
@@ -269,6 +301,7 @@ class ComparePageTests:
         assert groups[0].find("path").get("d") != groups[1].find("path").get("d")  # circle vs square
         assert [a.get("class") for a in links.iter("a")] == ["point-link series-0"] * 3 + ["point-link series-1"]
         assert re.search(r'temperature-legend.*United States.*China', html, re.S)
+        assert re.findall(r'<span class="legend-count">([^<]*)</span>', html) == ["5 coded events", "1 coded event"]
         assert '<th scope="col">United States: mean</th>' in html and '<th scope="col">China: mean</th>' in html
         assert "/relationships/ph-cn/?date_after=2016-03-01&amp;date_before=2016-03-31" in html
 
@@ -305,7 +338,7 @@ class ComparePageTests:
     def test_quarters_on_request(self, ph_us, client):
         """period=quarter sums the months into quarters."""
         html = client.get(self.url, {"with": "us", "period": "quarter"}).content.decode()
-        assert "January–March 2016" in html and "−0.9" in html
+        assert "January–March 2016" in html and "−0.9" in html and '<th scope="col">Quarter</th>' in html
 
 
 class RelationshipPageTests:
