@@ -7,7 +7,8 @@ whatever the size of the data (pinned in tests/test_views.py).
 from functools import cached_property
 
 from django.db import connection
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q, Window
+from django.db.models.functions import RowNumber
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -231,16 +232,19 @@ class SummitDetailView(KeysetPagesMixin, ListView):
         return context
 
     def attending(self) -> list[Participant]:
-        """One participation per leader who took part in the summit's events, by country (one query)."""
-        participations = (
+        """Each leader who took part in the summit's events, by country: their first participation (one query).
+
+        The first is chosen in the database (a window function): a summit with
+        1,500 meetings has some 2,000 participations and a few dozen leaders.
+        """
+        first = Window(RowNumber(), partition_by=F("leader_id"), order_by=[F("event__date"), F("id")])
+        return list(
             Participant.objects.filter(event__summit=self.summit, event__published=True)
+            .annotate(rank=first)
+            .filter(rank=1)
             .select_related("leader", "country")
-            .order_by("country__name", "leader__name", "event__date")
+            .order_by("country__name", "leader__name")
         )
-        first = {}
-        for participation in participations:
-            first.setdefault(participation.leader_id, participation)
-        return list(first.values())
 
 
 class LeaderListView(PageLinksMixin, ListView):

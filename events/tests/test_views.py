@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertInHTML, assertNotContains, assertRedirects
 
-from events.models import EventKind, EventSource, EventStatus, Precision
+from events.models import EventKind, EventSource, EventStatus, Participant, Precision
 
 from .factories import make_event, make_leader, make_quote, make_summit
 
@@ -494,6 +494,22 @@ class SummitPageTests:
         assert "Leaders attending Rodrigo Duterte President of the Philippines Vladimir Putin President of Russia" in text
         assert "Bilateral meetings on the sidelines 19 November 2016 Meeting on the sidelines Duterte meets Vladimir Putin" in text
         assert "Obama" not in text
+
+    def test_a_leader_at_several_meetings_attends_once_as_at_the_first(self, client):
+        """Attending: one entry per leader, with the title of their earliest published meeting there; drafts don't count."""
+        summit = make_summit("APEC 2016", end=datetime.date(2016, 11, 20))
+        duterte, putin = make_leader("Rodrigo Duterte", "PH"), make_leader("Vladimir Putin", "RU")
+        abe, trudeau = make_leader("Shinzo Abe", "JP"), make_leader("Justin Trudeau", "CA")
+        later = make_event("Duterte meets Abe", date=datetime.date(2016, 11, 20), summit=summit, participants=(duterte, abe))
+        first = make_event("Duterte meets Putin", date=datetime.date(2016, 11, 19), summit=summit, participants=(duterte, putin))
+        make_event("Duterte meets Trudeau", summit=summit, participants=(duterte, trudeau), published=False)
+        Participant.objects.filter(event=first, leader=duterte).update(title="President, first day")
+        Participant.objects.filter(event=later, leader=duterte).update(title="President, second day")
+        text = visible_text(page(client, summit.get_absolute_url()))
+        attending = text.split("Leaders attending", 1)[1].split("Bilateral meetings", 1)[0]
+        assert attending.strip() == (
+            "Shinzo Abe Japan Rodrigo Duterte President, first day Vladimir Putin Russia"
+        )
 
     def test_unknown_summit_is_not_found(self, client):
         """An unknown summit slug is a 404."""
