@@ -679,7 +679,7 @@ class Event(models.Model):
         rows = getattr(self, "participant_rows", None)
         if rows is None:
             return list(self.participants.select_related("leader", "country"))
-        from .reference import country
+        from .reference import country  # Here: reference.py imports this module.
 
         return [
             ParticipantLink(LeaderLink(leader_id, name, slug), country(code), role, title)

@@ -213,3 +213,28 @@ class OfficeTests:
         assert office.covers(datetime.date(2020, 10, 31))
         assert not office.covers(datetime.date(2020, 11, 1))
         assert office.tenure == "October 2015 – October 2020"
+
+
+class ListedPartsTests:
+    """What lists show of an event's parts, read from its row by `with_related()`, is what the models say."""
+
+    def test_participants_and_quotes_from_the_row_match_those_from_queries(self, django_assert_num_queries):
+        duterte = make_leader("Rodrigo Duterte", "PH", office="President of the Philippines")
+        putin = make_leader("Vladimir Putin", "RU")
+        event = make_event("Duterte meets Putin", participants=((duterte, "visitor"), (putin, "host")))
+        make_quote(event, duterte, original="Matuloy ho.", language="fil", english="It's pushing through.",
+                   context="to reporters")
+        with django_assert_num_queries(1):
+            listed = Event.objects.with_related().get(pk=event.pk)
+            people = [(p.leader.name, p.leader.get_absolute_url(), p.country.name, p.country_id, p.get_role_display(),
+                       p.title) for p in listed.participant_list]
+            quotes = [(q.speaker.name, q.speaker.get_absolute_url(), q.speaker_title, q.language, q.language_name,
+                       q.is_english, q.original_text, q.english_text, q.context) for q in listed.quote_list]
+        plain = Event.objects.get(pk=event.pk)
+        assert people == [(p.leader.name, p.leader.get_absolute_url(), p.country.name, p.country_id,
+                           p.get_role_display(), p.title) for p in plain.participant_list]
+        assert quotes == [(q.speaker.name, q.speaker.get_absolute_url(), q.speaker_title, q.language, q.language_name,
+                           q.is_english, q.original_text, q.english_text, q.context) for q in plain.quote_list]
+        assert people[0] == ("Rodrigo Duterte", "/leaders/rodrigo-duterte/", "Philippines", "PH", "Visitor",
+                             "President of the Philippines")
+        assert quotes[0][3:6] == ("fil", "Filipino", False)
