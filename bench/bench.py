@@ -11,7 +11,8 @@
    rel="next" 49 times), a filtered /events/ (cold) and, when the route
    exists, one full /events.csv download (rows/s, workers' peak memory).
 4. In-process checks on the same database (bench/inprocess.py): queries per
-   page at page 1 and page 50, and the EXPLAIN of every public list query.
+   page at page 1 and page 50, the EXPLAIN of every public list query, and
+   where the cold timeline page's time goes, part by part.
 
 Ratios are computed from figures of this same run; the machine may be busy
 with other work, which moves the absolute numbers more than the ratios.
@@ -391,6 +392,10 @@ def main():
         "",
         "EXPLAIN at this size (every filter and common pairs, page 1 and page 50): "
         + ("no Seq Scan on events_event" if not inprocess["full_scans"] else "Seq Scan on events_event in: " + ", ".join(inprocess["full_scans"])),
+        "",
+        "Where the cold timeline's time goes (bench/inprocess.py: one process, Django's test client,",
+        "median of 30 runs each; the parts are timed alone, so they need not add up to the whole):",
+        *(f"  {part:<50}{ms:>8.1f} ms" for part, ms in inprocess["cold_parts"].items()),
     ]
     print("\n".join(lines))
 

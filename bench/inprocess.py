@@ -5,12 +5,16 @@ The in-process half of `make bench`, on the benchmark database: prints JSON with
 - `queries`: the queries of its page 1 and page 50 and of a filtered /events/,
   rendered through the whole stack with the page cache off;
 - `full_scans`: the public list queries whose plan reads all of events_event
-  (the cases of events/tests/test_explain.py, here at full size).
+  (the cases of events/tests/test_explain.py, here at full size);
+- `cold_parts`: where page 1 of that timeline spends its time when rendered
+  afresh, the whole request and its parts each timed alone (ms, median).
 """
 
 import json
 import os
+import statistics
 import sys
+import time
 from pathlib import Path
 from urllib.parse import urljoin
 
@@ -24,10 +28,16 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
-from django.test import Client  # noqa: E402
+from django.template import loader  # noqa: E402
+from django.test import Client, RequestFactory  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from events.models import EventPair  # noqa: E402
+from events import reference, timeline as timelines  # noqa: E402
+from events.filters import EventFilter  # noqa: E402
+from events.models import Event, EventPair  # noqa: E402
+from events.pagination import paginator_for  # noqa: E402
+from events.templatetags.cards import temperature_chart, timeline as timeline_cards  # noqa: E402
+from events.views import EVENTS_PER_PAGE  # noqa: E402
 from events.tests.test_explain import full_scans  # noqa: E402
 
 HOME = settings.HOME_COUNTRY.lower()
@@ -46,6 +56,48 @@ def queries_of(client: Client, path: str) -> tuple[int, str]:
         response = client.get(path)
     assert response.status_code == 200, (path, response.status_code)
     return len(captured), response.content.decode()
+
+
+def median_ms(work, runs: int = 30) -> float:
+    work()  # warm
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return round(statistics.median(times) * 1000, 1)
+
+
+def cold_parts(client: Client, path: str, pair: str) -> dict[str, float]:
+    """The cold page's time, whole and by part, each part timed alone as the view and templates run it."""
+    relationship = timelines.relationship_for(*(reference.country(code.upper()) for code in pair.split("-")))
+
+    def page():
+        filterset = EventFilter({}, queryset=Event.objects.published().with_related())
+        return paginator_for(filterset, pair=pair, per_page=EVENTS_PER_PAGE, published_only=True).page().object_list
+
+    events = list(page())
+
+    def cards():
+        for event in events:  # Read afresh from the rows, as on a new request.
+            for name in ("participant_list", "quote_list", "source_links"):
+                event.__dict__.pop(name, None)
+        return timeline_cards(timelines.by_year_and_month(events), 2)
+
+    _, chart = timelines.relationship_overview(relationship.home, relationship.other)
+    form, request = loader.get_template("includes/_filter_form.html"), RequestFactory().get(path)
+    return {
+        "whole request": median_ms(lambda: client.get(path)),
+        "the page's query (filter set, SQL, rows)": median_ms(lambda: list(page())),
+        "summary and chart figures (PairMonth)": median_ms(
+            lambda: timelines.relationship_overview(relationship.home, relationship.other)
+        ),
+        f"{len(events)} event cards": median_ms(cards),
+        "temperature chart": median_ms(lambda: temperature_chart(chart)),
+        "filter form": median_ms(
+            lambda: form.render({"filter": EventFilter({}, queryset=Event.objects.all())}, request)
+        ),
+    }
 
 
 def main():
@@ -69,6 +121,7 @@ def main():
         "queries": {"timeline p1": first, "timeline p50": deep, "events list": listed},
         "full_scans": [f"{where}: {case}" for where, pair in (("/events/", None), ("timeline", pair))
                        for case in full_scans(pair)],
+        "cold_parts": cold_parts(client, timeline, pair),
     }))
 
 
