@@ -98,17 +98,17 @@ def _bump_after_migrate(sender, using=DEFAULT_DB_ALIAS, **kwargs):
 def connect_signals() -> None:
     """Bump the version on every save, delete and many-to-many change of the record, and after migrate.
 
-    Not on the derived tables (EventCountry, EventPair, PairMonth: rebuilt only
+    Not on the derived tables (EventCountry, EventPair, EventLeader, PairMonth: rebuilt only
     along with a record that bumps itself) nor on the edit history: a receiver
     on a model stops Django from deleting its rows in bulk, and would bump once
     per row.
     """
     from simple_history.models import HistoricalChanges
 
-    from .models import EventCountry, EventPair, PairMonth
+    from .models import EventCountry, EventLeader, EventPair, PairMonth
 
     app = apps.get_app_config("events")
-    skipped = (SiteVersion, EventCountry, EventPair, PairMonth)
+    skipped = (SiteVersion, EventCountry, EventPair, EventLeader, PairMonth)
     for model in app.get_models():
         if model in skipped or issubclass(model, HistoricalChanges):
             continue

@@ -39,6 +39,7 @@ from .models import (
     Country,
     Event,
     EventCountry,
+    EventLeader,
     EventKind,
     EventPair,
     EventSource,
@@ -807,7 +808,8 @@ def import_directory(
         # next import's look-ups among them) with the statistics of before the import.
         with connection.cursor() as cursor:
             tables = (
-                Event, Participant, Quote, EventSource, Event.countries.through, EventCountry, EventPair, PairMonth
+                Event, Participant, Quote, EventSource, Event.countries.through, EventCountry, EventPair,
+                EventLeader, PairMonth,
             )
             cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(m._meta.db_table) for m in tables))
     return report
@@ -1058,14 +1060,17 @@ class Writer:
         new: bool = False,
     ) -> None:
         """Participants, quotes, sources and countries of `pairs`; for `new` events, their involvement too."""
-        participants, quotes, sources, countries, involved, event_pairs = [], [], [], [], [], []
+        participants, quotes, sources, countries, involved, event_pairs, featured = [], [], [], [], [], [], []
         for record, event in pairs:
             pk, date = event.pk, event.date
+            leader_ids = {}  # The leaders the event features, in order, once each.
             for position, p in enumerate(record.participants):
                 leader = leaders[(p.name, p.country)]
+                leader_ids[leader.pk] = None
                 participants.append((pk, leader.pk, p.country, p.role, title_on(leader, date), position))
             for position, q in enumerate(record.quotes):
                 leader = leaders[(q.speaker.name, q.speaker.country)]
+                leader_ids[leader.pk] = None
                 quotes.append(
                     (pk, leader.pk, title_on(leader, date), q.language, q.original_text, q.english_text, q.context, position)
                 )
@@ -1082,6 +1087,7 @@ class Writer:
                 )
                 involved.extend((pk, code, date, event.published) for code in codes)
                 event_pairs.extend((pk, pair_key(a, b), date, event.published) for a, b in itertools.combinations(codes, 2))
+                featured.extend((pk, leader_id, date, event.published) for leader_id in leader_ids)
         if not new:
             # Inside involvement.deferred(): collected here, synced when the import ends.
             involvement.sync_involvement([event.pk for _, event in pairs])
@@ -1095,6 +1101,7 @@ class Writer:
         insert_rows(Event.countries.through, ("event_id", "country_id"), countries)
         insert_rows(EventCountry, ("event_id", "country_id", "date", "published"), involved)
         insert_rows(EventPair, ("event_id", "pair", "date", "published"), event_pairs)
+        insert_rows(EventLeader, ("event_id", "leader_id", "date", "published"), featured)
         # Inside involvement.deferred() too: recomputed once, when the import ends.
         involvement.refresh_pair_months(
             {(pair, involvement.month_start(date)) for _, pair, date, published in event_pairs if published}

@@ -1,10 +1,11 @@
 """
-Keeping the derived tables `EventCountry`, `EventPair` and `PairMonth` in step with the record.
+Keeping the derived tables `EventCountry`, `EventPair`, `EventLeader` and `PairMonth` in step with the record.
 
 The countries an event involves are: its participants' countries, its
 speakers' countries, and the countries an editor names (`Event.countries`).
 From them follow the unordered pairs (`cn-ph`, `ph-ru`, ...) under which the
-event appears on relationship timelines. From those timeline rows and the
+event appears on relationship timelines. Its participants and speakers are
+the leaders it features (`EventLeader`, a leader page's rows). From the timeline rows and the
 events' coding follow each relationship's months in figures (`PairMonth`):
 how many published events, and their temperature (see temperature.py).
 
@@ -35,7 +36,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.models import Count, DateField, DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce, Substr, Trunc, Upper
 
-from .models import Event, EventCountry, EventPair, PairMonth, Participant, Quote, pair_key
+from .models import Event, EventCountry, EventLeader, EventPair, PairMonth, Participant, Quote, pair_key
 from .plover import QUAD_CATEGORIES, Quad, quad_of
 
 _state = threading.local()
@@ -64,6 +65,37 @@ def involved_countries(event_ids: Iterable[int]) -> dict[int, set[str]]:
     for event_id, iso2 in rows:
         countries[event_id].add(iso2)
     return countries
+
+
+def featured_leaders(event_ids: Iterable[int]) -> dict[int, set[int]]:
+    """For each event id, the ids of the leaders taking part in it or quoted in it (2 queries per batch)."""
+    event_ids = list(event_ids)
+    leaders: dict[int, set[int]] = {pk: set() for pk in event_ids}
+    rows = itertools.chain(
+        Participant.objects.filter(event_id__in=event_ids).values_list("event_id", "leader_id"),
+        Quote.objects.filter(event_id__in=event_ids).values_list("event_id", "speaker_id"),
+    )
+    for event_id, leader_id in rows:
+        leaders[event_id].add(leader_id)
+    return leaders
+
+
+# The leaders each event features, for all events at once: after a bulk load (generator, migration).
+EVENT_LEADERS_SQL = """
+    INSERT INTO events_eventleader (event_id, leader_id, date, published)
+    SELECT e.id, featured.leader_id, e.date,
+           e.published AND EXISTS (SELECT 1 FROM events_eventsource s WHERE s.event_id = e.id)
+    FROM (SELECT event_id, leader_id FROM events_participant
+          UNION SELECT event_id, speaker_id FROM events_quote) AS featured
+    JOIN events_event e ON e.id = featured.event_id
+"""
+
+
+def rebuild_event_leaders(using: str = DEFAULT_DB_ALIAS) -> None:
+    """Recompute every event's `EventLeader` rows (a DELETE and an INSERT … SELECT)."""
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        cursor.execute("DELETE FROM events_eventleader")
+        cursor.execute(EVENT_LEADERS_SQL)
 
 
 @dataclass
@@ -104,6 +136,12 @@ def _sync_batch(event_ids: list[int]) -> set[Bucket]:
     left = months_of(event_ids)
     EventCountry.objects.filter(event_id__in=event_ids).delete()
     EventPair.objects.filter(event_id__in=event_ids).delete()
+    EventLeader.objects.filter(event_id__in=event_ids).delete()
+    EventLeader.objects.bulk_create(
+        EventLeader(event_id=pk, leader_id=leader_id, date=events[pk], published=pk in published)
+        for pk, leader_ids in featured_leaders(events).items()
+        for leader_id in leader_ids
+    )
     EventCountry.objects.bulk_create(
         EventCountry(event_id=pk, country_id=iso2, date=events[pk], published=pk in published)
         for pk, codes in countries.items()
@@ -278,7 +316,8 @@ def insert_pair_months(event_pairs: models.QuerySet, *, into: type[models.Model]
 def drift(event_ids: Iterable[int] | None = None) -> dict:
     """What the derived tables hold that a fresh computation would not.
 
-    Events whose stored involvement differs: {id: (stored, expected)}; and,
+    Events whose stored countries, pairs or leaders differ, or whose rows' copied
+    date or visibility is stale: {id: (stored countries, expected countries)}; and,
     when every event is checked (no `event_ids`), the months whose figures
     differ: {(pair, month): (stored, expected)}, see `pair_month_drift()`.
     """
@@ -294,10 +333,14 @@ def drift(event_ids: Iterable[int] | None = None) -> dict:
     stored_pairs: dict[int, set[str]] = defaultdict(set)
     for event_id, pair in EventPair.objects.filter(event_id__in=event_ids).values_list("event_id", "pair"):
         stored_pairs[event_id].add(pair)
+    leaders = featured_leaders(event_ids)
+    stored_leaders: dict[int, set[int]] = defaultdict(set)
+    for event_id, leader_id in EventLeader.objects.filter(event_id__in=event_ids).values_list("event_id", "leader_id"):
+        stored_leaders[event_id].add(leader_id)
     # A derived row whose copied date or visibility no longer matches its event.
     public = set(Event.objects.filter(pk__in=event_ids).published().values_list("pk", flat=True))
     stale = set()
-    for model in (EventPair, EventCountry):
+    for model in (EventPair, EventCountry, EventLeader):
         for event_id, date, published in model.objects.filter(event_id__in=event_ids).values_list(
             "event_id", "date", "published"
         ):
@@ -306,7 +349,7 @@ def drift(event_ids: Iterable[int] | None = None) -> dict:
     result = {}
     for pk in dates:
         pairs = {pair_key(a, b) for a, b in itertools.combinations(sorted(expected[pk]), 2)}
-        if stored[pk] != expected[pk] or stored_pairs[pk] != pairs or pk in stale:
+        if stored[pk] != expected[pk] or stored_pairs[pk] != pairs or stored_leaders[pk] != leaders[pk] or pk in stale:
             result[pk] = (stored[pk], expected[pk])
     if check_months:
         result.update(pair_month_drift())

@@ -10,9 +10,10 @@ scan. `?before=` walks back the same way.
 
 What drives the scan is chosen from the filters (`paginator_for`): a
 relationship's timeline, or two `country` filters, read EventPair's partial
-index on (pair, date, event); one `country` reads EventCountry's; otherwise
-Event's own (date, id). Page 1 and page 50 are then one index range scan
-each, the date filters bounding the range.
+index on (pair, date, event); one `country` reads EventCountry's; a leader's
+page, or a `leader` filter alone, EventLeader's; otherwise Event's own (date,
+id). Page 1 and page 50 are then one index range scan each, the date filters
+bounding the range.
 
 Counting: exact up to `count_limit` (a bounded count reads at most that many
 index entries), "more than N" beyond; and only when the page shows it.
@@ -123,13 +124,14 @@ class KeysetPaginator:
         *,
         pair: str | None = None,
         country: str | None = None,
+        leader: int | None = None,
         date_range: tuple[datetime.date | None, datetime.date | None] = (None, None),
         descending: bool = False,
         count_limit: int | None = None,
         published_only: bool = True,
     ):
-        if pair and country:
-            raise ValueError("Drive the pages from a pair or from a country, not both.")
+        if sum(map(bool, (pair, country, leader))) > 1:
+            raise ValueError("Drive the pages from one of a pair, a country or a leader.")
         self.queryset = queryset
         self.per_page = per_page
         self.descending = descending
@@ -148,6 +150,11 @@ class KeysetPaginator:
             if published_only:
                 self.driver &= Q(involvements__published=True)
             self.date_field, self.id_field = "involvements__date", "involvements__event_id"
+        elif leader:
+            self.driver = Q(leaders__leader_id=leader)
+            if published_only:
+                self.driver &= Q(leaders__published=True)
+            self.date_field, self.id_field = "leaders__date", "leaders__event_id"
         else:
             self.driver = Q()
             self.date_field, self.id_field = "date", "id"
@@ -238,7 +245,8 @@ def paginator_for(filterset, *, pair: str | None = None, **options) -> KeysetPag
 
     On a timeline give its `pair`. Elsewhere, two `country` filters make a pair
     (the events involving both are that relationship's) and one makes a
-    country. The date filters bound the driving index's range. The filters
+    country; without either, a `leader` filter makes a leader (EventLeader).
+    The date filters bound the driving index's range. The filters
     used this way are not applied a second time as joins: the planner would
     take the duplicates for independent conditions and underestimate the rows
     by orders of magnitude. A bound filterset with errors lists nothing.
@@ -257,13 +265,16 @@ def paginator_for(filterset, *, pair: str | None = None, **options) -> KeysetPag
         countries = [code for code in countries if code.lower() not in (pair or "").split("-")]
     date_range = (data.pop("date_after", None), data.pop("date_before", None))
     leader = data.pop("leader", None)
-    if leader:
+    driving_leader = leader.pk if leader and not (pair or country) else None
+    if leader and not driving_leader:
         queryset = queryset.featuring(leader)
     for name, value in data.items():
         queryset = filterset.filters[name].filter(queryset, value)
     if countries:
         queryset = queryset.involving(*countries)
-    return KeysetPaginator(queryset, pair=pair, country=country, date_range=date_range, **options)
+    return KeysetPaginator(
+        queryset, pair=pair, country=country, leader=driving_leader, date_range=date_range, **options
+    )
 
 
 class KeysetPage:

@@ -16,9 +16,10 @@ Determinism: the same seed and count give the same rows (ids aside, which
 follow whatever the tables already hold). Nothing depends on today's date.
 
 Speed: rows are built as tuples and written in bulk, with COPY on PostgreSQL.
-The derived `EventCountry`/`EventPair` rows are written directly, by the same
-rules as `involvement.py` (involved = named countries, participants' and
-speakers' countries; pairs = every unordered pair), instead of being synced
+The derived `EventCountry`/`EventPair`/`EventLeader` rows are written directly,
+by the same rules as `involvement.py` (involved = named countries, participants'
+and speakers' countries; pairs = every unordered pair; leaders = participants
+and speakers), instead of being synced
 event by event; `PairMonth` is then rebuilt whole from them, in one
 INSERT … SELECT. For a load that at least doubles the events table, the
 secondary indexes of the loaded tables are dropped first and rebuilt at the
@@ -48,6 +49,7 @@ from .models import (
     Event,
     EventCountry,
     EventKind,
+    EventLeader,
     EventPair,
     EventSource,
     EventStatus,
@@ -529,7 +531,10 @@ class Generator:
         self.named = Table(Event.countries.through, ("id", "event_id", "country_id"), now)
         self.involved = Table(EventCountry, ("id", "event_id", "country_id", "date", "published"), now)
         self.pairs = Table(EventPair, ("id", "event_id", "pair", "date", "published"), now)
-        self.tables = (self.events, self.participants, self.quotes, self.sources, self.named, self.involved, self.pairs)
+        self.leaders = Table(EventLeader, ("id", "event_id", "leader_id", "date", "published"), now)
+        self.tables = (
+            self.events, self.participants, self.quotes, self.sources, self.named, self.involved, self.pairs, self.leaders
+        )
 
         rng = self.rng
         self.partners = [p.iso2 for p in PARTNERS]
@@ -702,6 +707,8 @@ class Generator:
             self.involved.add(event_id, iso2, date, published)
         for a, b in itertools.combinations(sorted(countries), 2):
             self.pairs.add(event_id, pair_key(a, b), date, published)
+        for leader_id in dict.fromkeys(term.leader_id for term, *_ in (*people, *said)):
+            self.leaders.add(event_id, leader_id, date, published)
 
     def flush(self) -> None:
         for table in self.tables:
@@ -713,7 +720,9 @@ class Generator:
 # ---------------------------------------------------------------------------
 
 # PairMonth is not loaded row by row but rebuilt whole from the loaded EventPair rows.
-LOADED_MODELS = (Event, Participant, Quote, EventSource, Event.countries.through, EventCountry, EventPair, PairMonth)
+LOADED_MODELS = (
+    Event, Participant, Quote, EventSource, Event.countries.through, EventCountry, EventPair, EventLeader, PairMonth
+)
 
 
 def _foreign_keys(tables: list[str]) -> list[tuple[str, str, str]]:

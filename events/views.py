@@ -277,10 +277,13 @@ class LeaderDetailView(KeysetPagesMixin, ListView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        return Event.objects.visible_to(self.request.user).featuring(self.leader).with_related()
+        # The leader is the paginator's to apply (`leader=`): their EventLeader rows drive the index scan.
+        return Event.objects.visible_to(self.request.user).with_related()
 
     def keyset_paginator(self) -> KeysetPaginator:
-        return KeysetPaginator(self.get_queryset(), self.paginate_by)
+        return KeysetPaginator(
+            self.get_queryset(), self.paginate_by, leader=self.leader.pk, published_only=not self.request.user.is_staff
+        )
 
     def counted(self) -> bool:
         return True

@@ -19,11 +19,12 @@ planner rightly says so; see bench/README.md.
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import Count
 from django.http import QueryDict
 
 from events.filters import EventFilter
-from events.models import Event, Leader
-from events.pagination import Cursor, paginator_for
+from events.models import Event, EventLeader, Leader
+from events.pagination import Cursor, KeysetPaginator, paginator_for
 from events.synthetic import generate
 
 EVENTS = 20_000
@@ -116,6 +117,16 @@ class ExplainTests:
             plan = plan_of(queryset)
             assert "event_pair_pub_idx" in plan
             assert "Sort" not in plan.split("->")[1], plan  # the rows come off the index already in order
+
+    def test_a_leader_page_is_one_range_scan_of_the_leader_index(self, synthetic_events):
+        """The busiest leader's pages are read off EventLeader's index in order, not gathered whole and sorted."""
+        busiest = EventLeader.objects.values("leader_id").annotate(n=Count("id")).order_by("-n")[0]["leader_id"]
+        paginator = KeysetPaginator(Event.objects.published().with_related(), leader=busiest)
+        deep = Cursor(*paginator.ordered().values_list(paginator.date_field, paginator.id_field)[DEEP // 10])
+        for queryset in (paginator.query(), paginator.query(after=deep)):
+            plan = plan_of(queryset)
+            assert "event_leader_pub_idx" in plan, plan
+            assert "Sort" not in plan.split("->")[1], plan
 
     def test_text_search_uses_the_full_text_indexes(self, synthetic_events):
         """`q` finds events and quotes through their GIN indexes."""

@@ -13,10 +13,10 @@ from django.test.utils import CaptureQueriesContext
 
 from events import caching, involvement
 from events.coding import code_events
-from events.models import Event, PairMonth
+from events.models import Event, EventLeader, PairMonth
 from events.synthetic import generate
 
-from .factories import make_event, make_leader
+from .factories import make_event, make_leader, make_quote
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -184,3 +184,38 @@ class BulkWriterTests:
             migration.fill_pair_months(apps, schema_editor)
         assert figures("ph-ru") == {NOV: (2, 1, D("1.9"), 1, 0, 0, 0)}
         assert involvement.drift() == {}
+
+
+class EventLeaderTests:
+    """A leader's events (`EventLeader`, the leader page's rows) follow participants, speakers and publication."""
+
+    @staticmethod
+    def rows(event):
+        return set(EventLeader.objects.filter(event=event).values_list("leader__name", "date", "published"))
+
+    def test_participants_and_speakers_each_once_with_the_event_date_and_visibility(self, leaders):
+        abe = make_leader("Shinzo Abe", "JP")
+        event = make_event(date=NOV, participants=(leaders["PH"], leaders["RU"]))
+        make_quote(event, leaders["PH"])
+        make_quote(event, abe, original="Arigato.", language="ja", english="Thank you.")
+        assert self.rows(event) == {(name, NOV, True) for name in ("Leader of PH", "Leader of RU", "Shinzo Abe")}
+        Event.objects.get(pk=event.pk).participants.filter(leader=leaders["RU"]).get().delete()
+        event.published = False
+        event.date = DEC
+        event.save()
+        assert self.rows(event) == {(name, DEC, False) for name in ("Leader of PH", "Shinzo Abe")}
+        assert involvement.drift() == {}
+
+    def test_drift_sees_a_missing_leader_row(self, leaders):
+        """The check can fail: an event whose leader row went missing is reported."""
+        event = make_event(date=NOV, participants=(leaders["PH"], leaders["RU"]))
+        EventLeader.objects.filter(event=event, leader=leaders["RU"]).delete()
+        assert event.pk in involvement.drift()
+
+    def test_a_rebuild_gives_what_the_sync_gave(self, leaders):
+        make_event(date=NOV, participants=(leaders["PH"], leaders["RU"]))
+        make_event(date=NOV, participants=(leaders["PH"],), published=False)
+        before = set(EventLeader.objects.values_list("event_id", "leader_id", "date", "published"))
+        involvement.rebuild_event_leaders()
+        assert set(EventLeader.objects.values_list("event_id", "leader_id", "date", "published")) == before
+        assert len(before) == 3

@@ -8,7 +8,7 @@ from django.db import connection
 
 # Rebuilt by migrate, at run time, or (the derived involvement tables) by the
 # restore itself; dumping them would only clash on loading.
-EXCLUDED = ["contenttypes", "auth.permission", "sessions", "axes", "events.eventcountry", "events.eventpair",
+EXCLUDED = ["contenttypes", "auth.permission", "sessions", "axes", "events.eventcountry", "events.eventpair", "events.eventleader",
             "events.pairmonth"]
 
 
