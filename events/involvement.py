@@ -80,7 +80,7 @@ def featured_leaders(event_ids: Iterable[int]) -> dict[int, set[int]]:
     return leaders
 
 
-# The leaders each event features, for all events at once: after a bulk load (generator, migration).
+# The leaders each event features, for all events at once (migration 0007), by the rule of `featured_leaders()`.
 EVENT_LEADERS_SQL = """
     INSERT INTO events_eventleader (event_id, leader_id, date, published)
     SELECT e.id, featured.leader_id, e.date,

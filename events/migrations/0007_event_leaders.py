@@ -9,9 +9,9 @@ from django.db import migrations, models
 
 
 def fill_event_leaders(apps, schema_editor):
-    from events.involvement import EVENT_LEADERS_SQL
+    from events.involvement import rebuild_event_leaders
 
-    schema_editor.execute(EVENT_LEADERS_SQL)
+    rebuild_event_leaders(using=schema_editor.connection.alias)
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute("ANALYZE events_eventleader")
 
