@@ -98,17 +98,17 @@ def _bump_after_migrate(sender, using=DEFAULT_DB_ALIAS, **kwargs):
 def connect_signals() -> None:
     """Bump the version on every save, delete and many-to-many change of the record, and after migrate.
 
-    Not on the derived tables (EventCountry, EventPair, EventLeader, PairMonth: rebuilt only
+    Not on the derived tables (models.DERIVED_MODELS: rebuilt only
     along with a record that bumps itself) nor on the edit history: a receiver
     on a model stops Django from deleting its rows in bulk, and would bump once
     per row.
     """
     from simple_history.models import HistoricalChanges
 
-    from .models import EventCountry, EventLeader, EventPair, PairMonth
+    from .models import DERIVED_MODELS
 
     app = apps.get_app_config("events")
-    skipped = (SiteVersion, EventCountry, EventPair, EventLeader, PairMonth)
+    skipped = (SiteVersion, *DERIVED_MODELS)
     for model in app.get_models():
         if model in skipped or issubclass(model, HistoricalChanges):
             continue

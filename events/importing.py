@@ -35,6 +35,7 @@ from simple_history.utils import bulk_create_with_history
 from . import caching, involvement
 from .dates import PartialDate
 from .models import (
+    DERIVED_MODELS,
     MEETING_KINDS,
     Country,
     Event,
@@ -47,7 +48,6 @@ from .models import (
     Leader,
     LeaderSource,
     Office,
-    PairMonth,
     Participant,
     ParticipantRole,
     Quote,
@@ -807,10 +807,7 @@ def import_directory(
         # Until autovacuum catches up, PostgreSQL would plan queries on these tables (the
         # next import's look-ups among them) with the statistics of before the import.
         with connection.cursor() as cursor:
-            tables = (
-                Event, Participant, Quote, EventSource, Event.countries.through, EventCountry, EventPair,
-                EventLeader, PairMonth,
-            )
+            tables = (Event, Participant, Quote, EventSource, Event.countries.through, *DERIVED_MODELS)
             cursor.execute("ANALYZE " + ", ".join(connection.ops.quote_name(m._meta.db_table) for m in tables))
     return report
 

@@ -1097,6 +1097,11 @@ class PairMonth(models.Model):
 # ---------------------------------------------------------------------------
 
 
+# The derived tables, rebuilt from the record and never edited: the writers that load
+# in bulk list them, the page cache and the backup leave them out.
+DERIVED_MODELS = (EventCountry, EventPair, EventLeader, PairMonth)
+
+
 class SiteVersion(models.Model):
     """The record's version: bumped by every write, folded into page-cache keys and ETags.
 

@@ -44,6 +44,7 @@ from django.utils.text import capfirst, slugify
 from . import caching, involvement, plover
 from .dates import Precision, normalise
 from .models import (
+    DERIVED_MODELS,
     MEETING_KINDS,
     Country,
     Event,
@@ -56,7 +57,6 @@ from .models import (
     Leader,
     LeaderSource,
     Office,
-    PairMonth,
     Participant,
     ParticipantRole,
     Quote,
@@ -720,9 +720,7 @@ class Generator:
 # ---------------------------------------------------------------------------
 
 # PairMonth is not loaded row by row but rebuilt whole from the loaded EventPair rows.
-LOADED_MODELS = (
-    Event, Participant, Quote, EventSource, Event.countries.through, EventCountry, EventPair, EventLeader, PairMonth
-)
+LOADED_MODELS = (Event, Participant, Quote, EventSource, Event.countries.through, *DERIVED_MODELS)
 
 
 def _foreign_keys(tables: list[str]) -> list[tuple[str, str, str]]:

@@ -6,10 +6,11 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
+from events.models import DERIVED_MODELS
+
 # Rebuilt by migrate, at run time, or (the derived involvement tables) by the
 # restore itself; dumping them would only clash on loading.
-EXCLUDED = ["contenttypes", "auth.permission", "sessions", "axes", "events.eventcountry", "events.eventpair", "events.eventleader",
-            "events.pairmonth"]
+EXCLUDED = ["contenttypes", "auth.permission", "sessions", "axes", *(m._meta.label_lower for m in DERIVED_MODELS)]
 
 
 def pg_connection_args() -> tuple[list[str], dict]:
