@@ -29,7 +29,7 @@ from .exporting import (
     timeline_slide,
 )
 from .filters import EventFilter
-from .models import MEETING_KINDS, Country, Event, EventStatus, Summit
+from .models import MEETING_KINDS, Event, EventStatus, Summit
 from .timeline import Relationship, relationship_for
 
 ROWS_PER_WRITE = 500  # rows joined into one chunk of the response: fewer, larger writes to the socket

@@ -27,7 +27,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from itertools import groupby, islice
 
 from django.conf import settings
-from django.urls import get_script_prefix, reverse
+from django.urls import reverse
 from django.utils.functional import cached_property
 
 from .models import Country, PairMonth, pair_key
@@ -492,12 +492,6 @@ def _x_ticks(periods: list[Period], step: float) -> list[Tick]:
     return ticks
 
 
-@functools.lru_cache(maxsize=1024)
-def _relationship_url(script_prefix: str, home: str, other: str) -> str:
-    """A relationship page's address, reversed once per pair and script prefix (as models.record_url does)."""
-    return reverse("events:relationship", kwargs={"pair": (home, other)})
-
-
 def build_chart(
     home: Country,
     counterparts: Sequence[Country],
@@ -509,7 +503,7 @@ def build_chart(
     """The chart of these relationships of `home`, on a common time axis."""
     filled = [rows_by_pair.get(pair_key(home.iso2, c.iso2), {}) for c in counterparts]
     present = [period for rows in filled for period in rows]
-    urls = [_relationship_url(get_script_prefix(), home.code, c.code) for c in counterparts]
+    urls = [reverse("events:relationship", kwargs={"pair": (home.code, c.code)}) for c in counterparts]
     if not present:
         series = [Series(c, i, urls[i], [], [], "") for i, c in enumerate(counterparts)]
         names = _names(home, counterparts)
