@@ -7,6 +7,10 @@ import sys
 def main():
     """Run administrative tasks."""
     os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'diplomacy.settings')
+    if sys.argv[1:2] != ['runserver']:
+        # Commands (migrate, import, generate_events) may run long statements on
+        # purpose; web requests keep the limit (DJANGO_STATEMENT_TIMEOUT_MS).
+        os.environ.setdefault('DJANGO_STATEMENT_TIMEOUT_MS', '0')
     try:
         from django.core.management import execute_from_command_line
     except ImportError as exc:

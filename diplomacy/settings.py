@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before the page cache and any query: a query string no page takes is a 400 at once.
+    "events.guards.RequestGuardMiddleware",
     # Before sessions: a cache hit needs none (see events/caching.py).
     "events.caching.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -72,6 +74,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Records who made each change in the edit history.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # A query stopped by the statement timeout becomes a 503 page (events/guards.py).
+    "events.guards.QueryTimeoutMiddleware",
     # Last, as django-axes asks: locks out repeated failed logins.
     "axes.middleware.AxesMiddleware",
 ]
@@ -118,6 +122,12 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# No statement of a web request runs longer than this (events/guards.py): the
+# database stops it, even after its client has gone. `manage.py` sets 0 (no
+# limit) for commands other than runserver, whose bulk statements may run long.
+STATEMENT_TIMEOUT_MS = int(os.environ.get("DJANGO_STATEMENT_TIMEOUT_MS", "5000"))
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and STATEMENT_TIMEOUT_MS:
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite cannot share one connection between threads for long; and it should
     # not hold a persistent connection that a test database swap would invalidate.

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 
 
@@ -11,6 +12,8 @@ class EventsConfig(AppConfig):
         from . import signals  # noqa: F401  (connects the receivers)
         from . import reference
         from .caching import connect_signals
+        from .guards import limit_sqlite_statements
 
         connect_signals()  # every write bumps the page-cache version
         post_migrate.connect(reference.forget, dispatch_uid="reference_countries_forget")
+        connection_created.connect(limit_sqlite_statements, dispatch_uid="limit_sqlite_statements")

@@ -29,11 +29,30 @@ ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 KIND_CHOICES = [("meeting", "Any meeting"), *(c for c in EventKind.choices if c[0] != "meeting")]
 
 
+# "Involves all of these": more than a handful names no real relationship, and
+# each one is work for the database; the cap answers 400 before any query.
+MAX_COUNTRIES = 5
+
+
 class CountryCodesField(forms.MultipleChoiceField):
-    """Accepts `US`, `us` or `Us`; the choices are the stored countries. An empty `country=` means any."""
+    """Accepts `US`, `us` or `Us`, each once; the choices are the stored countries. An empty `country=` means any.
+
+    A code given twice counts once (`country=PH&country=ph` is the Philippines);
+    more than MAX_COUNTRIES different codes is an error, raised before the
+    codes are checked against the list.
+    """
 
     def to_python(self, value):
-        return [v.strip().upper() for v in super().to_python(value) if v.strip()]
+        return list(dict.fromkeys(v.strip().upper() for v in super().to_python(value) if v.strip()))
+
+    def validate(self, value):
+        if len(value) > MAX_COUNTRIES:
+            raise forms.ValidationError(
+                "Choose at most %(limit)d countries; this asked for %(count)d.",
+                code="too_many",
+                params={"limit": MAX_COUNTRIES, "count": len(value)},
+            )
+        super().validate(value)
 
 
 class CountryPicker(forms.SelectMultiple):

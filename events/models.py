@@ -474,11 +474,24 @@ class EventQuerySet(models.QuerySet):
         return self if user.is_staff else self.published()
 
     def involving(self, *iso2_codes: str):
-        """Events involving every one of the given countries (ISO2, any case)."""
-        qs = self
-        for code in iso2_codes:
-            qs = qs.filter(involvements__country_id=code.upper())
-        return qs
+        """Events involving every one of the given countries (ISO2, any case), as one subquery.
+
+        One correlated `EXISTS (… country IN (…) HAVING COUNT(*) = n)`, not a
+        join per country: twenty joins cost PostgreSQL seconds of planning
+        (DESIGN-NOTES.md), this costs the same for any n. EventCountry holds
+        an (event, country) pair once, so the count is of distinct countries.
+        """
+        codes = sorted({code.upper() for code in iso2_codes})
+        if not codes:
+            return self
+        rows = (
+            EventCountry.objects.filter(event=models.OuterRef("pk"), country_id__in=codes)
+            .order_by()
+            .values("event")
+            .annotate(found=models.Count("*"))
+            .filter(found=len(codes))
+        )
+        return self.filter(models.Exists(rows))
 
     def for_pair(self, a: str, b: str):
         """The events of the bilateral relationship between countries `a` and `b`."""

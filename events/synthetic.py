@@ -768,6 +768,8 @@ def generate(count: int, seed: int, *, progress: Callable[[int], object] = lambd
                 # millions of deferred checks until commit.
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+                # A bulk load, not a web request: no limit (events/guards.py).
+                cursor.execute("SET LOCAL statement_timeout = 0")
                 tables = [m._meta.db_table for m in LOADED_MODELS]
                 cursor.execute(f"LOCK TABLE {', '.join(tables)} IN SHARE ROW EXCLUSIVE MODE")
                 if count >= max(50_000, Event.objects.count()):

@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from events.models import DERIVED_MODELS
+from events.guards import unbounded_command
 
 # Rebuilt by migrate, at run time, or (the derived involvement tables) by the
 # restore itself; dumping them would only clash on loading.
@@ -36,6 +37,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file", nargs="?", help="Where to write the backup.")
 
+    @unbounded_command
     def handle(self, file=None, **options):
         postgres = connection.vendor == "postgresql"
         if not file:

@@ -22,6 +22,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from events.importing import LEADERS, MEETINGS, OTHER_EVENTS, STATEMENTS, SUMMITS
 from events.models import Event
+from events.guards import unbounded_command
 
 COUNTRIES = [
     "CN", "US", "RU", "JP", "KR", "AU", "ID", "MY", "SG", "TH", "VN", "IN", "GB", "FR", "DE",
@@ -151,6 +152,7 @@ class Command(BaseCommand):
         parser.add_argument("--keep", metavar="DIR", help="Write the files to DIR and keep them.")
         parser.add_argument("--allow-existing", action="store_true", help="Run even if the database holds events.")
 
+    @unbounded_command
     def handle(self, rows, seed, keep=None, allow_existing=False, **options):
         if Event.objects.exists() and not allow_existing:
             raise CommandError(

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from events.coding import BUNDLED_CODING, CodingFileError, CodingReport, apply_coding_file, code_events
+from events.guards import unbounded_command
 
 
 class Command(BaseCommand):
@@ -16,6 +17,7 @@ class Command(BaseCommand):
             help=f"First apply the hand coding of the bundled data set ({BUNDLED_CODING.name}).",
         )
 
+    @unbounded_command
     def handle(self, *, bundled, **options):
         report = CodingReport()
         if bundled:

@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from events.exporting import export_directory
+from events.guards import unbounded_command
 
 
 class Command(BaseCommand):
@@ -9,6 +10,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("directory", metavar="DIR")
 
+    @unbounded_command
     def handle(self, directory, **options):
         counts = export_directory(directory)
         for name, count in counts.items():

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from events.synthetic import SYNTHETIC_URL, generate
+from events.guards import unbounded_command
 
 
 class Command(BaseCommand):
@@ -19,6 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=1, metavar="S", help="Random seed (default 1).")
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
 
+    @unbounded_command
     def handle(self, *args, events, seed, no_progress, **options):
         if events < 1:
             raise CommandError("--events must be at least 1.")

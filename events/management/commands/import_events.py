@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from events.importing import ImportFailed, import_directory
+from events.guards import unbounded_command
 
 
 class Command(BaseCommand):
@@ -17,6 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Check everything, write nothing.")
         parser.add_argument("--no-progress", action="store_true", help="No progress bar.")
 
+    @unbounded_command
     def handle(self, directory, dry_run=False, no_progress=False, **options):
         show_progress = not no_progress and options["verbosity"] > 0
 

@@ -9,6 +9,7 @@ from events import involvement
 from events.models import Event
 
 from .backup import pg_connection_args
+from events.guards import unbounded_command
 
 
 class Command(BaseCommand):
@@ -20,6 +21,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file")
 
+    @unbounded_command
     def handle(self, file, **options):
         path = Path(file)
         if not path.is_file():

@@ -1,0 +1,25 @@
+"""A page whose query runs for minutes, to prove the statement timeout stops it (test_hardening.py)."""
+
+from django.contrib import admin
+from django.db import connection
+from django.http import HttpResponse
+from django.urls import include, path
+
+# Counts to a hundred million, one row at a time: tens of seconds on either database.
+RUNAWAY_SQL = (
+    "WITH RECURSIVE counter(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM counter WHERE n < 100000000) "
+    "SELECT count(*) FROM counter"
+)
+
+
+def runaway(request):
+    with connection.cursor() as cursor:
+        cursor.execute(RUNAWAY_SQL)
+        return HttpResponse(str(cursor.fetchone()[0]))
+
+
+urlpatterns = [
+    path("runaway/", runaway),
+    path("admin/", admin.site.urls),
+    path("", include("events.urls")),
+]
