@@ -32,12 +32,13 @@ from django.template import loader  # noqa: E402
 from django.test import Client, RequestFactory  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from events import reference, timeline as timelines  # noqa: E402
-from events.filters import EventFilter  # noqa: E402
+from events.models import reference  # noqa: E402
+from events.queries import relationships as timelines  # noqa: E402
+from events.web.filters import EventFilter  # noqa: E402
 from events.models import Event, EventPair  # noqa: E402
-from events.pagination import paginator_for  # noqa: E402
-from events.templatetags.cards import temperature_chart, timeline as timeline_cards  # noqa: E402
-from events.views import EVENTS_PER_PAGE  # noqa: E402
+from events.queries.pagination import paginator_for  # noqa: E402
+from events.web.jinja import render_macro  # noqa: E402
+from events.queries.pagination import PER_PAGE  # noqa: E402
 from events.tests.test_explain import full_scans  # noqa: E402
 
 HOME = settings.HOME_COUNTRY.lower()
@@ -74,7 +75,7 @@ def cold_parts(client: Client, path: str, pair: str) -> dict[str, float]:
 
     def page():
         filterset = EventFilter({}, queryset=Event.objects.published().with_related())
-        return paginator_for(filterset, pair=pair, per_page=EVENTS_PER_PAGE, published_only=True).page().object_list
+        return paginator_for(filterset, pair=pair, per_page=PER_PAGE, published_only=True).page().object_list
 
     events = list(page())
 
@@ -82,7 +83,7 @@ def cold_parts(client: Client, path: str, pair: str) -> dict[str, float]:
         for event in events:  # Read afresh from the rows, as on a new request.
             for name in ("participant_list", "quote_list", "source_links"):
                 event.__dict__.pop(name, None)
-        return timeline_cards(timelines.by_year_and_month(events), 2)
+        return render_macro("macros.html", "timeline", timelines.by_year_and_month(events), 2)
 
     _, chart = timelines.relationship_overview(relationship.home, relationship.other)
     form, request = loader.get_template("includes/_filter_form.html"), RequestFactory().get(path)
@@ -93,7 +94,7 @@ def cold_parts(client: Client, path: str, pair: str) -> dict[str, float]:
             lambda: timelines.relationship_overview(relationship.home, relationship.other)
         ),
         f"{len(events)} event cards": median_ms(cards),
-        "temperature chart": median_ms(lambda: temperature_chart(chart)),
+        "temperature chart": median_ms(lambda: render_macro("events/_temperature_chart.html", "temperature_chart", chart)),
         "filter form": median_ms(
             lambda: form.render({"filter": EventFilter({}, queryset=Event.objects.all())}, request)
         ),

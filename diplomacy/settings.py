@@ -62,9 +62,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before the page cache and any query: a query string no page takes is a 400 at once.
-    "events.guards.RequestGuardMiddleware",
+    "events.web.guards.RequestGuardMiddleware",
     # Before sessions: a cache hit needs none (see events/caching.py).
-    "events.caching.PageCacheMiddleware",
+    "events.web.caching.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -75,7 +75,7 @@ MIDDLEWARE = [
     # Records who made each change in the edit history.
     "simple_history.middleware.HistoryRequestMiddleware",
     # A query stopped by the statement timeout becomes a 503 page (events/guards.py).
-    "events.guards.QueryTimeoutMiddleware",
+    "events.web.guards.QueryTimeoutMiddleware",
     # Last, as django-axes asks: locks out repeated failed logins.
     "axes.middleware.AxesMiddleware",
 ]
@@ -101,11 +101,11 @@ TEMPLATES = [
         },
     },
     {
-        # The event cards only (events/jinja.py says why); looked up as "events/_cards.html".
+        # Every public page (events/web/jinja.py says why); the admin stays on the engine above.
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [BASE_DIR / "templates" / "jinja2"],
         "APP_DIRS": False,
-        "OPTIONS": {"environment": "events.jinja.environment", "autoescape": True},
+        "OPTIONS": {"environment": "events.web.jinja.environment", "autoescape": True},
     },
 ]
 

@@ -7,5 +7,5 @@ admin.site.index_title = "The record"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("", include("events.urls")),
+    path("", include("events.web.urls")),
 ]

@@ -9,10 +9,10 @@ class EventsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the receivers)
-        from . import reference
-        from .caching import connect_signals
-        from .guards import limit_sqlite_statements
+        from events.services import signals  # noqa: F401  (connects the receivers)
+        from events.models import reference
+        from events.services.versioning import connect_signals
+        from events.web.guards import limit_sqlite_statements
 
         connect_signals()  # every write bumps the page-cache version
         post_migrate.connect(reference.forget, dispatch_uid="reference_countries_forget")

@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import django.db.models.functions.text
-import events.models
+import events.vocab.languages
 from django.db import migrations, models
 
 
@@ -121,7 +121,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('speaker_title', models.CharField(blank=True, help_text="Left empty, taken from the office the speaker held on the event's date.", max_length=200, verbose_name="speaker's title at the time")),
-                ('language', models.CharField(default='en', help_text='BCP 47 tag of the original: en, fil, tl, zh, ja, ru, ... Mixed Filipino and English is fil.', max_length=35, validators=[events.models.validate_language_tag])),
+                ('language', models.CharField(default='en', help_text='BCP 47 tag of the original: en, fil, tl, zh, ja, ru, ... Mixed Filipino and English is fil.', max_length=35, validators=[events.vocab.languages.validate_language_tag])),
                 ('original_text', models.TextField(help_text='Verbatim, in the original language.')),
                 ('english_text', models.TextField(blank=True, help_text='Required unless the original is in English.', verbose_name='English translation')),
                 ('context', models.CharField(blank=True, help_text='Where and to whom, e.g. dinner with reporters.', max_length=300)),

@@ -3,8 +3,9 @@ The page cache's version stamp, and the indexes that keep every public filter
 an index scan at a million events (see events/tests/test_explain.py).
 
 The full-text indexes exist on PostgreSQL only (SQLite searches by substring,
-see events/search.py); they are built from the same expressions the queries
-use, so the planner matches them.
+see events/models/search.py); they are built from the same expressions the
+queries use, so the planner matches them. Those expressions are frozen here as
+they were, so that a later change to the search cannot change this history.
 """
 
 from django.db import migrations, models
@@ -12,12 +13,13 @@ from django.db import migrations, models
 
 def search_indexes(apps):
     from django.contrib.postgres.indexes import GinIndex
+    from django.contrib.postgres.search import SearchVector
 
-    from events.search import event_document, quote_document
-
+    event_document = SearchVector("title", "summary", config="simple")
+    quote_document = SearchVector("original_text", "english_text", config="simple")
     return [
-        (apps.get_model("events", "Event"), GinIndex(event_document(), name="event_search_idx")),
-        (apps.get_model("events", "Quote"), GinIndex(quote_document(), name="quote_search_idx")),
+        (apps.get_model("events", "Event"), GinIndex(event_document, name="event_search_idx")),
+        (apps.get_model("events", "Quote"), GinIndex(quote_document, name="quote_search_idx")),
     ]
 
 

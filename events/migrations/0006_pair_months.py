@@ -3,15 +3,58 @@ PairMonth: each relationship's months in figures (published events, temperature)
 filled from the timeline rows already stored by one INSERT … SELECT.
 """
 
+from decimal import Decimal
+
 from django.db import migrations, models
+from django.db.models import Count, DateField, DecimalField, Q, Sum, Value
+from django.db.models.functions import Coalesce, Substr, Trunc, Upper
+
+# PLOVER's categories by quad as they stood (events/vocab/plover.py), frozen here.
+QUAD_CATEGORIES = (
+    ("AGREE", "CONCEDE", "CONSULT", "SUPPORT"),  # verbal cooperation
+    ("AID", "COOPERATE", "RETREAT"),  # material cooperation
+    ("ACCUSE", "REJECT", "REQUEST", "THREATEN"),  # verbal conflict
+    ("ASSAULT", "COERCE", "MOBILIZE", "PROTEST", "SANCTION"),  # material conflict
+)
+FIGURES = ("events", "scored", "score_total", "quad_0", "quad_1", "quad_2", "quad_3")
 
 
 def fill_pair_months(apps, schema_editor):
-    from events.involvement import insert_pair_months
-
+    """INSERT … SELECT each pair's months from its published timeline rows (the rule of the time)."""
     EventPair = apps.get_model("events", "EventPair")
     PairMonth = apps.get_model("events", "PairMonth")
-    insert_pair_months(EventPair.objects.using(schema_editor.connection.alias).all(), into=PairMonth)
+    connection = schema_editor.connection
+    first, second = Upper(Substr("pair", 1, 2)), Upper(Substr("pair", 4, 2))
+    scored = Q(event__score__isnull=False) & (
+        Q(event__actor_country=first, event__target_country=second)
+        | Q(event__actor_country=second, event__target_country=first)
+    )
+    figures = (
+        EventPair.objects.using(connection.alias)
+        .filter(published=True)
+        .annotate(month=Trunc("date", "month", output_field=DateField()))
+        .values("pair", "month")
+        .annotate(
+            events=Count("id"),
+            scored=Count("id", filter=scored),
+            score_total=Coalesce(
+                Sum("event__score", filter=scored),
+                Value(Decimal(0)),
+                output_field=DecimalField(max_digits=12, decimal_places=1),
+            ),
+            **{
+                f"quad_{i}": Count("id", filter=scored & Q(event__plover_category__in=categories))
+                for i, categories in enumerate(QUAD_CATEGORIES)
+            },
+        )
+        .values_list("pair", "month", *FIGURES)
+        .order_by()
+    )
+    select, params = figures.query.get_compiler(connection=connection).as_sql()
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(PairMonth._meta.get_field(name).column) for name in ("pair", "month", *FIGURES))
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {quote(PairMonth._meta.db_table)} ({columns}) {select}", params)
     if schema_editor.connection.vendor == "postgresql":
         # Statistics for the planner from the start, not after autovacuum's next round.
         schema_editor.execute(f"ANALYZE {schema_editor.quote_name(PairMonth._meta.db_table)}")

@@ -8,10 +8,20 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-def fill_event_leaders(apps, schema_editor):
-    from events.involvement import rebuild_event_leaders
+# The leaders each event features (its participants and speakers), as the rule stood.
+EVENT_LEADERS_SQL = """
+    INSERT INTO events_eventleader (event_id, leader_id, date, published)
+    SELECT e.id, featured.leader_id, e.date,
+           e.published AND EXISTS (SELECT 1 FROM events_eventsource s WHERE s.event_id = e.id)
+    FROM (SELECT event_id, leader_id FROM events_participant
+          UNION SELECT event_id, speaker_id FROM events_quote) AS featured
+    JOIN events_event e ON e.id = featured.event_id
+"""
 
-    rebuild_event_leaders(using=schema_editor.connection.alias)
+
+def fill_event_leaders(apps, schema_editor):
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute(EVENT_LEADERS_SQL)
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute("ANALYZE events_eventleader")
 

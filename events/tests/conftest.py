@@ -57,6 +57,6 @@ def countries_read_once(request):
     if request.node.get_closest_marker("django_db") is None:
         return
     request.getfixturevalue("_django_db_helper")
-    from events import reference
+    from events.models import reference
 
     reference.countries()

@@ -21,5 +21,5 @@ def runaway(request):
 urlpatterns = [
     path("runaway/", runaway),
     path("admin/", admin.site.urls),
-    path("", include("events.urls")),
+    path("", include("events.web.urls")),
 ]

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from events.models import Country, Event, EventKind, EventSource, Leader, Office, Participant, Quote, Summit
 
-from .factories import make_event, make_leader, make_quote, make_summit
+from events.tests.factories import make_event, make_leader, make_quote, make_summit
 
 pytestmark = pytest.mark.django_db
 

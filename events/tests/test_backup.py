@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from events import involvement
+from events.services import involvement
 from events.models import Event, EventPair, EventSource, Leader, Office, PairMonth, Participant, Quote, Summit
 
 MODELS = (Event, Leader, Office, Summit, Participant, Quote, EventSource, EventPair)
@@ -51,7 +51,7 @@ class BackupRestoreTests:
 
     def test_backup_survives_history_of_deleted_records(self, tmp_path):
         """A deleted leader's and summit's edit history (ids of rows that are gone) does not break a backup."""
-        from .factories import make_event, make_leader, make_summit
+        from events.tests.factories import make_event, make_leader, make_summit
 
         leader, summit = make_leader("Gone Leader", "PH"), make_summit("Gone Summit")
         event = make_event(participants=(leader,), summit=summit)

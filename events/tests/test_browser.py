@@ -15,8 +15,8 @@ from playwright.sync_api import expect
 
 from events.models import EventKind
 
-from .factories import make_event, make_leader, make_summit
-from .test_views import putin_record  # noqa: F401  (the fixture)
+from events.tests.factories import make_event, make_leader, make_summit
+from events.tests.test_views import putin_record  # noqa: F401  (the fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 

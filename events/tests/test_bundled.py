@@ -6,7 +6,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from events import involvement
+from events.services import involvement
 from events.models import Country, Event, EventKind, EventSource, Leader, Quote, Summit
 
 pytestmark = pytest.mark.django_db

@@ -13,11 +13,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from events import caching
-from events.importing import import_directory
+from events.services import versioning
+from events.services.importing import import_directory
 from events.models import Event, SiteVersion
 
-from .factories import make_event
+from events.tests.factories import make_event
 
 pytestmark = pytest.mark.django_db
 
@@ -90,13 +90,13 @@ class FormFields(html.parser.HTMLParser):
 class VersionStampTests:
     def test_every_write_bumps_the_version(self):
         """Saving, changing the countries of, and deleting an event each move the version on."""
-        start = caching.current_version()[0]
+        start = versioning.current_version()[0]
         event = make_event(title="Duterte meets Putin")
-        after_create = caching.current_version()[0]
+        after_create = versioning.current_version()[0]
         event.countries.add("RU")
-        after_m2m = caching.current_version()[0]
+        after_m2m = versioning.current_version()[0]
         event.delete()
-        after_delete = caching.current_version()[0]
+        after_delete = versioning.current_version()[0]
         assert start < after_create < after_m2m < after_delete
 
     def test_derived_rows_are_still_deleted_in_bulk(self):
@@ -112,17 +112,17 @@ class VersionStampTests:
     def test_bump_creates_the_row_when_it_is_missing(self):
         """After a flush the first write recreates the single version row."""
         SiteVersion.objects.all().delete()
-        assert caching.current_version() == (0, None)
-        caching.bump()
-        assert caching.current_version()[0] == 1
+        assert versioning.current_version() == (0, None)
+        versioning.bump()
+        assert versioning.current_version()[0] == 1
 
     def test_migrate_bumps_the_version(self):
         """A data migration changes the record without signals: post_migrate bumps the version."""
         from django.apps import apps
 
-        before = caching.current_version()[0]
-        caching._bump_after_migrate(apps.get_app_config("events"), using="default")
-        assert caching.current_version()[0] == before + 1
+        before = versioning.current_version()[0]
+        versioning._bump_after_migrate(apps.get_app_config("events"), using="default")
+        assert versioning.current_version()[0] == before + 1
 
 
 class PageCacheTests:

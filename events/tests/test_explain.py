@@ -22,10 +22,10 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.http import QueryDict
 
-from events.filters import EventFilter
+from events.web.filters import EventFilter
 from events.models import Event, EventLeader, Leader
-from events.pagination import Cursor, KeysetPaginator, paginator_for
-from events.synthetic import generate
+from events.queries.pagination import Cursor, KeysetPaginator, paginator_for
+from events.services.synthetic import generate
 
 EVENTS = 20_000
 DEEP = 2_450  # the first row of page 50, at 50 a page

@@ -12,11 +12,11 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from events.dates import Precision
-from events.exporting import CSV_COLUMNS
+from events.vocab.dates import Precision
+from events.services.exporting import CSV_COLUMNS
 from events.models import Event, EventKind, EventStatus
 
-from .factories import make_event, make_leader, make_quote, make_summit
+from events.tests.factories import make_event, make_leader, make_quote, make_summit
 
 pytestmark = pytest.mark.django_db
 

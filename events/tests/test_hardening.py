@@ -9,11 +9,11 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from events.filters import MAX_COUNTRIES
-from events.guards import MAX_PARAMETERS, MAX_QUERY_LENGTH
+from events.web.filters import MAX_COUNTRIES
+from events.web.guards import MAX_PARAMETERS, MAX_QUERY_LENGTH
 from events.models import Event
 
-from .factories import make_leader, make_meeting
+from events.tests.factories import make_leader, make_meeting
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,7 @@ def trilateral():
 
 
 def make_event_with(*leaders):
-    from .factories import make_event
+    from events.tests.factories import make_event
 
     return make_event("Duterte, Xi and Obama at one table", participants=leaders)
 

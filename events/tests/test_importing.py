@@ -11,8 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from events import involvement
-from events.dates import Precision
+from events.services import involvement
+from events.vocab.dates import Precision
 from events.models import (
     Event,
     EventCountry,
@@ -28,7 +28,7 @@ from events.models import (
     SummitSource,
 )
 
-from .factories import make_event, make_leader, make_quote, make_summit
+from events.tests.factories import make_event, make_leader, make_quote, make_summit
 
 pytestmark = pytest.mark.django_db
 
@@ -240,7 +240,7 @@ class URLCheckTests:
         """The importer's shortcut for ordinary addresses never accepts one that Django's URLValidator refuses."""
         from django.core.exceptions import ValidationError
 
-        from events.importing import _PLAIN_URL
+        from events.services.importing import _PLAIN_URL
         from events.models import http_url_validator
 
         try:
@@ -316,7 +316,7 @@ class ImportBehaviourTests:
 
     def test_an_import_that_writes_marks_the_record_changed(self, data_dir):
         """Bulk writes send no signals: the importer bumps the page cache's version itself, once, and only if it wrote."""
-        from events.caching import current_version
+        from events.web.caching import current_version
 
         write(data_dir, "meetings.csv", MEETINGS_HEADER + GOOD_MEETING)
         before, _ = current_version()
@@ -534,7 +534,7 @@ class AdminImportTests:
     @pytest.fixture(autouse=True)
     def uploads(self, tmp_path, monkeypatch):
         """Uploads waiting for confirmation go to this test's own directory."""
-        from events import admin_import
+        from events.admin import imports as admin_import
 
         monkeypatch.setattr(admin_import, "UPLOADS", tmp_path / "uploads")
 
@@ -574,7 +574,7 @@ class AdminImportTests:
 
     def test_confirm_imports_what_was_previewed(self, admin_client_for):
         """Confirming runs the real import of the previewed files, says what it did and forgets the upload."""
-        from events import admin_import
+        from events.admin import imports as admin_import
 
         client = admin_client_for(superuser=True)
         self.preview(client, upload("summits.csv", SUMMITS), upload("meetings.csv", MEETINGS_HEADER + GOOD_MEETING))
@@ -598,7 +598,7 @@ class AdminImportTests:
 
     def test_cancel_discards_the_upload(self, admin_client_for):
         """Cancelling deletes the waiting files and writes nothing."""
-        from events import admin_import
+        from events.admin import imports as admin_import
 
         client = admin_client_for(superuser=True)
         self.preview(client, upload("meetings.csv", MEETINGS_HEADER + GOOD_MEETING.replace("APEC 2016", "")))
@@ -621,7 +621,7 @@ class AdminImportTests:
 
     def test_an_editor_who_may_not_publish_imports_drafts(self, admin_client_for):
         """Add without publish: the preview says so and the new events are drafts."""
-        from events import admin_import
+        from events.admin import imports as admin_import
 
         client = admin_client_for("view_event", "add_event")
         html = self.preview(client, upload("meetings.csv", MEETINGS_HEADER + GOOD_MEETING.replace("APEC 2016", ""))).content.decode()

@@ -7,7 +7,7 @@ import pytest
 
 from events.models import EventKind
 
-from .factories import make_event, make_leader, make_quote, make_summit
+from events.tests.factories import make_event, make_leader, make_quote, make_summit
 
 pytestmark = pytest.mark.django_db
 

@@ -11,12 +11,13 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from events import caching, involvement
-from events.coding import code_events
+from events.services import versioning
+from events.services import involvement
+from events.services.coding import code_events
 from events.models import Event, EventLeader, PairMonth
-from events.synthetic import generate
+from events.services.synthetic import generate
 
-from .factories import make_event, make_leader, make_quote
+from events.tests.factories import make_event, make_leader, make_quote
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -145,9 +146,9 @@ class PairMonthTests:
         """PairMonth is derived: no page-cache bump of its own, and no signal in the way of a bulk delete."""
         from django.db.models.deletion import Collector
 
-        version = caching.current_version()[0]
+        version = versioning.current_version()[0]
         involvement.rebuild_pair_months()
-        assert caching.current_version()[0] == version
+        assert versioning.current_version()[0] == version
         assert Collector(using="default").can_fast_delete(PairMonth.objects.all())
 
 

@@ -4,8 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from events import involvement
-from events.dates import PartialDate, Precision, format_partial_date
+from events.services import involvement
+from events.vocab.dates import PartialDate, Precision, format_partial_date
 from events.models import (
     Event,
     EventKind,
@@ -18,7 +18,7 @@ from events.models import (
     pair_key,
 )
 
-from .factories import make_event, make_leader, make_quote, make_summit
+from events.tests.factories import make_event, make_leader, make_quote, make_summit
 
 pytestmark = pytest.mark.django_db
 

@@ -7,11 +7,11 @@ from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
-from events.filters import EventFilter
+from events.web.filters import EventFilter
 from events.models import Country, Event, EventKind, EventPair, pair_key
-from events.pagination import BoundedCount, CountUpTo, Cursor, InvalidCursor, KeysetPaginator, paginator_for
+from events.queries.pagination import BoundedCount, CountUpTo, Cursor, InvalidCursor, KeysetPaginator, paginator_for
 
-from .factories import make_event, make_leader, make_meeting, make_quote
+from events.tests.factories import make_event, make_leader, make_meeting, make_quote
 
 pytestmark = pytest.mark.django_db
 

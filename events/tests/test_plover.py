@@ -12,12 +12,13 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from events import plover
-from events.coding import CodingFileError, apply_coding_file, code_events, suggested_direction
+from events.vocab import plover
+from events.services.coding import CodingFileError, apply_coding_file, code_events
+from events.vocab.coding import direction_for
 from events.models import Event, EventKind, EventStatus
-from events.plover import PloverCategory, Quad, default_score, suggest
+from events.vocab.plover import PloverCategory, Quad, default_score, suggest
 
-from .factories import make_event, make_leader, make_quote, make_summit
+from events.tests.factories import make_event, make_leader, make_quote, make_summit
 
 D = Decimal
 
@@ -183,7 +184,7 @@ class DirectionTests:
     def test_visitor_acts_towards_host(self, leaders):
         """Roles say who visits: the visitor is the actor (the manual's rule for CONSULT)."""
         event = make_event(kind=EventKind.STATE_VISIT, participants=((leaders["PH"], "host"), (leaders["RU"], "visitor")))
-        assert suggested_direction(event) == ("RU", "PH")
+        assert direction_for(event.parties()) == ("RU", "PH")
 
     def test_summit_host_is_the_target_and_the_mode_a_visit(self, leaders):
         """At a summit one side hosts, the other visits: US → PH in Manila, CONSULT/visit."""
@@ -204,15 +205,15 @@ class DirectionTests:
         """A statement about one country: speaker's country → that country; about several: no target."""
         one = make_event(kind=EventKind.STATEMENT, countries=["US"])
         make_quote(one, leaders["PH"])
-        assert suggested_direction(one) == ("PH", "US")
+        assert direction_for(one.parties()) == ("PH", "US")
         several = make_event(kind=EventKind.STATEMENT, countries=["US", "CN", "RU"])
         make_quote(several, leaders["PH"])
-        assert suggested_direction(several) == ("PH", None)
+        assert direction_for(several.parties()) == ("PH", None)
 
     def test_agreement_between_two_countries(self, leaders):
         """An agreement of the Philippines with one country: PH → that country; with two more: an editor's call."""
-        assert suggested_direction(make_event(kind=EventKind.AGREEMENT, countries=["RU", "PH"])) == ("PH", "RU")
-        assert suggested_direction(make_event(kind=EventKind.AGREEMENT, countries=["RU", "PH", "CN"])) == (None, None)
+        assert direction_for(make_event(kind=EventKind.AGREEMENT, countries=["RU", "PH"]).parties()) == ("PH", "RU")
+        assert direction_for(make_event(kind=EventKind.AGREEMENT, countries=["RU", "PH", "CN"]).parties()) == (None, None)
 
 
 @pytest.mark.django_db

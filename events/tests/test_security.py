@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from events.models import Event
 
-from .factories import make_event, make_leader
-from .test_admin import event_form, inline_management
+from events.tests.factories import make_event, make_leader
+from events.tests.test_admin import event_form, inline_management
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]

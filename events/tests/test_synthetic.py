@@ -7,9 +7,9 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count
 
-from events import involvement
+from events.services import involvement
 from events.models import Event, EventPair, EventSource, Leader, Participant, Quote, Summit
-from events.synthetic import SYNTHETIC_NOTE, SYNTHETIC_URL, generate
+from events.services.synthetic import SYNTHETIC_NOTE, SYNTHETIC_URL, generate
 
 pytestmark = pytest.mark.django_db
 

@@ -1,6 +1,7 @@
 """A relationship's temperature: the aggregation, the SVG chart and its table, the compare page, the relationship page."""
 
 import datetime
+from html import unescape
 import re
 import xml.etree.ElementTree as ET
 from decimal import Decimal
@@ -10,7 +11,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 
-from events.temperature import (
+from events.queries.temperature import (
     AUTO_MONTHS_LIMIT,
     AUTO_QUARTERS_LIMIT,
     LEFT,
@@ -24,9 +25,9 @@ from events.temperature import (
     score_for,
     temperature_rows,
 )
-from events.templatetags.cards import temperature_chart
+from events.web.jinja import render_macro
 
-from .factories import make_event, make_leader
+from events.tests.factories import make_event, make_leader
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -190,7 +191,7 @@ def table_means(html: str) -> dict[str, str]:
 
 class ChartTests:
     def render(self, chart):
-        return temperature_chart(chart)
+        return render_macro("events/_temperature_chart.html", "temperature_chart", chart)
 
     def test_figures_as_rendered(self, ph_us):
         """The table, the points and the period links show exactly these texts and numbers for the months of `ph_us`."""
@@ -308,7 +309,7 @@ class ComparePageTests:
     @pytest.mark.parametrize(("query", "message"), [
         ({"with": ["us", "xx"]}, "“xx”: not a country code we know."),
         ({}, "Choose at least one country to compare with the Philippines."),
-        ({"with": "ph"}, "Choose the Philippines&#x27; counterparts, not the Philippines itself."),
+        ({"with": "ph"}, "Choose the Philippines' counterparts, not the Philippines itself."),
         ({"with": "us", "period": "decade"}, "Periods are months, quarters, or automatic"),
     ])
     def test_bad_requests_give_the_form_back(self, ph_us, client, query, message):
@@ -316,7 +317,7 @@ class ComparePageTests:
         response = client.get(self.url, query)
         assert response.status_code == 400
         html = response.content.decode()
-        assert message in html and '<form class="filters compare-form"' in html
+        assert message in unescape(html) and '<form class="filters compare-form"' in html
 
     def test_query_count_is_constant(self, leaders, client, django_assert_max_num_queries):
         """Guards N+1 over periods and relationships: the same queries for 3 events as for 30."""

@@ -11,9 +11,10 @@ import pytest
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertInHTML, assertNotContains, assertRedirects
 
-from events.models import EventKind, EventSource, EventStatus, Participant, Precision
+from events.models import EventKind, EventSource, EventStatus, Participant
+from events.vocab.dates import Precision
 
-from .factories import make_event, make_leader, make_quote, make_summit
+from events.tests.factories import make_event, make_leader, make_quote, make_summit
 
 pytestmark = pytest.mark.django_db
 
@@ -384,7 +385,7 @@ class EventListTests:
 
     def test_count_beyond_the_bound_says_more_than(self, client, monkeypatch):
         """Past the counting bound the page says "more than N" instead of counting every match."""
-        monkeypatch.setattr("events.pagination.COUNT_LIMIT", 5)
+        monkeypatch.setattr("events.queries.pagination.COUNT_LIMIT", 5)
         build_record(8)
         assert "more than 5 events match" in visible_text(page(client, EVENTS, country="RU"))
 

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from events.models import DERIVED_MODELS
-from events.guards import unbounded_command
+from events.web.guards import unbounded_command
 
 # Rebuilt by migrate, at run time, or (the derived involvement tables) by the
 # restore itself; dumping them would only clash on loading.

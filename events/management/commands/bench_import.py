@@ -20,9 +20,9 @@ from pathlib import Path
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from events.importing import LEADERS, MEETINGS, OTHER_EVENTS, STATEMENTS, SUMMITS
+from events.services.importing import LEADERS, MEETINGS, OTHER_EVENTS, STATEMENTS, SUMMITS
 from events.models import Event
-from events.guards import unbounded_command
+from events.web.guards import unbounded_command
 
 COUNTRIES = [
     "CN", "US", "RU", "JP", "KR", "AU", "ID", "MY", "SG", "TH", "VN", "IN", "GB", "FR", "DE",

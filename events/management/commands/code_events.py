@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from events.coding import BUNDLED_CODING, CodingFileError, CodingReport, apply_coding_file, code_events
-from events.guards import unbounded_command
+from events.services.coding import BUNDLED_CODING, CodingFileError, CodingReport, apply_coding_file, code_events
+from events.web.guards import unbounded_command
 
 
 class Command(BaseCommand):

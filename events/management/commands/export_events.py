@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from events.exporting import export_directory
-from events.guards import unbounded_command
+from events.services.exporting import export_directory
+from events.web.guards import unbounded_command
 
 
 class Command(BaseCommand):

@@ -5,8 +5,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from events.synthetic import SYNTHETIC_URL, generate
-from events.guards import unbounded_command
+from events.services.synthetic import SYNTHETIC_URL, generate
+from events.web.guards import unbounded_command
 
 
 class Command(BaseCommand):

@@ -3,8 +3,8 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from events.importing import ImportFailed, import_directory
-from events.guards import unbounded_command
+from events.services.importing import ImportFailed, import_directory
+from events.web.guards import unbounded_command
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from events.guards import unbounded_command
+from events.web.guards import unbounded_command
 
 BUNDLED = Path(__file__).resolve().parents[2] / "data" / "bundled"
 

@@ -5,11 +5,11 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from events import involvement
+from events.services import involvement
 from events.models import Event
 
-from .backup import pg_connection_args
-from events.guards import unbounded_command
+from events.management.commands.backup import pg_connection_args
+from events.web.guards import unbounded_command
 
 
 class Command(BaseCommand):

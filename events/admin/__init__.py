@@ -1,0 +1,290 @@
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Count
+from django.urls import path
+from concurrency.admin import ConcurrentModelAdmin
+from concurrency.forms import ConcurrentForm
+from simple_history.admin import SimpleHistoryAdmin
+
+from events.admin import imports as admin_import
+from events.models import (
+    Country,
+    Event,
+    EventKind,
+    EventSource,
+    EventStatus,
+    Leader,
+    LeaderSource,
+    Office,
+    Participant,
+    Quote,
+    Summit,
+    SummitSource,
+)
+from events.vocab.plover import MODE_CHOICES, score_source, suggest
+from events.queries.temperature import format_score
+
+
+@admin.register(Country)
+class CountryAdmin(admin.ModelAdmin):
+    """ISO 3166 reference data, written by migrations only: viewed and searched here, never edited.
+
+    The public pages read the list once per process (reference.py); an edit
+    here would not reach them, so there is none.
+    """
+
+    list_display = ["iso2", "iso3", "name"]
+    search_fields = ["iso2", "iso3", "name", "official_name"]
+    ordering = ["name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# Sources are http(s) only; say so instead of Django's generic "Enter a valid URL."
+# A scheme-less address is taken as https (Django 6's default).
+HTTP_URL_FIELD = {
+    models.URLField: {
+        "assume_scheme": "https",
+        "error_messages": {"invalid": "Enter a web address that starts with http:// or https://."},
+    }
+}
+
+
+class StaleFormSafeForm(ConcurrentForm):
+    """Refuses a save made from a form opened before someone else's save, and says what to do."""
+
+    # A plain number rather than django-concurrency's signed value, whose
+    # tampering raises an exception the admin turns into a 500.
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, initial=0, required=False)
+
+    def clean(self):
+        field = self.instance._concurrencymeta.field.name
+        if self.instance.pk and field in self.cleaned_data:
+            # The admin saves inside a transaction: the row lock holds until the save
+            # commits, so no other save can slip in between this check and ours.
+            current = (
+                type(self.instance)._base_manager.select_for_update()
+                .filter(pk=self.instance.pk)
+                .values_list(field, flat=True)
+                .first()
+            )
+            if current is not None and current != (self.cleaned_data[field] or 0):
+                raise ValidationError(
+                    "Someone else saved this record after you opened it. Nothing of yours was saved: "
+                    "open the record again to see their changes, then make yours.",
+                    code="stale",
+                )
+        return forms.ModelForm.clean(self)
+
+
+class RecordAdmin(SimpleHistoryAdmin, ConcurrentModelAdmin):
+    """Every editable record: full edit history with restore, and no silent overwrites."""
+
+    form = StaleFormSafeForm
+
+
+class OfficeInline(admin.TabularInline):
+    model = Office
+    formfield_overrides = HTTP_URL_FIELD
+    extra = 0
+    autocomplete_fields = ["country"]
+    fields = ["title", "country", "start_date", "start_precision", "end_date", "end_precision", "source_url"]
+
+
+class LeaderSourceInline(admin.TabularInline):
+    model = LeaderSource
+    formfield_overrides = HTTP_URL_FIELD
+    extra = 0
+    fields = ["url", "title", "publisher", "published_on"]
+
+
+@admin.register(Leader)
+class LeaderAdmin(RecordAdmin):
+    list_display = ["name", "country", "wikidata_id"]
+    list_filter = ["country"]
+    list_select_related = ["country"]
+    search_fields = ["name", "other_names", "slug"]
+    autocomplete_fields = ["country"]
+    inlines = [OfficeInline, LeaderSourceInline]
+
+
+class SummitSourceInline(admin.TabularInline):
+    model = SummitSource
+    formfield_overrides = HTTP_URL_FIELD
+    extra = 0
+    fields = ["url", "title", "publisher", "published_on"]
+
+
+@admin.register(Summit)
+class SummitAdmin(RecordAdmin):
+    list_display = ["short_name", "name", "forum", "host_country", "city", "start_date", "end_date"]
+    list_filter = ["forum"]
+    list_select_related = ["host_country"]
+    search_fields = ["name", "short_name", "forum", "city"]
+    autocomplete_fields = ["host_country"]
+    date_hierarchy = "start_date"
+    inlines = [SummitSourceInline]
+
+
+class ParticipantInline(admin.TabularInline):
+    model = Participant
+    extra = 0
+    autocomplete_fields = ["leader", "country"]
+    fields = ["leader", "role", "country", "title", "position"]
+
+
+class QuoteInlineFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        kind = self.instance.kind
+        if kind != EventKind.STATEMENT or any(self._errors):
+            return
+        kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        if not kept:
+            raise ValidationError("A statement needs at least one quote: who said what, in which language.")
+
+
+class QuoteInline(admin.StackedInline):
+    model = Quote
+    formset = QuoteInlineFormSet
+    extra = 0
+    autocomplete_fields = ["speaker"]
+    fields = [("speaker", "speaker_title"), ("language", "context"), "original_text", "english_text", "position"]
+
+
+class EventSourceFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if any(self._errors) or not self.instance.published:
+            return
+        kept = [f for f in self.forms if f.cleaned_data.get("url") and not f.cleaned_data.get("DELETE")]
+        if not kept:
+            raise ValidationError(
+                "A published event needs at least one source: add its web address here, "
+                "or untick “published” to keep the event as a draft."
+            )
+
+
+class EventSourceInline(admin.TabularInline):
+    model = EventSource
+    formset = EventSourceFormSet
+    formfield_overrides = HTTP_URL_FIELD
+    extra = 1
+    fields = ["url", "title", "publisher", "published_on"]
+
+
+@admin.register(Event)
+class EventAdmin(RecordAdmin):
+    list_display = ["title", "date_display", "kind", "status", "summit", "published", "source_count"]
+    list_filter = ["kind", "status", "published", "date_precision", ("summit", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["summit"]
+    search_fields = ["title", "summary", "quotes__original_text", "quotes__english_text", "participants__leader__name"]
+    autocomplete_fields = ["summit", "countries", "actor_country", "target_country"]
+    date_hierarchy = "date"
+    save_on_top = True
+    inlines = [ParticipantInline, QuoteInline, EventSourceInline]
+    fieldsets = [
+        (None, {"fields": ["kind", "title", "summary", "status", "published"]}),
+        ("When", {"fields": [("date", "date_precision", "date_approximate"), "end_date"]}),
+        ("Where", {"fields": ["summit", ("city", "venue")]}),
+        ("Countries", {"fields": ["countries", "version"]}),
+        ("Coding (PLOVER)", {
+            "description": "Left empty, the category, mode and direction are suggested on saving from the kind, "
+                           "status and participants; check them. Scores run from −10 (conflict) to +10 (cooperation).",
+            "fields": [("plover_category", "plover_mode"), "plover_context", ("actor_country", "target_country"),
+                       "effective_score", ("score_override", "score_justification")],
+        }),
+    ]
+    readonly_fields = ["effective_score"]
+
+    class Media:
+        js = ["plover-suggest.js"]  # Optional: pre-fills the suggestion as kind and status change.
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(source_total=Count("sources", distinct=True))
+
+    def get_urls(self):
+        # Upload CSV files, preview, confirm: the same import as `manage.py import_events` (admin_import.py).
+        import_view = self.admin_site.admin_view(lambda request: admin_import.import_view(request, self))
+        return [path("import/", import_view, name="events_event_import"), *super().get_urls()]
+
+    @staticmethod
+    def can_publish(request) -> bool:
+        return request.user.has_perm("events.publish_event")
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        return readonly if self.can_publish(request) else [*readonly, "published"]
+
+    def save_form(self, request, form, change):
+        event = super().save_form(request, form, change)
+        if not change and not self.can_publish(request):
+            event.published = False  # an Editor's new event waits for a Publisher
+        return event
+
+    @admin.display(description="date", ordering="date")
+    def date_display(self, event):
+        return event.date_display
+
+    @admin.display(description="effective score")
+    def effective_score(self, event):
+        if event.score is None:
+            return "— (not coded)"
+        source = "overridden" if event.score_override is not None else score_source(event.plover_category, event.plover_mode)
+        return f"{format_score(event.score)} ({source})"
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "plover_mode":
+            kwargs["widget"] = forms.Select(choices=MODE_CHOICES)
+        if db_field.name == "plover_category":
+            table = {f"{k}|{s}": suggest(k, s) for k in EventKind.values for s in EventStatus.values if suggest(k, s)}
+            kwargs["widget"] = forms.Select(attrs={"data-plover-suggestions": json.dumps(table)})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        suggestion = suggest(initial.get("kind", ""), initial.get("status", EventStatus.HELD))
+        if suggestion and not initial.get("plover_category"):
+            initial.update(plover_category=suggestion.category, plover_mode=suggestion.mode)
+        return initial
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Now that the participants and quotes are saved, the direction can be suggested too.
+        event = form.instance
+        if event.apply_plover_defaults():
+            # One admin save, one history entry: the suggestion joins the entry just recorded.
+            event.skip_history_when_saving = True
+            try:
+                event.save()
+            finally:
+                del event.skip_history_when_saving
+            latest = event.history.first() if hasattr(event, "history") else None
+            if latest is not None:
+                type(latest).objects.filter(pk=latest.pk).update(
+                    **{f.attname: getattr(event, f.attname) for f in Event._meta.concrete_fields}
+                )
+            actor, target = event.actor_country or "?", event.target_country or "?"
+            coding = "/".join(filter(None, [event.plover_category, event.plover_mode])) or "no category"
+            self.message_user(
+                request,
+                f"Suggested PLOVER coding: {coding}, {actor} → {target}, score {format_score(event.score)}. "
+                "Check it and correct it if it is wrong.",
+                messages.INFO,
+            )
+
+    @admin.display(description="sources", ordering="source_total")
+    def source_count(self, event):
+        return event.source_total
+

@@ -1,0 +1,49 @@
+"""
+The record of the Philippines' foreign relations.
+
+People (`Leader`) hold offices over time (`Office`, Popolo's memberships);
+`Summit`s gather them; `Event`s are the timeline's spine. Meetings, statements,
+agreements, policy actions and intentions are all events, distinguished by
+`kind`, so that a relationship's timeline is one ordered query over one table.
+
+Which countries and leaders an event *involves* is derived (participants,
+speakers, the countries an editor names) and stored in `EventCountry`,
+`EventPair` and `EventLeader`, kept in step on every write path by
+events/services/involvement.py; so is `PairMonth`, each relationship's months
+in figures.
+
+One module per subject; this package re-exports their classes, so that
+`from events.models import Event` is all a caller needs.
+"""
+
+from events.models.base import http_url_validator, record_url, unique_slug, wikidata_validator
+from events.models.countries import Country, CountryQuerySet
+from events.models.derived import DERIVED_MODELS, EventCountry, EventLeader, EventPair, PairMonth
+from events.models.events import (
+    Event,
+    EventQuerySet,
+    JSONRows,
+    LeaderLink,
+    Participant,
+    ParticipantLink,
+    Quote,
+    QuoteLanguage,
+    QuoteText,
+    SourceLink,
+    pair_key,
+)
+from events.models.people import Leader, LeaderQuerySet, Office, title_on
+from events.models.site import SiteVersion
+from events.models.sources import EventSource, LeaderSource, SourceBase, SummitSource, publisher_from_url
+from events.models.summits import Summit, SummitQuerySet
+from events.vocab.kinds import MEETING_KINDS, EventKind, EventStatus, ParticipantRole
+from events.vocab.languages import language_name, validate_language_tag
+
+__all__ = [
+    "DERIVED_MODELS", "MEETING_KINDS", "Country", "CountryQuerySet", "Event", "EventCountry", "EventKind",
+    "EventLeader", "EventPair", "EventQuerySet", "EventSource", "EventStatus", "JSONRows", "Leader", "LeaderLink",
+    "LeaderQuerySet", "LeaderSource", "Office", "PairMonth", "Participant", "ParticipantLink", "ParticipantRole",
+    "Quote", "QuoteLanguage", "QuoteText", "SiteVersion", "SourceBase", "SourceLink", "Summit", "SummitQuerySet",
+    "SummitSource", "http_url_validator", "language_name", "pair_key", "record_url", "title_on", "unique_slug",
+    "validate_language_tag", "wikidata_validator",
+]

@@ -1,0 +1,667 @@
+"""
+A relationship's temperature: where its events sat, month by month (or
+quarter by quarter, or year by year), between conflict (−10) and cooperation (+10).
+
+The figures are the mean PLOVER score of the published events *between* the
+two countries — coded with one of them as actor and the other as target, in
+either direction — and how many of them fell in each quad class. They are
+kept per relationship and month in `PairMonth` (see involvement.py), so a
+chart reads a few hundred rows, whatever the number of events, and sums
+quarters and years from the months; the periods without events are added
+here, empty rather than zero: "nothing recorded" is not "neutral".
+
+`relationship_temperature()` and `compare_temperatures()` return a
+`TemperatureChart`: the figures, a table, and the geometry of the server-
+rendered SVG chart (templates/jinja2/events/_temperature_chart.html, placed
+by its `temperature_chart` macro), computed here so the template only places what
+it is given.
+"""
+
+import calendar
+import datetime
+import functools
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from itertools import groupby, islice
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils.functional import cached_property
+
+from events.models import Country, PairMonth, pair_key
+from events.vocab.plover import Quad
+
+PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+PERIOD_KINDS = tuple(PERIOD_MONTHS)
+# Beyond this many months, "auto" shows quarters, and beyond the second, years:
+# a point every few pixels says nothing, and the table would run to hundreds of rows.
+AUTO_MONTHS_LIMIT = 48
+AUTO_QUARTERS_LIMIT = 180
+MAX_SERIES = 6
+SCALE = (-10, 10)
+
+# ---------------------------------------------------------------------------
+# Administrations of the Philippines (terms change at noon on 30 June)
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Administration:
+    president: str
+    short_name: str
+    start: datetime.date
+    end: datetime.date | None  # The successor's first day; None while in office.
+
+    def __str__(self):
+        return f"{self.short_name} administration"
+
+    def covers(self, day: datetime.date) -> bool:
+        return self.start <= day and (self.end is None or day < self.end)
+
+    @property
+    def span(self) -> str:
+        end = self.end.year if self.end else "present"
+        return f"{self.start.year}–{end}"
+
+
+ADMINISTRATIONS = (
+    Administration("Fidel V. Ramos", "Ramos", datetime.date(1992, 6, 30), datetime.date(1998, 6, 30)),
+    Administration("Joseph Estrada", "Estrada", datetime.date(1998, 6, 30), datetime.date(2001, 1, 20)),
+    Administration("Gloria Macapagal Arroyo", "Arroyo", datetime.date(2001, 1, 20), datetime.date(2010, 6, 30)),
+    Administration("Benigno Aquino III", "Aquino III", datetime.date(2010, 6, 30), datetime.date(2016, 6, 30)),
+    Administration("Rodrigo Duterte", "Duterte", datetime.date(2016, 6, 30), datetime.date(2022, 6, 30)),
+    Administration("Ferdinand Marcos Jr.", "Marcos Jr.", datetime.date(2022, 6, 30), None),
+)
+
+
+# Cached: a timeline page asks for each of its events' dates, a chart for each of its periods' middle days.
+@functools.lru_cache(maxsize=4096)
+def administration_for(day: datetime.date | None) -> Administration | None:
+    """The Philippine administration in office on `day` (the incoming one on a handover day)."""
+    if day is None:
+        return None
+    return next((a for a in ADMINISTRATIONS if a.covers(day)), None)
+
+
+# ---------------------------------------------------------------------------
+# Periods and their figures
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    start: datetime.date
+    kind: str = "month"
+
+    @classmethod
+    def of(cls, day: datetime.date, kind: str) -> "Period":
+        months = PERIOD_MONTHS[kind]
+        return cls(datetime.date(day.year, months * ((day.month - 1) // months) + 1, 1), kind)
+
+    @property
+    def months(self) -> int:
+        return PERIOD_MONTHS[self.kind]
+
+    @cached_property  # Asked for by a chart's link, table row and administrations.
+    def end(self) -> datetime.date:
+        """The last day: the eve of the next period's first."""
+        years, month = divmod(self.start.month - 1 + self.months, 12)
+        return datetime.date(self.start.year + years, month + 1, 1) - datetime.timedelta(days=1)
+
+    @property
+    def label(self) -> str:
+        """'October 2016', 'October–December 2016', '2016'."""
+        if self.kind == "month":
+            return f"{calendar.month_name[self.start.month]} {self.start.year}"
+        if self.kind == "year":
+            return str(self.start.year)
+        return f"{calendar.month_name[self.start.month]}–{calendar.month_name[self.end.month]} {self.start.year}"
+
+    @property
+    def short_label(self) -> str:
+        """'Oct 2016', 'Q4 2016', '2016'."""
+        if self.kind == "month":
+            return f"{calendar.month_abbr[self.start.month]} {self.start.year}"
+        if self.kind == "year":
+            return str(self.start.year)
+        return f"Q{(self.start.month + 2) // 3} {self.start.year}"
+
+    @property
+    def query(self) -> str:
+        """The timeline filter for this period: `?date_after=…&date_before=…` (ISO dates need no quoting)."""
+        return f"?date_after={self.start.isoformat()}&date_before={self.end.isoformat()}"
+
+
+def periods_between(first: "Period", last: "Period") -> list["Period"]:
+    """`first`, `last` and the periods of their kind between them."""
+    size = first.months
+    start, stop = first.start.year * 12 + first.start.month - 1, last.start.year * 12 + last.start.month - 1
+    return [Period(datetime.date(i // 12, i % 12 + 1, 1), first.kind) for i in range(start, stop + 1, size)]
+
+
+TENTH, HUNDREDTH = Decimal("0.1"), Decimal("0.01")
+
+
+def format_score(value: Decimal | None) -> str:
+    """'+1.9', '−4.4' (a true minus sign), '0.0'; '—' for no value."""
+    if value is None:
+        return "—"
+    value = value.quantize(TENTH, rounding=ROUND_HALF_UP)
+    if value > 0:
+        return f"+{value}"
+    if value < 0:
+        return f"−{-value}"
+    return "0.0"
+
+
+# Not frozen, like the other pieces a chart has one of per period (Point, Column, TableRow):
+# a chart builds a few hundred, and a frozen dataclass costs three times as much to build.
+@dataclass
+class PeriodTemperature:
+    period: Period
+    count: int = 0
+    total: Decimal = Decimal(0)
+    quads: tuple[int, ...] = (0, 0, 0, 0)  # In the order of `Quad`.
+
+    # Cached: a chart reads each mean half a dozen times (line, title, table, description).
+    @cached_property
+    def mean(self) -> Decimal | None:
+        return (self.total / self.count).quantize(HUNDREDTH, rounding=ROUND_HALF_UP) if self.count else None
+
+    @cached_property
+    def mean_display(self) -> str:
+        return format_score(self.mean)
+
+
+def _country(value: "Country | str") -> str:
+    return value.iso2 if isinstance(value, Country) else value.upper()
+
+
+# What a chart reads of a `PairMonth`, as plain rows (`values_list`) in this order:
+# a busy relationship has some 450 months, and model instances would cost more than the chart.
+MONTH_FIGURES = ("month", "scored", "score_total", "quad_0", "quad_1", "quad_2", "quad_3")
+
+
+def month_figures(pairs: Sequence[tuple]) -> dict[str, list[tuple]]:
+    """Per relationship (`pair_key`), its months with scored events, in order: `MONTH_FIGURES`, then the pair.
+
+    One query for all pairs. An event counts for a relationship when it is
+    published, on that relationship's timeline (`EventPair`), scored, and
+    coded between the two countries: actor one of them, target the other
+    (`PairMonth` keeps the monthly figures; see involvement.pair_month_figures).
+    """
+    result: dict[str, list[tuple]] = {pair_key(_country(a), _country(b)): [] for a, b in pairs}
+    if result:
+        rows = PairMonth.objects.filter(pair__in=list(result), scored__gt=0).order_by("pair", "month")
+        for row in rows.values_list(*MONTH_FIGURES, "pair"):
+            result[row[-1]].append(row)
+    return result
+
+
+def temperature_rows(pairs: Sequence[tuple], *, kind: str = "month") -> dict[str, dict[Period, PeriodTemperature]]:
+    """Per relationship (`pair_key`), its periods that have scored events: one query for all pairs."""
+    if kind not in PERIOD_KINDS:
+        raise ValueError(f"kind must be one of {PERIOD_KINDS}, not {kind!r}")
+    return {pair: regroup(months, kind) for pair, months in month_figures(pairs).items()}
+
+
+def regroup(months: Iterable[Sequence], kind: str) -> dict[Period, PeriodTemperature]:
+    """Monthly figures (rows that start with the `MONTH_FIGURES`, in month order) summed into periods of `kind`.
+
+    Exact: sums and counts, not means of means. The months of a period are
+    adjacent, so one pass sums each period's columns at once.
+    """
+    size = PERIOD_MONTHS[kind]
+    periods: dict[Period, PeriodTemperature] = {}
+    for _, rows in groupby(months, key=lambda row: (row[0].year, (row[0].month - 1) // size)):
+        starts, counts, totals, *quads = islice(zip(*rows), len(MONTH_FIGURES))
+        period = Period.of(starts[0], kind)
+        periods[period] = PeriodTemperature(period, sum(counts), sum(totals), tuple(map(sum, quads)))
+    return periods
+
+
+# ---------------------------------------------------------------------------
+# The chart
+# ---------------------------------------------------------------------------
+
+WIDTH, HEIGHT = 720, 360
+LEFT, RIGHT, TOP, BOTTOM = 60, 14, 34, 52  # Margins, in viewBox units.
+MARKERS = ("circle", "square", "triangle", "diamond", "triangle-down", "hexagon")
+
+
+def _marker_path(shape: str, r: float = 6.5) -> str:
+    """The outline of a marker centred on (0, 0), for a `translate()` to place."""
+    def pts(points):
+        return "M" + " L".join(f"{dx:.1f} {dy:.1f}" for dx, dy in points) + " Z"
+
+    if shape == "circle":
+        return f"M{-r} 0 a{r} {r} 0 1 0 {2 * r} 0 a{r} {r} 0 1 0 {-2 * r} 0 Z"
+    if shape == "square":
+        s = r * 0.9
+        return pts([(-s, -s), (s, -s), (s, s), (-s, s)])
+    if shape == "triangle":
+        return pts([(0, -r * 1.25), (r * 1.15, r * 0.8), (-r * 1.15, r * 0.8)])
+    if shape == "triangle-down":
+        return pts([(0, r * 1.25), (r * 1.15, -r * 0.8), (-r * 1.15, -r * 0.8)])
+    if shape == "diamond":
+        return pts([(0, -r * 1.3), (r * 1.3, 0), (0, r * 1.3), (-r * 1.3, 0)])
+    return pts([(r * 1.1 * math.cos(a), r * 1.1 * math.sin(a)) for a in (i * math.pi / 3 for i in range(6))])
+
+
+@dataclass(frozen=True)
+class Tick:
+    position: float
+    label: str
+    minor: bool = False
+
+
+@dataclass(frozen=True)
+class Era:
+    administration: Administration
+    x: float
+    width: float
+    css: str
+    show_label: bool
+    starts_here: bool  # False when the chart begins during it: no handover line then.
+
+    @property
+    def label_x(self) -> float:
+        return self.x + 5
+
+
+@dataclass(slots=True)
+class Point:
+    """A period's mean: the series' marker, translated to (x, y)."""
+
+    x: float
+    y: float
+    row: PeriodTemperature
+    href: str
+    title: str
+
+
+@dataclass(slots=True)
+class Column:
+    """One period across the plot: the link target of the single-relationship chart."""
+
+    x: float
+    width: float
+    row: PeriodTemperature
+    href: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Series:
+    country: Country
+    index: int
+    timeline_url: str
+    rows: list[PeriodTemperature]
+    points: list[Point]
+    line: str  # The `d` of the line's path, broken where a period has no events.
+    radius: float = 6.5  # Smaller when periods are narrow, so that neighbours do not overlap.
+
+    @property
+    def name(self) -> str:
+        return self.country.name
+
+    @property
+    def shape(self) -> str:
+        return MARKERS[self.index % len(MARKERS)]
+
+    @property
+    def css(self) -> str:
+        return f"series-{self.index}"
+
+    @property
+    def count(self) -> int:
+        return sum(row.count for row in self.rows)
+
+    @property
+    def marker(self) -> str:
+        """The `d` of the marker's path around (0, 0); each point translates it."""
+        return _marker_path(self.shape, self.radius)
+
+    @property
+    def legend_marker(self) -> str:
+        return _marker_path(self.shape, 5)
+
+
+@dataclass(slots=True)
+class TableRow:
+    period: Period
+    cells: list[PeriodTemperature]  # One per series.
+    links: list[str]
+
+    @property
+    def administration(self) -> Administration | None:
+        """The administration in office for most of the period."""
+        return administration_for(self.period.start + (self.period.end - self.period.start) / 2)
+
+    @property
+    def entries(self) -> list[tuple[PeriodTemperature, str]]:
+        return list(zip(self.cells, self.links))
+
+
+@dataclass(frozen=True)
+class TemperatureChart:
+    dom_id: str
+    home: Country
+    series: list[Series]
+    kind: str
+    periods: list[Period] = field(default_factory=list)
+    title: str = ""
+    description: str = ""
+    y_ticks: list[Tick] = field(default_factory=list)
+    x_ticks: list[Tick] = field(default_factory=list)
+    eras: list[Era] = field(default_factory=list)
+    columns: list[Column] = field(default_factory=list)
+    rows: list[TableRow] = field(default_factory=list)
+    width: int = WIDTH
+    height: int = HEIGHT
+    left: int = LEFT
+    top: int = TOP
+    right: int = WIDTH - RIGHT
+    bottom: int = HEIGHT - BOTTOM
+
+    @property
+    def empty(self) -> bool:
+        return not self.periods
+
+    @property
+    def single(self) -> bool:
+        return len(self.series) == 1
+
+    @property
+    def view_box(self) -> str:
+        return f"0 0 {self.width} {self.height}"
+
+    @property
+    def plot_height(self) -> int:
+        return self.bottom - self.top
+
+    @property
+    def zero_y(self) -> float:
+        return y_for(0)
+
+    @property
+    def x_label_y(self) -> int:
+        return self.bottom + 18
+
+    @property
+    def year_label_y(self) -> int:
+        return self.bottom + 36
+
+    @property
+    def era_label_y(self) -> int:
+        return self.top - 12
+
+    @property
+    def y_label_x(self) -> int:
+        return self.left - 8
+
+    @property
+    def note_x(self) -> int:
+        return self.left + 6
+
+    @property
+    def cooperation_y(self) -> float:
+        return y_for(8.8)
+
+    @property
+    def conflict_y(self) -> float:
+        return y_for(-9.4)
+
+    @property
+    def tick_end(self) -> int:
+        return self.bottom + 5
+
+    @property
+    def hit_radius(self) -> float:
+        """How far from a point a click still follows its link."""
+        return round(max(self.series[0].radius, 4) * 1.8, 1) if self.series else 10
+
+    @property
+    def quad_labels(self) -> list[str]:
+        return list(Quad.labels)
+
+    @property
+    def period_noun(self) -> str:
+        return self.kind
+
+
+def y_for(score: float) -> float:
+    low, high = SCALE
+    return round(TOP + (high - float(score)) / (high - low) * (HEIGHT - BOTTOM - TOP), 2)
+
+
+def score_for(y: float) -> float:
+    """The inverse of `y_for` (for tests and for anyone reading the SVG back)."""
+    low, high = SCALE
+    return high - (y - TOP) / (HEIGHT - BOTTOM - TOP) * (high - low)
+
+
+def _x_for_date(day: datetime.date, periods: list[Period], step: float) -> float:
+    """Where `day` falls on the x axis: its period's column, plus the elapsed part of that period."""
+    first, last = periods[0], periods[-1]
+    if day <= first.start:
+        return LEFT
+    if day > last.end:
+        return WIDTH - RIGHT
+    index = ((day.year - first.start.year) * 12 + day.month - first.start.month) // first.months
+    period = periods[index]
+    fraction = (day - period.start).days / ((period.end - period.start).days + 1)
+    return round(LEFT + step * (index + fraction), 2)
+
+
+def _eras(periods: list[Period], step: float) -> list[Era]:
+    eras = []
+    first, last = periods[0].start, periods[-1].end
+    for index, administration in enumerate(ADMINISTRATIONS):
+        end = administration.end or datetime.date.max
+        if end <= first or administration.start > last:
+            continue
+        x0 = _x_for_date(max(administration.start, first), periods, step)
+        x1 = _x_for_date(end, periods, step) if administration.end and end <= last else WIDTH - RIGHT
+        width = round(x1 - x0, 2)
+        if width <= 0:
+            continue
+        # About 11 units a character at the label's phone size; a label that does not fit is left out (the table says it).
+        show = width >= 11 * len(administration.short_name) + 8
+        eras.append(Era(administration, x0, width, f"era era-{index % 2}", show, administration.start > first))
+    return eras
+
+
+def _x_ticks(periods: list[Period], step: float) -> list[Tick]:
+    """Years under their first period (every few years on a long axis); quarters' months as minor ticks."""
+    ticks = []
+    stride = max(1, math.ceil((periods[-1].start.year - periods[0].start.year + 1) / 10))
+    for i, period in enumerate(periods):
+        centre = round(LEFT + step * (i + 0.5), 2)
+        starts_year = period.start.month == 1
+        # The first period carries its year unless a January follows right behind it.
+        if i == 0 and not starts_year:
+            starts_year = all(p.start.month != 1 for p in periods[1:4])
+        if starts_year and (period.start.year - periods[0].start.year) % stride == 0:
+            ticks.append(Tick(centre, str(period.start.year)))
+        elif len(periods) <= 36 and period.start.month in (4, 7, 10):
+            label = calendar.month_abbr[period.start.month] if period.kind == "month" else period.short_label[:2]
+            ticks.append(Tick(centre, label, minor=True))
+    return ticks
+
+
+def build_chart(
+    home: Country,
+    counterparts: Sequence[Country],
+    rows_by_pair: dict[str, dict[Period, PeriodTemperature]],
+    *,
+    kind: str,
+    dom_id: str = "temperature",
+) -> TemperatureChart:
+    """The chart of these relationships of `home`, on a common time axis."""
+    filled = [rows_by_pair.get(pair_key(home.iso2, c.iso2), {}) for c in counterparts]
+    present = [period for rows in filled for period in rows]
+    urls = [reverse("events:relationship", kwargs={"pair": (home.code, c.code)}) for c in counterparts]
+    if not present:
+        series = [Series(c, i, urls[i], [], [], "") for i, c in enumerate(counterparts)]
+        names = _names(home, counterparts)
+        return TemperatureChart(
+            dom_id, home, series, kind,
+            title=f"Temperature of {names}",
+            description=f"No coded events between {_with_article(home.name)} and "
+                        f"{' or '.join(_with_article(c.name) for c in counterparts)} yet.",
+        )
+    periods = periods_between(min(present), max(present))
+    # Each period's label and timeline filter, worked out once for the points, columns and table.
+    labels, queries = [p.label for p in periods], [p.query for p in periods]
+    step = (WIDTH - LEFT - RIGHT) / len(periods)
+    radius = round(min(6.5, max(2.5, step * 0.4)), 1)
+    series = []
+    for index, (country, rows) in enumerate(zip(counterparts, filled)):
+        full = [rows.get(p) or PeriodTemperature(p) for p in periods]
+        points, segments, current = [], [], []
+        for i, row in enumerate(full):
+            if row.mean is None:
+                if current:
+                    segments.append(current)
+                current = []
+                continue
+            x, y = round(LEFT + step * (i + 0.5), 2), y_for(row.mean)
+            current.append((x, y))
+            points.append(Point(
+                x, y, row, urls[index] + queries[i],
+                f"{country.name}, {labels[i]}: {row.mean_display} ({_events(row.count)})",
+            ))
+        if current:
+            segments.append(current)
+        line = " ".join("M" + " L".join(f"{x} {y}" for x, y in seg) for seg in segments if len(seg) > 1)
+        series.append(Series(country, index, urls[index], full, points, line, radius))
+    columns = []
+    if len(series) == 1:
+        for i, row in enumerate(series[0].rows):
+            text = f"{labels[i]}: {row.mean_display} ({_events(row.count)})" if row.count else \
+                f"{labels[i]}: no coded events"
+            columns.append(Column(round(LEFT + step * i, 2), round(step, 2), row, urls[0] + queries[i],
+                                  f"{text}. Show the timeline of {labels[i]}."))
+    rows = [
+        TableRow(p, [s.rows[i] for s in series], [s.timeline_url + queries[i] for s in series])
+        for i, p in enumerate(periods)
+    ]
+    y_ticks = [Tick(y_for(v), f"+{v}" if v > 0 else f"−{-v}" if v < 0 else "0") for v in (10, 5, 0, -5, -10)]
+    return TemperatureChart(
+        dom_id, home, series, kind, periods,
+        title=f"Temperature of {_names(home, counterparts)}, by {kind}",
+        description=_describe(home, series, periods, kind),
+        y_ticks=y_ticks, x_ticks=_x_ticks(periods, step), eras=_eras(periods, step), columns=columns, rows=rows,
+    )
+
+
+_NEEDS_ARTICLE = {"Philippines", "Netherlands", "Bahamas", "Gambia", "Maldives", "Comoros", "Seychelles", "Holy See"}
+
+
+def _with_article(name: str) -> str:
+    """'the Philippines', 'the United States', 'China'."""
+    if name in _NEEDS_ARTICLE or name.startswith("United ") or name.endswith((" Islands", "Republic")):
+        return f"the {name}"
+    return name
+
+
+def _events(n: int) -> str:
+    return f"{n} event{'s' if n != 1 else ''}"
+
+
+def _list(names) -> str:
+    names = list(names)
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _names(home: Country, counterparts: Sequence[Country]) -> str:
+    if len(counterparts) == 1:
+        return f"{home.name}–{counterparts[0].name} relations"
+    owner = _with_article(home.name)
+    owner += "'" if owner.endswith("s") else "'s"
+    return f"{owner} relations with {_list(_with_article(c.name) for c in counterparts)}"
+
+
+def _describe(home: Country, series: list[Series], periods: list[Period], kind: str) -> str:
+    span = f"{periods[0].label} to {periods[-1].label}" if len(periods) > 1 else periods[0].label
+    parts = []
+    for s in series:
+        scored = [row for row in s.rows if row.count]
+        if not scored:
+            parts.append(f"{s.name}: no coded events")
+            continue
+        low = min(scored, key=lambda r: (r.mean, r.period))
+        high = max(scored, key=lambda r: (r.mean, r.period))
+        empty = len(s.rows) - len(scored)
+        parts.append(
+            f"{s.name}: {_events(s.count)}; lowest {low.period.label} ({low.mean_display}), "
+            f"highest {high.period.label} ({high.mean_display})"
+            + (f"; {empty} of {len(s.rows)} {kind}s without coded events" if empty else "")
+        )
+    return (
+        f"Mean cooperation–conflict score per {kind} of the coded events between {_with_article(home.name)} and "
+        f"{_list(_with_article(s.name) for s in series)}, {span}, on a scale from −10 (conflict) to +10 (cooperation), "
+        f"with the Philippine administrations shaded. " + ". ".join(parts) + "."
+    )
+
+
+def auto_kind(months: Iterable[Period]) -> str:
+    """The periods "auto" shows for a span of these months: months, quarters over four years, years over fifteen."""
+    months = list(months)
+    if not months:
+        return "month"
+    first, last = min(months).start, max(months).start
+    span = (last.year - first.year) * 12 + last.month - first.month + 1
+    return "month" if span <= AUTO_MONTHS_LIMIT else "quarter" if span <= AUTO_QUARTERS_LIMIT else "year"
+
+
+def chart_of(
+    home: Country,
+    counterparts: Sequence[Country],
+    months_by_pair: dict[str, Sequence[Sequence]],
+    *,
+    period: str = "auto",
+    dom_id: str = "temperature",
+) -> TemperatureChart:
+    """The chart of these relationships from their months with scored events (rows that start with the
+    `MONTH_FIGURES`, in order), in periods of `period` ("auto" chooses)."""
+    if period == "auto":
+        # The months are in order: each relationship's first and last are all auto_kind needs.
+        period = auto_kind(Period(months[i][0]) for months in months_by_pair.values() if months for i in (0, -1))
+    elif period not in PERIOD_KINDS:
+        raise ValueError(f"period must be auto or one of {PERIOD_KINDS}, not {period!r}")
+    rows = {pair: regroup(months, period) for pair, months in months_by_pair.items()}
+    return build_chart(home, counterparts, rows, kind=period, dom_id=dom_id)
+
+
+def compare_temperatures(
+    counterparts: Sequence[Country], *, home: Country | None = None, period: str = "auto", dom_id: str = "temperature"
+) -> TemperatureChart:
+    """Several relationships of the home country on one chart (one query)."""
+    home = home or Country.objects.get(iso2=settings.HOME_COUNTRY)
+    months = month_figures([(home.iso2, c.iso2) for c in counterparts])
+    return chart_of(home, counterparts, months, period=period, dom_id=dom_id)
+
+
+def home_first(a: Country, b: Country) -> tuple[Country, Country]:
+    """The two countries of a relationship with the home country, when one of them, first."""
+    return (b, a) if b.iso2 == settings.HOME_COUNTRY else (a, b)
+
+
+def relationship_temperature(
+    a: Country | str, b: Country | str, *, period: str = "auto", dom_id: str = "temperature"
+) -> TemperatureChart:
+    """Everything `_temperature_chart.html` needs for the relationship between `a` and `b`.
+
+    Pass Country rows to save a query; the home country, when one of the two,
+    is put first. A relationship page has `timeline.relationship_overview()`,
+    which reads the figures for its summary too.
+    """
+    if not isinstance(a, Country) or not isinstance(b, Country):
+        found = Country.objects.in_bulk([_country(a), _country(b)])
+        a, b = found[_country(a)], found[_country(b)]
+    a, b = home_first(a, b)
+    return compare_temperatures([b], home=a, period=period, dom_id=dom_id)

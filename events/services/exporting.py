@@ -1,0 +1,462 @@
+"""
+Exporting the record: in the import format (CONTRACT.md), so that an export
+imported into an empty database gives back the same records; and for the web
+(CSV, JSON, TimelineJS 3, iCalendar), at the end of this module.
+
+`event_records()` is the one description of stored events in file terms: the
+exporter writes it out and the importer compares against it to tell what is
+unchanged.
+"""
+
+import csv
+import datetime
+import itertools
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.html import escape, format_html
+from icalendar import Calendar as ICalendar
+from icalendar import Event as ICalEvent
+
+from events.services.importing import (
+    LEADERS,
+    MEETINGS,
+    OTHER_EVENTS,
+    STATEMENTS,
+    SUMMITS,
+    EventRecord,
+    ParticipantRecord,
+    QuoteRecord,
+)
+from events.vocab.dates import PartialDate, Precision
+from events.models import (
+    MEETING_KINDS,
+    Event,
+    EventCountry,
+    EventKind,
+    EventSource,
+    Leader,
+    Participant,
+    ParticipantRole,
+    Quote,
+    Summit,
+)
+
+FILE_KIND = {EventKind.MEETING: "other"}  # meetings.csv calls a plain meeting "other"
+
+
+def event_records(events: QuerySet, *, chunk_size: int = 2000) -> Iterator[tuple[int, EventRecord]]:
+    """(pk, record) for each event of `events`, in its order: the stored events as the files describe them.
+
+    Five queries per `chunk_size` events and no model instances: Django's
+    prefetching builds a queryset per event, which costs more than the whole
+    import of that event. A statement without quotes cannot be described by the
+    files and is skipped.
+    """
+    summit_names = dict(Summit.objects.values_list("pk", "short_name"))
+    through = Event.countries.through
+    rows = events.values_list(
+        "pk", "kind", "title", "summary", "date", "date_precision", "date_approximate", "status", "city", "summit_id"
+    ).iterator(chunk_size=chunk_size)
+    for chunk in chunked(rows, chunk_size):
+        ids = [row[0] for row in chunk]
+        participants = grouped(
+            Participant.objects.filter(event_id__in=ids)
+            .order_by("event_id", "position", "id")
+            .values_list("event_id", "leader__name", "country_id", "role")
+        )
+        quotes = grouped(
+            Quote.objects.filter(event_id__in=ids)
+            .order_by("event_id", "position", "id")
+            .values_list(
+                "event_id", "speaker__name", "speaker__country_id", "language", "original_text", "english_text", "context"
+            )
+        )
+        sources = grouped(
+            EventSource.objects.filter(event_id__in=ids).order_by("event_id", "id").values_list("event_id", "url")
+        )
+        countries = grouped(through.objects.filter(event_id__in=ids).values_list("event_id", "country_id"))
+        for pk, kind, title, summary, date, precision, approximate, status, city, summit_id in chunk:
+            event_quotes = tuple(
+                QuoteRecord(ParticipantRecord(name, country), language, original, english, context)
+                for name, country, language, original, english, context in quotes.get(pk, ())
+            )
+            if kind == EventKind.STATEMENT and not event_quotes:
+                continue
+            yield pk, EventRecord(
+                file="",
+                line=0,
+                kind=kind,
+                date=PartialDate(date, precision, approximate),
+                title=title,
+                summary=summary,
+                status=status,
+                city=city,
+                summit=summit_names.get(summit_id, "") if summit_id else "",
+                countries=tuple(sorted(code for (code,) in countries.get(pk, ()))),
+                participants=tuple(ParticipantRecord(*p) for p in participants.get(pk, ())),
+                quotes=event_quotes,
+                sources=tuple(url for (url,) in sources.get(pk, ())),
+            )
+
+
+def chunked(iterable: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(iterable)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def grouped(rows: Iterable[tuple]) -> dict[int, list[tuple]]:
+    """Rows whose first value is an event id, as {event id: [the rest of each row]}, in query order."""
+    groups = defaultdict(list)
+    for event_id, *rest in rows:
+        groups[event_id].append(tuple(rest))
+    return groups
+
+
+def person(p: ParticipantRecord) -> str:
+    role = "" if p.role == ParticipantRole.PARTICIPANT else f", {p.role}"
+    return f"{p.name} ({p.country}{role})"
+
+
+def joined(values: Iterable[str]) -> str:
+    return "; ".join(values)
+
+
+def meeting_row(r: EventRecord) -> dict:
+    return {
+        "date": r.date.iso(),
+        "title": r.title,
+        "participants": joined(person(p) for p in r.participants),
+        "city": r.city,
+        "summit": r.summit,
+        "status": r.status,
+        "kind": FILE_KIND.get(r.kind, r.kind),
+        "source_url": joined(r.sources),
+    }
+
+
+def statement_rows(r: EventRecord) -> Iterator[dict]:
+    for q in r.quotes:
+        yield {
+            "date": r.date.iso(),
+            "speaker": person(q.speaker),
+            "about": joined(r.countries),
+            "language": q.language,
+            "original_text": q.original_text,
+            "english_text": q.english_text,
+            "context": q.context,
+            "source_url": joined(r.sources),
+        }
+
+
+def other_event_row(r: EventRecord) -> dict:
+    return {
+        "date": r.date.iso(),
+        "kind": r.kind,
+        "title": r.title,
+        "summary": r.summary,
+        "countries": joined(r.countries),
+        "city": r.city,
+        "summit": r.summit,
+        "status": r.status,
+        "source_url": joined(r.sources),
+    }
+
+
+def summit_row(summit: Summit) -> dict:
+    return {
+        "name": summit.name,
+        "short_name": summit.short_name,
+        "forum": summit.forum,
+        "host_country": summit.host_country_id,
+        "city": summit.city,
+        "start_date": summit.start_date.isoformat(),
+        "end_date": summit.end_date.isoformat(),
+        "source_url": joined(s.url for s in summit.sources.all()),
+    }
+
+
+def leader_rows(leader: Leader) -> Iterator[dict]:
+    common = {
+        "name": leader.name,
+        "country": leader.country_id,
+        "other_names": joined(leader.other_names.splitlines()),
+        "wikidata_id": leader.wikidata_id,
+    }
+    # The importer reads an office row's first URL as the office's source and every
+    # URL as the leader's: office rows carry their office's source only, and one
+    # row without an office carries the leader's other sources.
+    offices = list(leader.offices.all())
+    for office in offices:
+        yield {
+            **common,
+            "office_title": office.title,
+            "office_country": office.country_id,
+            "start_date": office.start.iso() if office.start else "",
+            "end_date": office.end.iso() if office.end else "",
+            "source_url": office.source_url,
+        }
+    office_sources = {office.source_url for office in offices}
+    other_sources = [s.url for s in leader.sources.all() if s.url not in office_sources]
+    if other_sources or not offices:
+        yield {**common, "office_title": "", "office_country": "", "start_date": "", "end_date": "", "source_url": joined(other_sources)}
+
+
+def export_directory(directory: str | Path, events: QuerySet | None = None) -> dict[str, int]:
+    """Write the five import files for `events`, with the summits and leaders they need.
+
+    Without `events`, everything: every event, summit and leader.
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    everything = events is None
+    events = (Event.objects.all() if everything else events).chronological()
+    counts = {}
+    writers = {}
+    files = []
+    try:
+        for spec in (MEETINGS, STATEMENTS, OTHER_EVENTS, SUMMITS, LEADERS):
+            handle = open(directory / spec.name, "w", newline="", encoding="utf-8")
+            files.append(handle)
+            writer = csv.DictWriter(handle, fieldnames=list(spec.columns))
+            writer.writeheader()
+            writers[spec.name] = writer
+            counts[spec.name] = 0
+        for _, record in event_records(events):
+            if record.kind in MEETING_KINDS:
+                rows, name = [meeting_row(record)], MEETINGS.name
+            elif record.kind == EventKind.STATEMENT:
+                rows, name = list(statement_rows(record)), STATEMENTS.name
+            else:
+                rows, name = [other_event_row(record)], OTHER_EVENTS.name
+            writers[name].writerows(rows)
+            counts[name] += len(rows)
+        if everything:
+            summits, leaders = Summit.objects.all(), Leader.objects.all()
+        else:
+            summits = Summit.objects.filter(pk__in=events.values("summit_id"))
+            leaders = Leader.objects.filter(
+                Q(pk__in=Participant.objects.filter(event__in=events).values("leader_id"))
+                | Q(pk__in=Quote.objects.filter(event__in=events).values("speaker_id"))
+            )
+        for summit in summits.order_by("start_date", "short_name").prefetch_related("sources"):
+            writers[SUMMITS.name].writerow(summit_row(summit))
+            counts[SUMMITS.name] += 1
+        for leader in leaders.order_by("name", "country").prefetch_related("offices", "sources"):
+            rows = list(leader_rows(leader))
+            writers[LEADERS.name].writerows(rows)
+            counts[LEADERS.name] += len(rows)
+    finally:
+        for handle in files:
+            handle.close()
+    return counts
+
+
+# ---------------------------------------------------------------------------
+# Web exports: /events.csv, /events.json, a relationship's timeline.json
+# (TimelineJS 3) and /calendar.ics. The views (export_views.py) choose the
+# events; these functions turn them into rows, slides and calendar entries.
+# ---------------------------------------------------------------------------
+
+EXPORT_CHUNK = 2000  # events per database round trip: memory stays flat whatever the size of the export
+
+CSV_COLUMNS = (
+    "id", "url", "date", "date_display", "kind", "status", "title", "summary",
+    "countries", "participants", "summit", "city", "sources",
+)
+
+# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass
+class EventParts:
+    """What an export shows of an event beyond its own row, loaded for a chunk of events at a time."""
+
+    countries: list[str] = field(default_factory=list)  # involved, ISO2
+    participants: list[ParticipantRecord] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    quotes: list[tuple] = field(default_factory=list)  # (speaker name, speaker country, language, original, english)
+
+
+def events_with_parts(events: QuerySet, *, quotes: bool = False) -> Iterator[tuple[Event, EventParts]]:
+    """Each event of `events` (in its order) with its parts: constant memory, 4 or 5 queries per chunk.
+
+    Use it for exports of any size; pages use `EventQuerySet.with_related()`,
+    whose per-object prefetching costs more than these plain value queries.
+    """
+    rows = events.select_related("summit").iterator(chunk_size=EXPORT_CHUNK)
+    for chunk in chunked(rows, EXPORT_CHUNK):
+        ids = [event.pk for event in chunk]
+        parts = defaultdict(EventParts)
+        for event_id, iso2 in (
+            EventCountry.objects.filter(event_id__in=ids).order_by("event_id", "country_id").values_list("event_id", "country_id")
+        ):
+            parts[event_id].countries.append(iso2)
+        for event_id, *participant in (
+            Participant.objects.filter(event_id__in=ids)
+            .order_by("event_id", "position", "id")
+            .values_list("event_id", "leader__name", "country_id", "role")
+        ):
+            parts[event_id].participants.append(ParticipantRecord(*participant))
+        for event_id, url in EventSource.objects.filter(event_id__in=ids).order_by("event_id", "id").values_list("event_id", "url"):
+            parts[event_id].sources.append(url)
+        if quotes:
+            for event_id, *quote in (
+                Quote.objects.filter(event_id__in=ids)
+                .order_by("event_id", "position", "id")
+                .values_list("event_id", "speaker__name", "speaker__country_id", "language", "original_text", "english_text")
+            ):
+                parts[event_id].quotes.append(tuple(quote))
+        for event in chunk:
+            yield event, parts[event.pk]
+
+
+def event_row(event: Event, parts: EventParts, url: str) -> dict:
+    """One event as /events.json gives it; /events.csv flattens the lists (`csv_cells`)."""
+    return {
+        "id": event.pk,
+        "url": url,
+        "date": event.partial_date.iso(),
+        "date_display": event.date_display,
+        "kind": event.kind,
+        "status": event.status,
+        "title": event.title,
+        "summary": event.summary,
+        "countries": parts.countries,
+        "participants": [{"name": p.name, "country": p.country, "role": p.role} for p in parts.participants],
+        "summit": event.summit.short_name if event.summit_id else None,
+        "city": event.place,
+        "sources": parts.sources,
+    }
+
+
+def csv_cells(row: dict) -> list[str]:
+    """The CSV cells of `event_row()`, lists joined with `; ` as in the import files, formulas neutralised."""
+    flat = {
+        **row,
+        "countries": joined(row["countries"]),
+        "participants": joined(person(ParticipantRecord(**p)) for p in row["participants"]),
+        "summit": row["summit"] or "",
+        "sources": joined(row["sources"]),
+    }
+    return [spreadsheet_safe(flat[column]) for column in CSV_COLUMNS]
+
+
+def spreadsheet_safe(value):
+    """`'=HYPERLINK(...)` rather than a live formula when the file is opened in a spreadsheet (OWASP)."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+# -- TimelineJS 3 ------------------------------------------------------------
+
+# The Philippine administrations a relationship's timeline shows as eras.
+PHILIPPINE_ADMINISTRATIONS = (
+    ("Aquino III administration", datetime.date(2010, 6, 30), datetime.date(2016, 6, 30)),
+    ("Duterte administration", datetime.date(2016, 6, 30), datetime.date(2022, 6, 30)),
+    ("Marcos Jr. administration", datetime.date(2022, 6, 30), None),
+)
+
+
+def timeline_date(date: datetime.date, precision: str = Precision.DAY) -> dict:
+    """A TimelineJS date object holding only what is known: {year}, {year, month} or {year, month, day}."""
+    value = {"year": date.year}
+    if precision in (Precision.MONTH, Precision.DAY):
+        value["month"] = date.month
+    if precision == Precision.DAY:
+        value["day"] = date.day
+    return value
+
+
+def timeline_slide(event: Event, parts: EventParts, url: str) -> dict:
+    """One event as a TimelineJS slide. TimelineJS renders headline and text as HTML: all stored text is escaped."""
+    slide = {
+        "unique_id": f"event-{event.pk}",
+        "start_date": timeline_date(event.date, event.date_precision),
+        "display_date": event.date_display,
+        "group": event.get_kind_display(),
+        "text": {"headline": escape(event.title), "text": slide_text(event, parts, url)},
+    }
+    if event.end_date:
+        slide["end_date"] = timeline_date(event.end_date)
+    return slide
+
+
+def slide_text(event: Event, parts: EventParts, url: str) -> str:
+    paragraphs = []
+    if event.summary:
+        paragraphs.append(format_html("<p>{}</p>", event.summary))
+    if parts.participants:
+        paragraphs.append(
+            format_html("<p>{}</p>", "; ".join(f"{p.name} ({p.country})" for p in parts.participants))
+        )
+    for name, country, language, original, english in parts.quotes:
+        translation = format_html("<p>“{}”</p>", english) if english else ""
+        paragraphs.append(
+            format_html('<blockquote lang="{}"><p>“{}”</p>{}<p>— {} ({})</p></blockquote>', language, original, translation, name, country)
+        )
+    place = event.place
+    facts = f"{event.get_status_display()}, {place}" if place else event.get_status_display()
+    paragraphs.append(format_html('<p>{}. <a href="{}">Details and sources</a></p>', facts, url))
+    return "".join(paragraphs)
+
+
+def timeline_eras(first: datetime.date | None, last: datetime.date | None) -> list[dict]:
+    """The administrations overlapping [first, last], clipped to it: the span the timeline's events cover."""
+    if first is None or last is None:
+        return []
+    eras = []
+    for name, start, end in PHILIPPINE_ADMINISTRATIONS:
+        start, end = max(start, first), min(end or last, last)
+        if start <= end:
+            eras.append({"start_date": timeline_date(start), "end_date": timeline_date(end), "text": {"headline": name}})
+    return eras
+
+
+# -- iCalendar -----------------------------------------------------------------
+
+
+def calendar_ics(summits: Iterable[Summit], meetings: Iterable[Event], *, uid_domain: str, absolute) -> bytes:
+    """Summits and planned meetings as all-day iCalendar events (RFC 5545), with UIDs that never change.
+
+    An all-day event's DTEND is exclusive: the day after the last day. A
+    meeting planned for a month or a year spans that month or year.
+    """
+    calendar = ICalendar()
+    calendar.add("prodid", "-//Philippine foreign-policy tracker//diplomacy//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", "Philippine foreign relations: summits and planned meetings")
+    stamp = timezone.now()
+    for summit in summits:
+        entry = ICalEvent()
+        entry.add("uid", f"summit-{summit.pk}@{uid_domain}")
+        entry.add("dtstamp", stamp)
+        entry.add("dtstart", summit.start_date)
+        entry.add("dtend", summit.end_date + datetime.timedelta(days=1))
+        entry.add("summary", summit.name)
+        entry.add("location", ", ".join(filter(None, [summit.city, summit.host_country.name])))
+        entry.add("url", absolute(summit.get_absolute_url()))
+        entry.add("categories", ["Summit"])
+        calendar.add_component(entry)
+    for event in meetings:
+        last = event.end_date or event.partial_date.last_day
+        entry = ICalEvent()
+        entry.add("uid", f"event-{event.pk}@{uid_domain}")
+        entry.add("dtstamp", stamp)
+        entry.add("dtstart", event.date)
+        entry.add("dtend", last + datetime.timedelta(days=1))
+        entry.add("summary", event.title)
+        entry.add("description", f"Planned: {event.date_display}. {event.get_kind_display()}.")
+        if event.place:
+            entry.add("location", event.place)
+        entry.add("url", absolute(event.get_absolute_url()))
+        entry.add("categories", [event.get_kind_display()])
+        calendar.add_component(entry)
+    return calendar.to_ical()

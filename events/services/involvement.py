@@ -1,0 +1,386 @@
+"""
+Keeping the derived tables `EventCountry`, `EventPair`, `EventLeader` and `PairMonth` in step with the record.
+
+The countries an event involves are: its participants' countries, its
+speakers' countries, and the countries an editor names (`Event.countries`).
+From them follow the unordered pairs (`cn-ph`, `ph-ru`, ...) under which the
+event appears on relationship timelines. Its participants and speakers are
+the leaders it features (`EventLeader`, a leader page's rows). From the timeline rows and the
+events' coding follow each relationship's months in figures (`PairMonth`):
+how many published events, and their temperature (see temperature.py).
+
+Every write path ends here: model signals cover the admin and the shell; the
+importer wraps its work in `deferred()` and syncs the touched events once, in
+bulk, at the end; the generator writes the derived rows itself and then
+rebuilds `PairMonth` whole (`rebuild_pair_months()`).
+
+A month's figures are never adjusted by a difference, always recomputed from
+the timeline rows: a write notes the (pair, month) buckets its events left and
+joined, and `refresh_pair_months()` recomputes exactly those, a DELETE and an
+INSERT … SELECT whatever their number.
+"""
+
+import calendar
+import contextlib
+import datetime
+import functools
+import itertools
+import operator
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
+from django.db.models import Count, DateField, DecimalField, Q, Sum, Value
+from django.db.models.functions import Coalesce, Substr, Trunc, Upper
+
+from events.models import Event, EventCountry, EventLeader, EventPair, PairMonth, Participant, Quote, pair_key
+from events.vocab.plover import QUAD_CATEGORIES, Quad, quad_of
+
+_state = threading.local()
+BATCH = 2000
+# Up to this many runs of consecutive months, a refresh names each; beyond (a
+# large import, a restore), it recomputes its pairs over the whole span
+# touched. At a million events, on PostgreSQL, a run costs about a millisecond
+# and the whole span about five seconds, but an OR of a thousand runs is planned
+# worse than the span; SQLite refuses an expression over 1,000 deep.
+MONTH_RUNS = 256
+
+Bucket = tuple[str, datetime.date]  # (pair, first day of the month)
+PAIR_MONTH_FIGURES = ("events", "scored", "score_total", "quad_0", "quad_1", "quad_2", "quad_3")
+
+
+def involved_countries(event_ids: Iterable[int]) -> dict[int, set[str]]:
+    """For each event id, the ISO2 codes of the countries it involves (4 queries per batch)."""
+    event_ids = list(event_ids)
+    countries: dict[int, set[str]] = {pk: set() for pk in event_ids}
+    through = Event.countries.through
+    rows = itertools.chain(
+        through.objects.filter(event_id__in=event_ids).values_list("event_id", "country_id"),
+        Participant.objects.filter(event_id__in=event_ids).values_list("event_id", "country_id"),
+        Quote.objects.filter(event_id__in=event_ids).values_list("event_id", "speaker__country_id"),
+    )
+    for event_id, iso2 in rows:
+        countries[event_id].add(iso2)
+    return countries
+
+
+def featured_leaders(event_ids: Iterable[int]) -> dict[int, set[int]]:
+    """For each event id, the ids of the leaders taking part in it or quoted in it (2 queries per batch)."""
+    event_ids = list(event_ids)
+    leaders: dict[int, set[int]] = {pk: set() for pk in event_ids}
+    rows = itertools.chain(
+        Participant.objects.filter(event_id__in=event_ids).values_list("event_id", "leader_id"),
+        Quote.objects.filter(event_id__in=event_ids).values_list("event_id", "speaker_id"),
+    )
+    for event_id, leader_id in rows:
+        leaders[event_id].add(leader_id)
+    return leaders
+
+
+# The leaders each event features, for all events at once (migration 0007), by the rule of `featured_leaders()`.
+EVENT_LEADERS_SQL = """
+    INSERT INTO events_eventleader (event_id, leader_id, date, published)
+    SELECT e.id, featured.leader_id, e.date,
+           e.published AND EXISTS (SELECT 1 FROM events_eventsource s WHERE s.event_id = e.id)
+    FROM (SELECT event_id, leader_id FROM events_participant
+          UNION SELECT event_id, speaker_id FROM events_quote) AS featured
+    JOIN events_event e ON e.id = featured.event_id
+"""
+
+
+def rebuild_event_leaders(using: str = DEFAULT_DB_ALIAS) -> None:
+    """Recompute every event's `EventLeader` rows (a DELETE and an INSERT … SELECT)."""
+    with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        cursor.execute("DELETE FROM events_eventleader")
+        cursor.execute(EVENT_LEADERS_SQL)
+
+
+@dataclass
+class _Pending:
+    """What a `deferred()` block has collected."""
+
+    events: set[int] = field(default_factory=set)  # to sync
+    buckets: set[Bucket] = field(default_factory=set)  # to recompute
+
+
+def _pending() -> _Pending | None:
+    return getattr(_state, "pending", None)
+
+
+def sync_involvement(event_ids: Iterable[int]) -> None:
+    """Rebuild the derived rows of these events from the source of truth."""
+    pending = _pending()
+    if pending is not None:
+        pending.events.update(event_ids)
+        return
+    with transaction.atomic():
+        refresh_pair_months(_sync(event_ids))
+
+
+def _sync(event_ids: Iterable[int]) -> set[Bucket]:
+    """Rebuild the involvement rows of these events; returns the months their timeline rows left or joined."""
+    event_ids = sorted(set(event_ids))
+    touched: set[Bucket] = set()
+    for start in range(0, len(event_ids), BATCH):
+        touched |= _sync_batch(event_ids[start : start + BATCH])
+    return touched
+
+
+def _sync_batch(event_ids: list[int]) -> set[Bucket]:
+    events = dict(Event.objects.filter(pk__in=event_ids).values_list("pk", "date"))
+    published = set(Event.objects.filter(pk__in=event_ids).published().values_list("pk", flat=True))
+    countries = involved_countries(events)
+    left = months_of(event_ids)
+    EventCountry.objects.filter(event_id__in=event_ids).delete()
+    EventPair.objects.filter(event_id__in=event_ids).delete()
+    EventLeader.objects.filter(event_id__in=event_ids).delete()
+    EventLeader.objects.bulk_create(
+        EventLeader(event_id=pk, leader_id=leader_id, date=events[pk], published=pk in published)
+        for pk, leader_ids in featured_leaders(events).items()
+        for leader_id in leader_ids
+    )
+    EventCountry.objects.bulk_create(
+        EventCountry(event_id=pk, country_id=iso2, date=events[pk], published=pk in published)
+        for pk, codes in countries.items()
+        for iso2 in codes
+    )
+    pairs = [
+        EventPair(event_id=pk, pair=pair_key(a, b), date=events[pk], published=pk in published)
+        for pk, codes in countries.items()
+        for a, b in itertools.combinations(sorted(codes), 2)
+    ]
+    EventPair.objects.bulk_create(pairs)
+    return left | {(row.pair, month_start(row.date)) for row in pairs if row.published}
+
+
+@contextlib.contextmanager
+def deferred():
+    """Collect the events touched inside the block and sync them once at its end."""
+    if _pending() is not None:
+        yield  # Already deferring: the outermost block syncs.
+        return
+    _state.pending = _Pending()
+    try:
+        yield
+        pending = _state.pending
+    finally:
+        _state.pending = None
+    with transaction.atomic():
+        refresh_pair_months(pending.buckets | _sync(pending.events))
+
+
+# ---------------------------------------------------------------------------
+# PairMonth: a relationship's months in figures
+# ---------------------------------------------------------------------------
+
+
+def month_start(day: datetime.date) -> datetime.date:
+    return day.replace(day=1)
+
+
+def month_end(day: datetime.date) -> datetime.date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def months_of(event_ids: Iterable[int]) -> set[Bucket]:
+    """The months whose figures count these events: those of their published timeline rows (a query per batch)."""
+    event_ids = list(event_ids)
+    buckets = set()
+    for start in range(0, len(event_ids), BATCH):
+        rows = EventPair.objects.filter(event_id__in=event_ids[start : start + BATCH], published=True)
+        buckets.update((pair, month_start(day)) for pair, day in rows.values_list("pair", "date").distinct())
+    return buckets
+
+
+def refresh_event_months(event_ids: Iterable[int]) -> None:
+    """Recompute the months these events count in.
+
+    For writes that change events' coding or scores in place, with an UPDATE
+    that sends no signal: their timeline rows stay as they are, the figures of
+    their months do not.
+    """
+    refresh_pair_months(months_of(event_ids))
+
+
+def refresh_pair_months(buckets: Iterable[Bucket]) -> None:
+    """Recompute the figures of these (pair, month) buckets from the timeline rows (two queries, deferred inside `deferred()`)."""
+    pending = _pending()
+    if pending is not None:
+        pending.buckets.update(buckets)
+        return
+    buckets = set(buckets)
+    if not buckets:
+        return
+    stored, counted = _bucket_filters(buckets)
+    with transaction.atomic():
+        PairMonth.objects.filter(stored).delete()
+        insert_pair_months(EventPair.objects.filter(counted))
+
+
+def rebuild_pair_months() -> None:
+    """Recompute every relationship's months (a DELETE and an INSERT … SELECT): after filling EventPair in bulk."""
+    with transaction.atomic():
+        PairMonth.objects.all().delete()
+        insert_pair_months(EventPair.objects.all())
+
+
+def _month_runs(months: Iterable[datetime.date]) -> Iterator[tuple[datetime.date, datetime.date]]:
+    """Sorted months as runs of consecutive ones: (first, last) each."""
+    first = last = None
+    for month in months:
+        if last is not None and month == month_end(last) + datetime.timedelta(days=1):
+            last = month
+            continue
+        if first is not None:
+            yield first, last
+        first = last = month
+    if first is not None:
+        yield first, last
+
+
+def _bucket_filters(buckets: set[Bucket]) -> tuple[Q, Q]:
+    """The buckets as filters: on PairMonth (pair, month) and on EventPair (pair, date)."""
+    runs = [
+        (pair, first, last)
+        for pair, group in itertools.groupby(sorted(buckets), key=operator.itemgetter(0))
+        for first, last in _month_runs(month for _, month in group)
+    ]
+    if len(runs) > MONTH_RUNS:
+        pairs = {pair for pair, _ in buckets}
+        first, last = min(month for _, month in buckets), max(month for _, month in buckets)
+        return (
+            Q(pair__in=pairs, month__range=(first, last)),
+            Q(pair__in=pairs, date__range=(first, month_end(last))),
+        )
+    return (
+        functools.reduce(operator.or_, (Q(pair=pair, month__range=(first, last)) for pair, first, last in runs)),
+        functools.reduce(
+            operator.or_, (Q(pair=pair, date__range=(first, month_end(last))) for pair, first, last in runs)
+        ),
+    )
+
+
+def pair_month_figures(event_pairs: models.QuerySet) -> models.QuerySet:
+    """PairMonth's columns, aggregated from these timeline rows and their events: one row per (pair, month).
+
+    An event counts for its relationship's month when its timeline row is
+    published; for the temperature, when it is also scored and coded between
+    the two countries, actor one of them and target the other (in either
+    direction). Field names only, so that a migration can pass its historical models.
+    """
+    first, second = Upper(Substr("pair", 1, 2)), Upper(Substr("pair", 4, 2))
+    scored = Q(event__score__isnull=False) & (
+        Q(event__actor_country=first, event__target_country=second)
+        | Q(event__actor_country=second, event__target_country=first)
+    )
+    quads = {
+        f"quad_{i}": Count("id", filter=scored & Q(event__plover_category__in=QUAD_CATEGORIES[quad]))
+        for i, quad in enumerate(Quad.values)
+    }
+    return (
+        event_pairs.filter(published=True)
+        .annotate(month=Trunc("date", "month", output_field=DateField()))
+        .values("pair", "month")
+        .annotate(
+            events=Count("id"),
+            scored=Count("id", filter=scored),
+            score_total=Coalesce(
+                Sum("event__score", filter=scored), Value(Decimal(0)), output_field=DecimalField(max_digits=12, decimal_places=1)
+            ),
+            **quads,
+        )
+        .values_list("pair", "month", *PAIR_MONTH_FIGURES)
+        .order_by()
+    )
+
+
+def insert_pair_months(event_pairs: models.QuerySet, *, into: type[models.Model] = PairMonth) -> None:
+    """INSERT … SELECT the figures of these timeline rows: they never leave the database."""
+    figures = pair_month_figures(event_pairs)
+    connection = connections[figures.db or DEFAULT_DB_ALIAS]
+    select, params = figures.query.get_compiler(connection=connection).as_sql()
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(into._meta.get_field(name).column) for name in ("pair", "month", *PAIR_MONTH_FIGURES))
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {quote(into._meta.db_table)} ({columns}) {select}", params)
+
+
+# ---------------------------------------------------------------------------
+# Checks
+# ---------------------------------------------------------------------------
+
+
+def drift(event_ids: Iterable[int] | None = None) -> dict:
+    """What the derived tables hold that a fresh computation would not.
+
+    Events whose stored countries, pairs or leaders differ, or whose rows' copied
+    date or visibility is stale: {id: (stored countries, expected countries)}; and,
+    when every event is checked (no `event_ids`), the months whose figures
+    differ: {(pair, month): (stored, expected)}, see `pair_month_drift()`.
+    """
+    check_months = event_ids is None
+    if event_ids is None:
+        event_ids = Event.objects.values_list("pk", flat=True)
+    event_ids = list(event_ids)
+    expected = involved_countries(event_ids)
+    dates = dict(Event.objects.filter(pk__in=event_ids).values_list("pk", "date"))
+    stored: dict[int, set[str]] = defaultdict(set)
+    for event_id, iso2 in EventCountry.objects.filter(event_id__in=event_ids).values_list("event_id", "country_id"):
+        stored[event_id].add(iso2)
+    stored_pairs: dict[int, set[str]] = defaultdict(set)
+    for event_id, pair in EventPair.objects.filter(event_id__in=event_ids).values_list("event_id", "pair"):
+        stored_pairs[event_id].add(pair)
+    leaders = featured_leaders(event_ids)
+    stored_leaders: dict[int, set[int]] = defaultdict(set)
+    for event_id, leader_id in EventLeader.objects.filter(event_id__in=event_ids).values_list("event_id", "leader_id"):
+        stored_leaders[event_id].add(leader_id)
+    # A derived row whose copied date or visibility no longer matches its event.
+    public = set(Event.objects.filter(pk__in=event_ids).published().values_list("pk", flat=True))
+    stale = set()
+    for model in (EventPair, EventCountry, EventLeader):
+        for event_id, date, published in model.objects.filter(event_id__in=event_ids).values_list(
+            "event_id", "date", "published"
+        ):
+            if date != dates[event_id] or published != (event_id in public):
+                stale.add(event_id)
+    result = {}
+    for pk in dates:
+        pairs = {pair_key(a, b) for a, b in itertools.combinations(sorted(expected[pk]), 2)}
+        if stored[pk] != expected[pk] or stored_pairs[pk] != pairs or stored_leaders[pk] != leaders[pk] or pk in stale:
+            result[pk] = (stored[pk], expected[pk])
+    if check_months:
+        result.update(pair_month_drift())
+    return result
+
+
+def pair_month_drift() -> dict[Bucket, tuple[tuple | None, tuple | None]]:
+    """Months whose stored figures differ from a count of the timeline rows: {(pair, month): (stored, expected)}.
+
+    Counted here in Python, by the rule `pair_month_figures()` states, rather
+    than by its query, so that a mistake in either shows.
+    """
+    counted: dict[Bucket, list] = defaultdict(lambda: [0, 0, Decimal(0), 0, 0, 0, 0])
+    rows = EventPair.objects.filter(published=True).values_list(
+        "pair", "date", "event__score", "event__actor_country_id", "event__target_country_id", "event__plover_category"
+    )
+    for pair, day, score, actor, target, category in rows:
+        figures = counted[(pair, month_start(day))]
+        figures[0] += 1
+        if score is not None and actor and target and actor != target and pair_key(actor, target) == pair:
+            figures[1] += 1
+            figures[2] += score
+            if quad_of(category):
+                figures[3 + Quad.values.index(quad_of(category))] += 1
+    expected = {bucket: tuple(figures) for bucket, figures in counted.items()}
+    stored = {
+        (pair, month): tuple(figures)
+        for pair, month, *figures in PairMonth.objects.values_list("pair", "month", *PAIR_MONTH_FIGURES)
+    }
+    return {
+        bucket: (stored.get(bucket), expected.get(bucket))
+        for bucket in stored.keys() | expected.keys()
+        if stored.get(bucket) != expected.get(bucket)
+    }

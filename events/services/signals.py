@@ -1,0 +1,56 @@
+"""Keep the derived involvement tables in step with edits made one row at a time."""
+
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+from django.dispatch import receiver
+
+from events.services.involvement import months_of, refresh_pair_months, sync_involvement
+from events.models import Event, EventSource, Leader, Participant, Quote
+
+
+@receiver(post_save, sender=Event, dispatch_uid="event_saved")
+def event_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        sync_involvement([instance.pk])
+
+
+@receiver(pre_delete, sender=Event, dispatch_uid="event_deleting")
+def event_deleting(sender, instance, **kwargs):
+    # The cascade deletes the event's timeline rows (in bulk, before any
+    # post_delete): note the months they count in while they are there.
+    instance._pair_months = months_of([instance.pk])
+
+
+@receiver(post_delete, sender=Event, dispatch_uid="event_deleted")
+def event_deleted(sender, instance, **kwargs):
+    refresh_pair_months(instance.__dict__.pop("_pair_months", ()))
+
+
+@receiver(m2m_changed, sender=Event.countries.through, dispatch_uid="event_countries_changed")
+def event_countries_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if not action.startswith("post_"):
+        return
+    if reverse:  # country.<related>.add(event): the events are in pk_set
+        sync_involvement(pk_set or [])
+    else:
+        sync_involvement([instance.pk])
+
+
+@receiver(post_save, sender=Participant, dispatch_uid="participant_saved")
+@receiver(post_delete, sender=Participant, dispatch_uid="participant_deleted")
+@receiver(post_save, sender=Quote, dispatch_uid="quote_saved")
+@receiver(post_delete, sender=Quote, dispatch_uid="quote_deleted")
+@receiver(post_save, sender=EventSource, dispatch_uid="source_saved")
+@receiver(post_delete, sender=EventSource, dispatch_uid="source_deleted")
+def event_part_changed(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    # The event itself may be going away in a cascade; syncing a missing id is a no-op.
+    sync_involvement([instance.event_id])
+
+
+@receiver(post_save, sender=Leader, dispatch_uid="leader_saved")
+def leader_saved(sender, instance, created, raw=False, **kwargs):
+    # A speaker's country counts as involved; a leader moved to another country
+    # moves the events they spoke at.
+    if not created and not raw:
+        sync_involvement(Quote.objects.filter(speaker=instance).values_list("event_id", flat=True).distinct())

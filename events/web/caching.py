@@ -1,0 +1,145 @@
+"""
+A page cache that is never stale, and conditional GET.
+
+Every write to the record bumps one number (events/services/versioning.py),
+kept in the database so that every worker process agrees on it. A page is keyed by
+that version (and the day, for pages that say "upcoming"), so a write needs no
+invalidation: after it, the old entries are simply never asked for again. The
+same version makes each page's ETag, so a browser revalidating a page it
+already holds gets a 304 for one query.
+
+Who is served from the cache: anonymous GET and HEAD requests, recognised
+before the session is loaded by carrying no session (or messages) cookie;
+anyone logged in may see drafts and always gets a fresh page. What is stored:
+200 responses that set no cookie and are not streamed, once as they are and
+once gzipped for the browsers that accept it (compressed once, served many
+times: a cached page then costs a tenth of the bytes). `DJANGO_PAGE_CACHE=0`
+turns all of this off, conditional responses included, so that the cold
+benchmark measures rendering and nothing else.
+"""
+
+import datetime
+import hashlib
+import re
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import http_date
+from django.utils.text import compress_string
+
+from events.services.versioning import current_version
+
+# Entries cannot go stale (the version is in the key), so the timeout only
+# bounds how long an obsolete entry occupies memory.
+DEFAULT_TIMEOUT = 60 * 60
+ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+
+
+# ---------------------------------------------------------------------------
+# The middleware
+# ---------------------------------------------------------------------------
+
+
+class PageCacheMiddleware:
+    """Serves anonymous GETs from the cache, keyed by the record's version; answers revalidations with 304.
+
+    Place it after SecurityMiddleware (its redirects and headers still apply to
+    cached pages) and before SessionMiddleware (a hit needs no session).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.excluded_prefixes = (reverse("admin:index"), reverse("events:healthz"))
+        self.identity_cookies = {settings.SESSION_COOKIE_NAME, getattr(settings, "MESSAGES_COOKIE_NAME", "messages")}
+        self.timeout = getattr(settings, "PAGE_CACHE_TIMEOUT", DEFAULT_TIMEOUT)
+
+    def __call__(self, request):
+        if not self.applies_to(request):
+            return self.get_response(request)
+
+        version, changed_at = current_version()
+        # The time of the change is part of the stamp: a rolled-back write
+        # (a test's, say) can reuse a version number, never a microsecond.
+        stamp = f"{version}.{int(changed_at.timestamp() * 1_000_000) if changed_at else 0}"
+        today = timezone.localdate()
+        # The day is part of the identity: "upcoming summits" change at midnight.
+        identity = f"{request.scheme}://{request.get_host()}{request.get_full_path()}|{today.isoformat()}"
+        digest = hashlib.blake2b(identity.encode(), digest_size=16).hexdigest()
+        # Weak: the page is stored both as is and gzipped, two representations of one content.
+        etag = f'W/"{stamp}-{digest}"'
+        midnight = timezone.make_aware(datetime.datetime.combine(today, datetime.time()))
+        last_modified = max(changed_at, midnight) if changed_at else midnight
+
+        not_modified = get_conditional_response(request, etag=etag, last_modified=int(last_modified.timestamp()))
+        if not_modified is not None:
+            return self.validators(not_modified, etag, last_modified)
+
+        key = f"page:{stamp}:{digest}"
+        gzip_ok = bool(ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")))
+        cached = cache.get(f"{key}:gzip" if gzip_ok else key)
+        if cached is not None:
+            return cached
+
+        response = self.get_response(request)
+        if response.status_code != 200 or not self.shareable(request, response):
+            return response
+        self.validators(response, etag, last_modified)
+        if response.streaming:
+            return response
+        compressed = self.gzipped(response)
+        cache.set(key, response, self.timeout)
+        if compressed is None:
+            return response
+        cache.set(f"{key}:gzip", compressed, self.timeout)
+        return compressed if gzip_ok else response
+
+    def applies_to(self, request) -> bool:
+        return (
+            settings.PAGE_CACHE
+            and request.method in ("GET", "HEAD")
+            and not request.path_info.startswith(self.excluded_prefixes)
+            and not self.identity_cookies.intersection(request.COOKIES)
+            and "HTTP_AUTHORIZATION" not in request.META
+        )
+
+    @staticmethod
+    def shareable(request, response) -> bool:
+        """Whether this response is the same for every anonymous visitor."""
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return False
+        if response.cookies:
+            return False
+        cache_control = response.get("Cache-Control", "").lower()
+        return not any(word in cache_control for word in ("private", "no-store")) and response.get("Vary") != "*"
+
+    @staticmethod
+    def gzipped(response) -> HttpResponse | None:
+        """A gzipped copy of a cacheable response, compressed once and served many times; None if not worth it.
+
+        Only pages shared by every anonymous visitor get here, so they carry
+        no secret for a compression side channel (BREACH) to reveal.
+        """
+        if response.has_header("Content-Encoding") or len(response.content) < 1024:
+            return None
+        compressed = HttpResponse(compress_string(response.content), status=response.status_code)
+        for header, value in response.items():
+            compressed[header] = value
+        compressed["Content-Encoding"] = "gzip"
+        compressed["Content-Length"] = str(len(compressed.content))
+        patch_vary_headers(compressed, ("Accept-Encoding",))
+        patch_vary_headers(response, ("Accept-Encoding",))
+        return compressed
+
+    @staticmethod
+    def validators(response, etag: str, last_modified: datetime.datetime):
+        response["ETag"] = etag
+        response["Last-Modified"] = http_date(last_modified.timestamp())
+        # Browsers may keep the page but must ask again: a 304 costs one query.
+        patch_cache_control(response, no_cache=True)
+        patch_vary_headers(response, ("Cookie",))
+        return response
