@@ -39,7 +39,7 @@ from events.models import Event, EventPair  # noqa: E402
 from events.queries.pagination import paginator_for  # noqa: E402
 from events.web.jinja import render_macro  # noqa: E402
 from events.queries.pagination import PER_PAGE  # noqa: E402
-from events.tests.test_explain import full_scans  # noqa: E402
+from bench.explain import full_scans  # noqa: E402
 
 HOME = settings.HOME_COUNTRY.lower()
 
@@ -107,7 +107,7 @@ def main():
     client = Client(headers={"host": "127.0.0.1"})
     pair = busiest_pair()
     timeline = f"/relationships/{HOME}-{pair.replace(HOME, '').strip('-')}/"
-    # A process's first page also reads the countries, once (events/reference.py): not per page.
+    # A process's first page also reads the countries, once (events/models/reference.py): not per page.
     client.get(timeline)
     first, page = queries_of(client, timeline)
     path = timeline

@@ -63,7 +63,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before the page cache and any query: a query string no page takes is a 400 at once.
     "events.web.guards.RequestGuardMiddleware",
-    # Before sessions: a cache hit needs none (see events/caching.py).
+    # Before sessions: a cache hit needs none (see events/web/caching.py).
     "events.web.caching.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -74,7 +74,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Records who made each change in the edit history.
     "simple_history.middleware.HistoryRequestMiddleware",
-    # A query stopped by the statement timeout becomes a 503 page (events/guards.py).
+    # A query stopped by the statement timeout becomes a 503 page (events/web/guards.py).
     "events.web.guards.QueryTimeoutMiddleware",
     # Last, as django-axes asks: locks out repeated failed logins.
     "axes.middleware.AxesMiddleware",
@@ -122,7 +122,7 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-# No statement of a web request runs longer than this (events/guards.py): the
+# No statement of a web request runs longer than this (events/web/guards.py): the
 # database stops it, even after its client has gone. `manage.py` sets 0 (no
 # limit) for commands other than runserver, whose bulk statements may run long.
 STATEMENT_TIMEOUT_MS = int(os.environ.get("DJANGO_STATEMENT_TIMEOUT_MS", "5000"))

@@ -33,7 +33,7 @@ from events.queries.temperature import format_score
 class CountryAdmin(admin.ModelAdmin):
     """ISO 3166 reference data, written by migrations only: viewed and searched here, never edited.
 
-    The public pages read the list once per process (reference.py); an edit
+    The public pages read the list once per process (events/models/reference.py); an edit
     here would not reach them, so there is none.
     """
 
@@ -215,7 +215,7 @@ class EventAdmin(RecordAdmin):
         return super().get_queryset(request).annotate(source_total=Count("sources", distinct=True))
 
     def get_urls(self):
-        # Upload CSV files, preview, confirm: the same import as `manage.py import_events` (admin_import.py).
+        # Upload CSV files, preview, confirm: the same import as `manage.py import_events` (events/admin/imports.py).
         import_view = self.admin_site.admin_view(lambda request: admin_import.import_view(request, self))
         return [path("import/", import_view, name="events_event_import"), *super().get_urls()]
 

@@ -44,6 +44,7 @@ __all__ = [
     "EventLeader", "EventPair", "EventQuerySet", "EventSource", "EventStatus", "JSONRows", "Leader", "LeaderLink",
     "LeaderQuerySet", "LeaderSource", "Office", "PairMonth", "Participant", "ParticipantLink", "ParticipantRole",
     "Quote", "QuoteLanguage", "QuoteText", "SiteVersion", "SourceBase", "SourceLink", "Summit", "SummitQuerySet",
-    "SummitSource", "http_url_validator", "language_name", "pair_key", "record_url", "title_on", "unique_slug",
+    "SummitSource", "http_url_validator", "language_name", "pair_key", "publisher_from_url", "record_url", "title_on",
+    "unique_slug",
     "validate_language_tag", "wikidata_validator",
 ]

@@ -1,6 +1,5 @@
 """Countries: ISO 3166 reference data, read once per process."""
 
-import functools
 
 from django.db import models
 from django.db.models import Q

@@ -85,7 +85,7 @@ class PairMonth(models.Model):
     pair = models.CharField(max_length=5, help_text="Two lower-case ISO2 codes in alphabetical order: cn-ph.")
     month = models.DateField(help_text="The month's first day.")
     events = models.PositiveIntegerField(help_text="Published events of the pair dated in the month.")
-    # The temperature (see temperature.py): of those events, the ones scored and
+    # The temperature (see events/queries/temperature.py): of those events, the ones scored and
     # coded between the two countries, their total score and how many fall in each quad.
     scored = models.PositiveIntegerField()
     # Event.score's decimal places; the digits of a month of a busy relationship's sum.

@@ -24,7 +24,7 @@ from events.vocab.coding import Parties, coding_for, direction_for
 from events.vocab.dates import PartialDate, Precision, normalise
 from events.vocab.kinds import MEETING_KINDS, EventKind, EventStatus, ParticipantRole
 from events.vocab.languages import language_name, validate_language_tag
-from events.vocab.plover import PloverCategory, default_score, modes_of, quad_of
+from events.vocab.plover import PloverCategory, default_score, modes_of
 
 
 class JSONRows(models.Subquery):
@@ -168,7 +168,7 @@ class EventQuerySet(models.QuerySet):
         return self.filter(pairs__pair=pair_key(a, b))
 
     def search(self, text: str):
-        """Events whose title, summary or quotes (original or English) match `text`; see search.py."""
+        """Events whose title, summary or quotes (original or English) match `text`; see models/search.py."""
         return search_events(self, text)
 
     def chronological(self):
@@ -386,17 +386,12 @@ class Event(models.Model):
             return self.score_override
         return default_score(self.plover_category, self.plover_mode)
 
-    @property
-    def plover_quad(self) -> str | None:
-        """verbal_cooperation, material_cooperation, verbal_conflict or material_conflict."""
-        return quad_of(self.plover_category)
-
     def apply_plover_defaults(self) -> list[str]:
         """Fill the PLOVER coding an editor left empty; returns the names of the fields filled.
 
         The category and mode come from the kind and status (`plover.suggest`);
         the direction from the participants, speakers and countries, so only
-        once the event is saved with them (the rules: `coding.py`). Nothing an
+        once the event is saved with them (the rules: events/vocab/coding.py). Nothing an
         editor set is changed. The caller saves.
         """
         filled, parties = [], self.parties()
@@ -450,9 +445,6 @@ class Event(models.Model):
     def is_meeting(self) -> bool:
         return self.kind in MEETING_KINDS
 
-    @property
-    def is_statement(self) -> bool:
-        return self.kind == EventKind.STATEMENT
 
 
 

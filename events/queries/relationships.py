@@ -15,10 +15,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Case, Max, Min, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models import Case, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Concat, Lower
 
 from events.queries import temperature
+from events.vocab.coding import home_first
 from events.vocab.dates import Precision
 from events.models import Country, Event, EventPair, PairMonth, pair_key
 
@@ -47,9 +48,11 @@ class Relationship:
 
 def relationship_for(first: Country, second: Country) -> Relationship:
     """The relationship as its canonical page shows it: the home country first, otherwise alphabetical."""
-    if second.iso2 == settings.HOME_COUNTRY or (first.iso2 != settings.HOME_COUNTRY and second.iso2 < first.iso2):
-        first, second = second, first
-    return Relationship(first, second)
+    by_code = {first.iso2: first, second.iso2: second}
+    if len(by_code) < 2:
+        return Relationship(first, second)
+    home, other = home_first(sorted(by_code))
+    return Relationship(by_code[home], by_code[other])
 
 
 @dataclass(frozen=True)
@@ -69,8 +72,9 @@ def relationship_overview(
     Both from one query, the relationship's months in figures. The home
     country, when one of the two, is put first on the chart.
     """
-    home, other = temperature.home_first(home, other)
-    key = pair_key(home.iso2, other.iso2)
+    relationship = relationship_for(home, other)
+    home, other = relationship.home, relationship.other
+    key = relationship.key
     # Each row is the month's MONTH_FIGURES, then its event count.
     months = list(
         PairMonth.objects.filter(pair=key).order_by("month").values_list(*temperature.MONTH_FIGURES, "events")

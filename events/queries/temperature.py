@@ -5,7 +5,7 @@ quarter by quarter, or year by year), between conflict (−10) and cooperation (
 The figures are the mean PLOVER score of the published events *between* the
 two countries — coded with one of them as actor and the other as target, in
 either direction — and how many of them fell in each quad class. They are
-kept per relationship and month in `PairMonth` (see involvement.py), so a
+kept per relationship and month in `PairMonth` (see events/services/involvement.py), so a
 chart reads a few hundred rows, whatever the number of events, and sums
 quarters and years from the months; the periods without events are added
 here, empty rather than zero: "nothing recorded" is not "neutral".
@@ -19,7 +19,6 @@ it is given.
 
 import calendar
 import datetime
-import functools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 
 from events.models import Country, PairMonth, pair_key
+from events.vocab.administrations import ADMINISTRATIONS, Administration, administration_for
 from events.vocab.plover import Quad
 
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
@@ -41,49 +41,6 @@ AUTO_MONTHS_LIMIT = 48
 AUTO_QUARTERS_LIMIT = 180
 MAX_SERIES = 6
 SCALE = (-10, 10)
-
-# ---------------------------------------------------------------------------
-# Administrations of the Philippines (terms change at noon on 30 June)
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Administration:
-    president: str
-    short_name: str
-    start: datetime.date
-    end: datetime.date | None  # The successor's first day; None while in office.
-
-    def __str__(self):
-        return f"{self.short_name} administration"
-
-    def covers(self, day: datetime.date) -> bool:
-        return self.start <= day and (self.end is None or day < self.end)
-
-    @property
-    def span(self) -> str:
-        end = self.end.year if self.end else "present"
-        return f"{self.start.year}–{end}"
-
-
-ADMINISTRATIONS = (
-    Administration("Fidel V. Ramos", "Ramos", datetime.date(1992, 6, 30), datetime.date(1998, 6, 30)),
-    Administration("Joseph Estrada", "Estrada", datetime.date(1998, 6, 30), datetime.date(2001, 1, 20)),
-    Administration("Gloria Macapagal Arroyo", "Arroyo", datetime.date(2001, 1, 20), datetime.date(2010, 6, 30)),
-    Administration("Benigno Aquino III", "Aquino III", datetime.date(2010, 6, 30), datetime.date(2016, 6, 30)),
-    Administration("Rodrigo Duterte", "Duterte", datetime.date(2016, 6, 30), datetime.date(2022, 6, 30)),
-    Administration("Ferdinand Marcos Jr.", "Marcos Jr.", datetime.date(2022, 6, 30), None),
-)
-
-
-# Cached: a timeline page asks for each of its events' dates, a chart for each of its periods' middle days.
-@functools.lru_cache(maxsize=4096)
-def administration_for(day: datetime.date | None) -> Administration | None:
-    """The Philippine administration in office on `day` (the incoming one on a handover day)."""
-    if day is None:
-        return None
-    return next((a for a in ADMINISTRATIONS if a.covers(day)), None)
-
 
 # ---------------------------------------------------------------------------
 # Periods and their figures
@@ -198,13 +155,6 @@ def month_figures(pairs: Sequence[tuple]) -> dict[str, list[tuple]]:
         for row in rows.values_list(*MONTH_FIGURES, "pair"):
             result[row[-1]].append(row)
     return result
-
-
-def temperature_rows(pairs: Sequence[tuple], *, kind: str = "month") -> dict[str, dict[Period, PeriodTemperature]]:
-    """Per relationship (`pair_key`), its periods that have scored events: one query for all pairs."""
-    if kind not in PERIOD_KINDS:
-        raise ValueError(f"kind must be one of {PERIOD_KINDS}, not {kind!r}")
-    return {pair: regroup(months, kind) for pair, months in month_figures(pairs).items()}
 
 
 def regroup(months: Iterable[Sequence], kind: str) -> dict[Period, PeriodTemperature]:
@@ -437,12 +387,6 @@ def y_for(score: float) -> float:
     return round(TOP + (high - float(score)) / (high - low) * (HEIGHT - BOTTOM - TOP), 2)
 
 
-def score_for(y: float) -> float:
-    """The inverse of `y_for` (for tests and for anyone reading the SVG back)."""
-    low, high = SCALE
-    return high - (y - TOP) / (HEIGHT - BOTTOM - TOP) * (high - low)
-
-
 def _x_for_date(day: datetime.date, periods: list[Period], step: float) -> float:
     """Where `day` falls on the x axis: its period's column, plus the elapsed part of that period."""
     first, last = periods[0], periods[-1]
@@ -646,22 +590,3 @@ def compare_temperatures(
     return chart_of(home, counterparts, months, period=period, dom_id=dom_id)
 
 
-def home_first(a: Country, b: Country) -> tuple[Country, Country]:
-    """The two countries of a relationship with the home country, when one of them, first."""
-    return (b, a) if b.iso2 == settings.HOME_COUNTRY else (a, b)
-
-
-def relationship_temperature(
-    a: Country | str, b: Country | str, *, period: str = "auto", dom_id: str = "temperature"
-) -> TemperatureChart:
-    """Everything `_temperature_chart.html` needs for the relationship between `a` and `b`.
-
-    Pass Country rows to save a query; the home country, when one of the two,
-    is put first. A relationship page has `timeline.relationship_overview()`,
-    which reads the figures for its summary too.
-    """
-    if not isinstance(a, Country) or not isinstance(b, Country):
-        found = Country.objects.in_bulk([_country(a), _country(b)])
-        a, b = found[_country(a)], found[_country(b)]
-    a, b = home_first(a, b)
-    return compare_temperatures([b], home=a, period=period, dom_id=dom_id)

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q, Value
@@ -26,7 +25,7 @@ from django.utils import timezone
 from events.services import versioning
 from events.services import involvement
 from events.vocab.dates import PartialDate
-from events.models import MEETING_KINDS, Country, Event, EventKind, ParticipantRole, Participant, Quote
+from events.models import Country, Event, Participant, Quote
 from events.vocab.coding import Parties, coding_for, direction_for
 from events.vocab.plover import CATEGORIES, modes_of
 

@@ -32,6 +32,7 @@ from events.services.importing import (
     ParticipantRecord,
     QuoteRecord,
 )
+from events.vocab.administrations import ADMINISTRATIONS
 from events.vocab.dates import PartialDate, Precision
 from events.models import (
     MEETING_KINDS,
@@ -259,7 +260,7 @@ def export_directory(directory: str | Path, events: QuerySet | None = None) -> d
 
 # ---------------------------------------------------------------------------
 # Web exports: /events.csv, /events.json, a relationship's timeline.json
-# (TimelineJS 3) and /calendar.ics. The views (export_views.py) choose the
+# (TimelineJS 3) and /calendar.ics. The views (events/web/exports.py) choose the
 # events; these functions turn them into rows, slides and calendar entries.
 # ---------------------------------------------------------------------------
 
@@ -357,14 +358,6 @@ def spreadsheet_safe(value):
 
 # -- TimelineJS 3 ------------------------------------------------------------
 
-# The Philippine administrations a relationship's timeline shows as eras.
-PHILIPPINE_ADMINISTRATIONS = (
-    ("Aquino III administration", datetime.date(2010, 6, 30), datetime.date(2016, 6, 30)),
-    ("Duterte administration", datetime.date(2016, 6, 30), datetime.date(2022, 6, 30)),
-    ("Marcos Jr. administration", datetime.date(2022, 6, 30), None),
-)
-
-
 def timeline_date(date: datetime.date, precision: str = Precision.DAY) -> dict:
     """A TimelineJS date object holding only what is known: {year}, {year, month} or {year, month, day}."""
     value = {"year": date.year}
@@ -413,10 +406,12 @@ def timeline_eras(first: datetime.date | None, last: datetime.date | None) -> li
     if first is None or last is None:
         return []
     eras = []
-    for name, start, end in PHILIPPINE_ADMINISTRATIONS:
-        start, end = max(start, first), min(end or last, last)
+    for administration in ADMINISTRATIONS:
+        start, end = max(administration.start, first), min(administration.end or last, last)
         if start <= end:
-            eras.append({"start_date": timeline_date(start), "end_date": timeline_date(end), "text": {"headline": name}})
+            eras.append(
+                {"start_date": timeline_date(start), "end_date": timeline_date(end), "text": {"headline": str(administration)}}
+            )
     return eras
 
 

@@ -7,7 +7,7 @@ From them follow the unordered pairs (`cn-ph`, `ph-ru`, ...) under which the
 event appears on relationship timelines. Its participants and speakers are
 the leaders it features (`EventLeader`, a leader page's rows). From the timeline rows and the
 events' coding follow each relationship's months in figures (`PairMonth`):
-how many published events, and their temperature (see temperature.py).
+how many published events, and their temperature (see events/queries/temperature.py).
 
 Every write path ends here: model signals cover the admin and the shell; the
 importer wraps its work in `deferred()` and syncs the touched events once, in
@@ -52,50 +52,53 @@ Bucket = tuple[str, datetime.date]  # (pair, first day of the month)
 PAIR_MONTH_FIGURES = ("events", "scored", "score_total", "quad_0", "quad_1", "quad_2", "quad_3")
 
 
-def involved_countries(event_ids: Iterable[int]) -> dict[int, set[str]]:
-    """For each event id, the ISO2 codes of the countries it involves (4 queries per batch)."""
+@dataclass(frozen=True)
+class Involvement:
+    """An event's derived rows, by the one rule every writer follows (`involvement_of`)."""
+
+    countries: tuple[str, ...]  # ISO2, each once, sorted
+    pairs: tuple[str, ...]  # every unordered pair of those countries, as `pair_key` writes it
+    leaders: tuple[int, ...]  # leader ids, each once, in order of appearance
+
+
+def involvement_of(
+    *, participants: Iterable[tuple[int, str]] = (), speakers: Iterable[tuple[int, str]] = (), named: Iterable[str] = ()
+) -> Involvement:
+    """Which countries, pairs and leaders an event involves: the rule, written once.
+
+    `participants` and `speakers` are (leader id, ISO2 of the country they act
+    for); `named` are the countries an editor names. The countries involved are
+    all of those; the leaders featured, the participants and the speakers. The
+    sync below, the importer's bulk path and the generator all call this.
+    """
+    participants, speakers = list(participants), list(speakers)
+    codes = sorted({code for _, code in participants} | {code for _, code in speakers} | set(named))
+    return Involvement(
+        tuple(codes),
+        tuple(pair_key(a, b) for a, b in itertools.combinations(codes, 2)),
+        tuple(dict.fromkeys(leader for leader, _ in (*participants, *speakers))),
+    )
+
+
+def involvements(event_ids: Iterable[int]) -> dict[int, Involvement]:
+    """For each event id, its `Involvement` as stored parts say (3 queries per batch)."""
     event_ids = list(event_ids)
-    countries: dict[int, set[str]] = {pk: set() for pk in event_ids}
+    parts: dict[int, tuple[list, list, list]] = {pk: ([], [], []) for pk in event_ids}
     through = Event.countries.through
-    rows = itertools.chain(
-        through.objects.filter(event_id__in=event_ids).values_list("event_id", "country_id"),
-        Participant.objects.filter(event_id__in=event_ids).values_list("event_id", "country_id"),
-        Quote.objects.filter(event_id__in=event_ids).values_list("event_id", "speaker__country_id"),
-    )
-    for event_id, iso2 in rows:
-        countries[event_id].add(iso2)
-    return countries
-
-
-def featured_leaders(event_ids: Iterable[int]) -> dict[int, set[int]]:
-    """For each event id, the ids of the leaders taking part in it or quoted in it (2 queries per batch)."""
-    event_ids = list(event_ids)
-    leaders: dict[int, set[int]] = {pk: set() for pk in event_ids}
-    rows = itertools.chain(
-        Participant.objects.filter(event_id__in=event_ids).values_list("event_id", "leader_id"),
-        Quote.objects.filter(event_id__in=event_ids).values_list("event_id", "speaker_id"),
-    )
-    for event_id, leader_id in rows:
-        leaders[event_id].add(leader_id)
-    return leaders
-
-
-# The leaders each event features, for all events at once (migration 0007), by the rule of `featured_leaders()`.
-EVENT_LEADERS_SQL = """
-    INSERT INTO events_eventleader (event_id, leader_id, date, published)
-    SELECT e.id, featured.leader_id, e.date,
-           e.published AND EXISTS (SELECT 1 FROM events_eventsource s WHERE s.event_id = e.id)
-    FROM (SELECT event_id, leader_id FROM events_participant
-          UNION SELECT event_id, speaker_id FROM events_quote) AS featured
-    JOIN events_event e ON e.id = featured.event_id
-"""
-
-
-def rebuild_event_leaders(using: str = DEFAULT_DB_ALIAS) -> None:
-    """Recompute every event's `EventLeader` rows (a DELETE and an INSERT … SELECT)."""
-    with transaction.atomic(using=using), connections[using].cursor() as cursor:
-        cursor.execute("DELETE FROM events_eventleader")
-        cursor.execute(EVENT_LEADERS_SQL)
+    for event_id, leader_id, iso2 in Participant.objects.filter(event_id__in=event_ids).values_list(
+        "event_id", "leader_id", "country_id"
+    ):
+        parts[event_id][0].append((leader_id, iso2))
+    for event_id, leader_id, iso2 in Quote.objects.filter(event_id__in=event_ids).values_list(
+        "event_id", "speaker_id", "speaker__country_id"
+    ):
+        parts[event_id][1].append((leader_id, iso2))
+    for event_id, iso2 in through.objects.filter(event_id__in=event_ids).values_list("event_id", "country_id"):
+        parts[event_id][2].append(iso2)
+    return {
+        pk: involvement_of(participants=taking_part, speakers=speaking, named=named)
+        for pk, (taking_part, speaking, named) in parts.items()
+    }
 
 
 @dataclass
@@ -132,25 +135,25 @@ def _sync(event_ids: Iterable[int]) -> set[Bucket]:
 def _sync_batch(event_ids: list[int]) -> set[Bucket]:
     events = dict(Event.objects.filter(pk__in=event_ids).values_list("pk", "date"))
     published = set(Event.objects.filter(pk__in=event_ids).published().values_list("pk", flat=True))
-    countries = involved_countries(events)
+    derived = involvements(events)
     left = months_of(event_ids)
     EventCountry.objects.filter(event_id__in=event_ids).delete()
     EventPair.objects.filter(event_id__in=event_ids).delete()
     EventLeader.objects.filter(event_id__in=event_ids).delete()
     EventLeader.objects.bulk_create(
         EventLeader(event_id=pk, leader_id=leader_id, date=events[pk], published=pk in published)
-        for pk, leader_ids in featured_leaders(events).items()
-        for leader_id in leader_ids
+        for pk, involvement in derived.items()
+        for leader_id in involvement.leaders
     )
     EventCountry.objects.bulk_create(
         EventCountry(event_id=pk, country_id=iso2, date=events[pk], published=pk in published)
-        for pk, codes in countries.items()
-        for iso2 in codes
+        for pk, involvement in derived.items()
+        for iso2 in involvement.countries
     )
     pairs = [
-        EventPair(event_id=pk, pair=pair_key(a, b), date=events[pk], published=pk in published)
-        for pk, codes in countries.items()
-        for a, b in itertools.combinations(sorted(codes), 2)
+        EventPair(event_id=pk, pair=pair, date=events[pk], published=pk in published)
+        for pk, involvement in derived.items()
+        for pair in involvement.pairs
     ]
     EventPair.objects.bulk_create(pairs)
     return left | {(row.pair, month_start(row.date)) for row in pairs if row.published}
@@ -325,7 +328,7 @@ def drift(event_ids: Iterable[int] | None = None) -> dict:
     if event_ids is None:
         event_ids = Event.objects.values_list("pk", flat=True)
     event_ids = list(event_ids)
-    expected = involved_countries(event_ids)
+    expected = involvements(event_ids)
     dates = dict(Event.objects.filter(pk__in=event_ids).values_list("pk", "date"))
     stored: dict[int, set[str]] = defaultdict(set)
     for event_id, iso2 in EventCountry.objects.filter(event_id__in=event_ids).values_list("event_id", "country_id"):
@@ -333,7 +336,6 @@ def drift(event_ids: Iterable[int] | None = None) -> dict:
     stored_pairs: dict[int, set[str]] = defaultdict(set)
     for event_id, pair in EventPair.objects.filter(event_id__in=event_ids).values_list("event_id", "pair"):
         stored_pairs[event_id].add(pair)
-    leaders = featured_leaders(event_ids)
     stored_leaders: dict[int, set[int]] = defaultdict(set)
     for event_id, leader_id in EventLeader.objects.filter(event_id__in=event_ids).values_list("event_id", "leader_id"):
         stored_leaders[event_id].add(leader_id)
@@ -348,9 +350,15 @@ def drift(event_ids: Iterable[int] | None = None) -> dict:
                 stale.add(event_id)
     result = {}
     for pk in dates:
-        pairs = {pair_key(a, b) for a, b in itertools.combinations(sorted(expected[pk]), 2)}
-        if stored[pk] != expected[pk] or stored_pairs[pk] != pairs or stored_leaders[pk] != leaders[pk] or pk in stale:
-            result[pk] = (stored[pk], expected[pk])
+        involvement = expected[pk]
+        countries = set(involvement.countries)
+        if (
+            stored[pk] != countries
+            or stored_pairs[pk] != set(involvement.pairs)
+            or stored_leaders[pk] != set(involvement.leaders)
+            or pk in stale
+        ):
+            result[pk] = (stored[pk], countries)
     if check_months:
         result.update(pair_month_drift())
     return result

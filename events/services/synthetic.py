@@ -17,7 +17,7 @@ follow whatever the tables already hold). Nothing depends on today's date.
 
 Speed: rows are built as tuples and written in bulk, with COPY on PostgreSQL.
 The derived `EventCountry`/`EventPair`/`EventLeader` rows are written directly,
-by the same rules as `involvement.py` (involved = named countries, participants'
+by the same rules as services/involvement.py (involved = named countries, participants'
 and speakers' countries; pairs = every unordered pair; leaders = participants
 and speakers), instead of being synced
 event by event; `PairMonth` is then rebuilt whole from them, in one
@@ -28,9 +28,7 @@ updating it a million times.
 """
 
 import bisect
-import csv
 import datetime
-import io
 import itertools
 import random
 from collections.abc import Callable, Iterator
@@ -43,6 +41,8 @@ from django.utils.text import capfirst, slugify
 
 from events.services import versioning
 from events.services import involvement
+from events.services.bulk import Table, write
+from events.services.involvement import involvement_of
 from events.vocab import plover
 from events.vocab.dates import Precision, normalise
 from events.models import (
@@ -64,7 +64,6 @@ from events.models import (
     Quote,
     Summit,
     SummitSource,
-    pair_key,
 )
 
 HOME = "PH"
@@ -438,83 +437,6 @@ def _build_summits(world: World, rng: random.Random) -> None:
             world.summits.setdefault(iso2, []).append(row)
 
 
-# ---------------------------------------------------------------------------
-# Rows
-# ---------------------------------------------------------------------------
-
-
-class Table:
-    """Rows for one table, built as tuples of the columns the generator knows, the rest defaulted."""
-
-    def __init__(self, model, columns: tuple[str, ...], now: datetime.datetime):
-        self.model = model
-        self.db_table = model._meta.db_table
-        fields = {f.attname: f for f in model._meta.concrete_fields}
-        rest = [f for name, f in fields.items() if name not in columns]
-        self.columns = tuple(fields[name].column for name in columns) + tuple(f.column for f in rest)
-        self.defaults = tuple(self._default(f, now) for f in rest)
-        by_column = {f.column: f for f in fields.values()}
-        self.not_null = tuple(c for c in self.columns if not by_column[c].null)
-        self.rows: list[tuple] = []
-        self.next_id = 1
-
-    @staticmethod
-    def _default(f, now):
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            return f.get_db_prep_save(now, connection)
-        if f.has_default():
-            return f.get_db_prep_save(f.get_default(), connection)
-        if f.null:
-            return None
-        if f.empty_strings_allowed:
-            return ""
-        raise ValueError(f"generate_events does not know how to fill {f.model.__name__}.{f.name}")
-
-    def start_ids_after(self, last_id: int) -> None:
-        self.next_id = last_id + 1
-
-    def add(self, *values) -> int:
-        pk = self.next_id
-        self.next_id += 1
-        self.rows.append((pk, *values))
-        return pk
-
-
-def _sql_value(value):
-    return value.isoformat() if isinstance(value, datetime.date) else value
-
-
-def write(table: Table) -> None:
-    """Send the table's pending rows to the database: COPY on PostgreSQL, batched INSERTs elsewhere."""
-    if not table.rows:
-        return
-    defaults = table.defaults
-    columns = ", ".join(connection.ops.quote_name(c) for c in table.columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # CSV, written by the csv module's C code. An empty unquoted field
-            # is NULL, except in NOT NULL columns, where it is the empty string.
-            buffer = io.StringIO()
-            csv.writer(buffer, lineterminator="\n").writerows(row + defaults for row in table.rows)
-            buffer.seek(0)
-            not_null = ", ".join(connection.ops.quote_name(c) for c in table.not_null)
-            sql = (
-                f"COPY {connection.ops.quote_name(table.db_table)} ({columns}) FROM STDIN "
-                f"WITH (FORMAT csv, FORCE_NOT_NULL ({not_null}))"
-            )
-            raw = cursor.cursor
-            if hasattr(raw, "copy_expert"):  # psycopg2
-                raw.copy_expert(sql, buffer)
-            else:  # psycopg 3
-                with raw.copy(sql) as copy:
-                    copy.write(buffer.getvalue())
-        else:
-            placeholders = ", ".join(["%s"] * len(table.columns))
-            sql = f"INSERT INTO {connection.ops.quote_name(table.db_table)} ({columns}) VALUES ({placeholders})"
-            cursor.executemany(sql, [tuple(map(_sql_value, row + defaults)) for row in table.rows])
-    table.rows.clear()
-
-
 class Generator:
     def __init__(self, world: World, seed: int, now: datetime.datetime):
         self.world = world
@@ -594,7 +516,6 @@ class Generator:
         home_name, other_name = names[HOME], names[other]
         topic, topic2 = rng.sample(TOPICS, 2)
         level = "head" if rng.random() < 0.55 else "minister"
-        countries: set[str] = set()
         people: list[tuple[Term, str, str]] = []  # (term, country, role)
         said: list[tuple[Term, str]] = []  # (speaker's term, country)
         named: list[str] = []
@@ -686,7 +607,6 @@ class Generator:
         )
         for position, (term, iso2, role) in enumerate(people):
             self.participants.add(event_id, term.leader_id, iso2, role, term.title, position)
-            countries.add(iso2)
         for position, (term, iso2) in enumerate(said):
             language = BY_CODE[iso2].language if iso2 != HOME else rng.choice(("fil", "en"))
             sayings = SAYINGS.get(language)
@@ -695,21 +615,24 @@ class Generator:
             n = rng.randrange(len(sayings))
             english = "" if language == "en" else SAYINGS["en"][n]
             self.quotes.add(event_id, term.leader_id, term.title, language, sayings[n], english, rng.choice(CONTEXTS), position)
-            countries.add(iso2)
         for iso2 in named:
             self.named.add(event_id, iso2)
-            countries.add(iso2)
         for k in range(1 if rng.random() < 0.7 else 2):
             self.sources.add(
                 event_id, f"{SYNTHETIC_URL}{self.seed}/events/{self.serial}/{k + 1}",
                 f"Synthetic report {self.serial}.{k + 1}", "example.org",
             )
-        # The derived rows, by involvement.py's rules.
-        for iso2 in countries:
+        # The derived rows, by the rule of services/involvement.py.
+        derived = involvement_of(
+            participants=[(term.leader_id, iso2) for term, iso2, _ in people],
+            speakers=[(term.leader_id, iso2) for term, iso2 in said],
+            named=named,
+        )
+        for iso2 in derived.countries:
             self.involved.add(event_id, iso2, date, published)
-        for a, b in itertools.combinations(sorted(countries), 2):
-            self.pairs.add(event_id, pair_key(a, b), date, published)
-        for leader_id in dict.fromkeys(term.leader_id for term, *_ in (*people, *said)):
+        for pair in derived.pairs:
+            self.pairs.add(event_id, pair, date, published)
+        for leader_id in derived.leaders:
             self.leaders.add(event_id, leader_id, date, published)
 
     def flush(self) -> None:
@@ -770,7 +693,7 @@ def generate(count: int, seed: int, *, progress: Callable[[int], object] = lambd
                 # millions of deferred checks until commit.
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
-                # A bulk load, not a web request: no limit (events/guards.py).
+                # A bulk load, not a web request: no limit (events/web/guards.py).
                 cursor.execute("SET LOCAL statement_timeout = 0")
                 tables = [m._meta.db_table for m in LOADED_MODELS]
                 cursor.execute(f"LOCK TABLE {', '.join(tables)} IN SHARE ROW EXCLUSIVE MODE")

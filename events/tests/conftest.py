@@ -49,7 +49,7 @@ def page(browser):
 
 @pytest.fixture(autouse=True)
 def countries_read_once(request):
-    """Read the country list (reference.py) before each database test, as a running site has it.
+    """Read the country list (events/models/reference.py) before each database test, as a running site has it.
 
     It is read once per process, by whichever request comes first; without
     this, a query count would depend on the order the tests run in.

@@ -22,76 +22,17 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.http import QueryDict
 
-from events.web.filters import EventFilter
+from bench.explain import DEEP, full_scans, page_queries, plan_of
 from events.models import Event, EventLeader, Leader
-from events.queries.pagination import Cursor, KeysetPaginator, paginator_for
+from events.queries.pagination import Cursor, KeysetPaginator
 from events.services.synthetic import generate
 
 EVENTS = 20_000
-DEEP = 2_450  # the first row of page 50, at 50 a page
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="query plans are PostgreSQL's; run with DATABASE_URL"),
     pytest.mark.django_db,
 ]
-
-
-def filter_cases() -> dict[str, str]:
-    """The query strings to check: every contract filter alone, then the common pairs."""
-    summit = (
-        Event.objects.filter(summit__isnull=False).values_list("summit__slug", flat=True).order_by("summit__slug").first()
-    )
-    leader = Leader.objects.filter(country_id="CN").order_by("pk").values_list("slug", flat=True).first()
-    return {
-        "no filter": "",
-        "country": "country=US",
-        "rare country": "country=AE",
-        "two countries": "country=US&country=JP",
-        "summit": f"summit={summit}",
-        "leader": f"leader={leader}",
-        "kind": "kind=state_visit",
-        "any meeting": "kind=meeting",
-        "status": "status=cancelled",
-        "date_after": "date_after=2020-01-01",
-        "date_before": "date_before=1995-12-31",
-        "q": "q=vladivostok",
-        "country + kind": "country=RU&kind=call",
-        "country + dates": "country=JP&date_after=2010-01-01&date_before=2012-12-31",
-        "kind + dates": "kind=agreement&date_after=2015-01-01&date_before=2019-12-31",
-    }
-
-
-def page_queries(query: str, pair: str | None):
-    """The event query of page 1 and of a deep page (page 50, or as deep as the list goes)."""
-    filterset = EventFilter(QueryDict(query), queryset=Event.objects.published().with_related())
-    assert filterset.is_valid(), filterset.errors
-    paginator = paginator_for(filterset, pair=pair)
-    # Finding page 50's cursor by OFFSET is fine here: it is not what is measured.
-    keys = paginator.ordered()
-    position = list(keys.values_list(paginator.date_field, paginator.id_field)[DEEP - 1 : DEEP])
-    if not position:  # a short list: its last item is as deep as it goes
-        position = list(keys.reverse().values_list(paginator.date_field, paginator.id_field)[:1])
-    yield paginator.query()
-    if position:
-        yield paginator.query(after=Cursor(*position[0]))
-
-
-def plan_of(queryset) -> str:
-    sql, params = queryset.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN {sql}", params)
-        return "\n".join(row[0] for row in cursor.fetchall())
-
-
-def full_scans(pair: str | None) -> dict[str, str]:
-    """{case: plan} of the queries that read the whole events table."""
-    found = {}
-    for name, query in filter_cases().items():
-        for n, queryset in enumerate(page_queries(query, pair)):
-            plan = plan_of(queryset)
-            if "Seq Scan on events_event " in plan:
-                found[f"{name} ({'deep page' if n else 'page 1'})"] = plan
-    return found
 
 
 @pytest.fixture(scope="module")

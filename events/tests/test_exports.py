@@ -354,7 +354,7 @@ class CalendarTests:
 # cache's version stamp, the filter's country choices, then:
 EXPORT_QUERIES = {
     # the events, then their countries, participants and sources (one query each per chunk);
-    # the countries themselves are reference data read once per process (reference.py)
+    # the countries themselves are reference data read once per process (events/models/reference.py)
     "events_csv": ({}, 5),
     "events_json": ({}, 5),
     # the page cache's version (for the ETag), the events, their countries, participants, sources

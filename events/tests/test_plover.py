@@ -16,7 +16,7 @@ from events.vocab import plover
 from events.services.coding import CodingFileError, apply_coding_file, code_events
 from events.vocab.coding import direction_for
 from events.models import Event, EventKind, EventStatus
-from events.vocab.plover import PloverCategory, Quad, default_score, suggest
+from events.vocab.plover import PloverCategory, Quad, default_score, quad_of, suggest
 
 from events.tests.factories import make_event, make_leader, make_quote, make_summit
 
@@ -121,7 +121,7 @@ class EventScoreTests:
         """Saving a coded event stores its category's default as the effective score."""
         event = make_event(plover_category="CONSULT", plover_mode="visit")
         event.refresh_from_db()
-        assert event.score == D("1.9") and event.plover_quad == Quad.VERBAL_COOPERATION
+        assert event.score == D("1.9") and quad_of(event.plover_category) == Quad.VERBAL_COOPERATION
 
     def test_override_wins(self):
         """A justified override is the effective score."""

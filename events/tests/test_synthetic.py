@@ -54,7 +54,7 @@ class GenerateTests:
         assert snapshot() != first
 
     def test_derived_tables_do_not_drift(self):
-        """The EventCountry and EventPair rows written in bulk are exactly what involvement.py computes."""
+        """The EventCountry and EventPair rows written in bulk are exactly what services/involvement.py computes."""
         generate(500, seed=3)
         assert involvement.drift() == {}
         assert EventPair.objects.count() > 400

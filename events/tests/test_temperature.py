@@ -20,17 +20,42 @@ from events.queries.temperature import (
     Period,
     administration_for,
     auto_kind,
+    BOTTOM,
+    HEIGHT,
+    SCALE,
+    TOP,
+    compare_temperatures,
+    month_figures,
     periods_between,
-    relationship_temperature,
-    score_for,
-    temperature_rows,
+    regroup,
 )
+from events.queries.relationships import relationship_for
 from events.web.jinja import render_macro
 
 from events.tests.factories import make_event, make_leader
 
 pytestmark = pytest.mark.django_db
 D = Decimal
+
+
+def temperature_rows(pairs, *, kind="month"):
+    """Per relationship, its periods that have scored events (what a chart is drawn from)."""
+    return {pair: regroup(months, kind) for pair, months in month_figures(pairs).items()}
+
+
+def relationship_temperature(a, b):
+    """The chart of the relationship between countries `a` and `b` (codes), the home country first."""
+    from events.models import Country
+
+    found = Country.objects.in_bulk([a, b])
+    relationship = relationship_for(found[a], found[b])
+    return compare_temperatures([relationship.other], home=relationship.home)
+
+
+def score_for(y):
+    """The score a point's y coordinate stands for: the chart's scale read back."""
+    low, high = SCALE
+    return high - (y - TOP) / (HEIGHT - BOTTOM - TOP) * (high - low)
 
 
 def coded(leaders, when, category, mode="", actor="PH", target="US", **fields):

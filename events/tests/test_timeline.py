@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from events.models import Country
-from events.queries.temperature import relationship_temperature
+from events.queries.temperature import compare_temperatures
 from events.queries.relationships import RelationshipSummary, home_relationships, relationship_overview
 
 from events.tests.factories import make_event, make_leader
@@ -35,11 +35,11 @@ def populate(leaders, n: int, year: int) -> None:
 
 class RelationshipOverviewTests:
     def test_summary_and_chart(self, leaders, countries):
-        """The published events counted, the months they span, and the very chart relationship_temperature draws."""
+        """The published events counted, the months they span, and the very chart the compare page draws."""
         populate(leaders, 5, 2016)
         summary, chart = relationship_overview(countries["PH"], countries["US"])
         assert summary == RelationshipSummary(5, datetime.date(2016, 1, 1), datetime.date(2016, 5, 1))
-        assert chart == relationship_temperature(countries["PH"], countries["US"])
+        assert chart == compare_temperatures([countries["US"]], home=countries["PH"])
         assert [row.count for row in chart.series[0].rows] == [1, 1, 1, 1, 1]
 
     def test_home_country_first(self, leaders, countries):

@@ -105,7 +105,7 @@ def putin_record():
 
 @pytest.fixture(autouse=True)
 def render_every_time(settings):
-    """Pages rendered afresh: the query counts measure the page, not the page cache (events/caching.py)."""
+    """Pages rendered afresh: the query counts measure the page, not the page cache (events/web/caching.py)."""
     settings.PAGE_CACHE = False
 
 

@@ -1,11 +1,11 @@
 """
 The exports of CONTRACT.md: /events.csv, /events.json, a relationship's
-timeline.json (TimelineJS 3) and /calendar.ics; the Atom feed is in feeds.py.
+timeline.json (TimelineJS 3) and /calendar.ics; the Atom feed is in web/feeds.py.
 
 Each takes the filters of /events/ (EventFilter) and shows published events
 only. A malformed filter is a 400 that says what is wrong. CSV and JSON are
 streamed a chunk of events at a time, so a million rows never sit in memory;
-the formats themselves are built in exporting.py.
+the formats themselves are built in services/exporting.py.
 """
 
 import csv

@@ -57,7 +57,7 @@ class CountryCodesField(forms.MultipleChoiceField):
 
 
 class CountryPicker(forms.SelectMultiple):
-    """The countries chosen so far as ticked boxes, and a drop-down to add one more (reference.py's countries).
+    """The countries chosen so far as ticked boxes, and a drop-down to add one more (events/models/reference.py's countries).
 
     A `<select multiple>` of some 250 countries needs Ctrl-click to choose two and
     makes the browser lay out every option on every page; this needs neither and

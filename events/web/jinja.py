@@ -20,7 +20,8 @@ from django.urls import reverse
 from django.utils.dateformat import format as format_date
 from jinja2 import Environment
 
-from events.queries.temperature import administration_for, format_score
+from events.queries.temperature import format_score
+from events.vocab.administrations import administration_for
 from events.vocab.dates import datetime_attribute
 from events.vocab.plover import PloverCategory, Quad, quad_of, score_source
 

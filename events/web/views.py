@@ -55,7 +55,7 @@ class PageLinksMixin:
 
 
 class KeysetPagesMixin(PageLinksMixin):
-    """Pages of events in date order, reached with `?after=` / `?before=` cursors (pagination.py).
+    """Pages of events in date order, reached with `?after=` / `?before=` cursors (events/queries/pagination.py).
 
     Page 50 costs what page 1 does, and no page counts the whole list unless
     `counted()` asks, and then only up to a bound, inside the page's query. A

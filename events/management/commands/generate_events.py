@@ -1,4 +1,4 @@
-"""`python manage.py generate_events --events N --seed S`: synthetic events for scale tests (see events/synthetic.py)."""
+"""`python manage.py generate_events --events N --seed S`: synthetic events for scale tests (see events/services/synthetic.py)."""
 
 import time
 
