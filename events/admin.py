@@ -3,7 +3,7 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models import Count
 from django.urls import path
 from concurrency.admin import ConcurrentModelAdmin
@@ -92,6 +92,13 @@ class RecordAdmin(SimpleHistoryAdmin, ConcurrentModelAdmin):
     """Every editable record: full edit history with restore, and no silent overwrites."""
 
     form = StaleFormSafeForm
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # Restoring a version is a save like the change form's, which the admin runs in a
+        # transaction: the stale-edit check's row lock needs one (PostgreSQL refuses
+        # select_for_update() outside), and simple-history's view opens none.
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class OfficeInline(admin.TabularInline):
@@ -229,8 +236,12 @@ class EventAdmin(RecordAdmin):
 
     def save_form(self, request, form, change):
         event = super().save_form(request, form, change)
-        if not change and not self.can_publish(request):
-            event.published = False  # an Editor's new event waits for a Publisher
+        if not self.can_publish(request):
+            # An Editor's new event waits for a Publisher, and an edit keeps `published` as stored:
+            # a restored version's instance carries the flag of its day, which would republish
+            # a retracted event.
+            stored = Event.objects.filter(pk=event.pk).values_list("published", flat=True).first() if change else None
+            event.published = bool(stored)
         return event
 
     @admin.display(description="date", ordering="date")

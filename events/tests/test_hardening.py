@@ -189,3 +189,72 @@ class FilterPropertyTests:
         assert len(queries) <= 10, (path, params, len(queries))
         reads = max((len(TABLE_READ.findall(q["sql"])) for q in queries.captured_queries), default=0)
         assert reads <= 2, (path, params, reads)
+
+
+def log_in_as(client, role):
+    """A staff member of the group `role` ("Editor" or "Publisher"), logged in on `client`."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    user = get_user_model().objects.create_user(role.lower(), "", "a-long-test-password", is_staff=True)
+    user.groups.add(Group.objects.get(name=role))
+    client.force_login(user)
+    return user
+
+
+def revert_url(event, version):
+    from django.urls import reverse
+
+    return reverse("admin:events_event_simple_history", args=[event.pk, version.history_id])
+
+
+class HistoryRevertTests:
+    """Finding 2: restoring a version from the history was a 500, and fixing it naively let an Editor republish."""
+
+    @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+    def test_a_version_is_restored_outside_a_test_transaction(self, client):
+        """With no transaction around the request (as in production), the revert saves and brings the title back.
+
+        HistoryTests in test_security.py ran inside the test's own transaction, where
+        select_for_update() is allowed, so PostgreSQL's TransactionManagementError never showed.
+        """
+        from .test_security import change_form_data
+
+        log_in_as(client, "Publisher")
+        event = make_meeting(make_leader("Rodrigo Duterte"), make_leader("Vladimir Putin", "RU"), title="Original title")
+        event.title = "Vandalised"
+        event.save()
+        response = client.post(revert_url(event, event.history.earliest()), change_form_data(event, title="Original title",
+                                                                                              published="on"))
+        assert response.status_code == 302, response.content.decode()[:500]
+        assert Event.objects.get(pk=event.pk).title == "Original title"
+
+    def test_an_editor_reverting_to_a_published_version_leaves_a_retracted_event_retracted(self, client):
+        """An Editor's revert brings back the old text but not the old `published`: the event stays off the site."""
+        from .test_security import change_form_data
+
+        event = make_meeting(make_leader("Rodrigo Duterte"), make_leader("Vladimir Putin", "RU"), title="Original title")
+        published_version = event.history.earliest()
+        event.title, event.published = "Retracted", False
+        event.save()
+        log_in_as(client, "Editor")
+        response = client.post(revert_url(event, published_version), change_form_data(event, title="Original title"))
+        assert response.status_code == 302, response.content.decode()[:500]
+        event.refresh_from_db()
+        assert event.title == "Original title"
+        assert event.published is False
+        assert not Event.objects.published().filter(pk=event.pk).exists()
+
+    def test_a_publisher_reverting_may_publish_again(self, client):
+        """A Publisher who ticks `published` on the revert form does republish: the permission is theirs."""
+        from .test_security import change_form_data
+
+        event = make_meeting(make_leader("Rodrigo Duterte"), make_leader("Vladimir Putin", "RU"), title="Original title")
+        published_version = event.history.earliest()
+        event.published = False
+        event.save()
+        log_in_as(client, "Publisher")
+        response = client.post(revert_url(event, published_version), change_form_data(event, title="Original title",
+                                                                                       published="on"))
+        assert response.status_code == 302, response.content.decode()[:500]
+        assert Event.objects.get(pk=event.pk).published is True
