@@ -76,6 +76,8 @@ def import_view(request, model_admin: admin.ModelAdmin):
     if not model_admin.has_add_permission(request):
         raise PermissionDenied
     publish = request.user.has_perm("events.publish_event")
+    # Changing a published event by import is a publisher's decision (it can drop participants or cancel it).
+    change_published = publish and request.user.has_perm("events.delete_event")
     changelist = reverse("admin:events_event_changelist")
     form = ImportUploadForm()
     context = {}
@@ -85,7 +87,7 @@ def import_view(request, model_admin: admin.ModelAdmin):
             discard(request)
             token = store(form.cleaned_data["files"])
             request.session[SESSION_KEY] = token
-            context = preview(upload_dir(token), publish=publish, token=token)
+            context = preview(upload_dir(token), publish=publish, change_published=change_published, token=token)
             form = ImportUploadForm()
     elif request.method == "POST" and ("confirm" in request.POST or "cancel" in request.POST):
         token = request.session.get(SESSION_KEY)
@@ -97,7 +99,7 @@ def import_view(request, model_admin: admin.ModelAdmin):
             messages.info(request, "Import cancelled; nothing was written.")
             return redirect(changelist)
         try:
-            report = import_directory(upload_dir(token), publish=publish)
+            report = import_directory(upload_dir(token), publish=publish, change_published=change_published)
         except ImportFailed as failure:  # the record changed since the preview
             context = {"errors": [str(e) for e in failure.errors], "token": token}
         else:
@@ -120,9 +122,9 @@ def import_view(request, model_admin: admin.ModelAdmin):
     )
 
 
-def preview(directory: Path, *, publish: bool, token: str) -> dict:
+def preview(directory: Path, *, publish: bool, change_published: bool, token: str) -> dict:
     try:
-        report = import_directory(directory, dry_run=True, publish=publish)
+        report = import_directory(directory, dry_run=True, publish=publish, change_published=change_published)
     except ImportFailed as failure:
         return {"errors": [str(e) for e in failure.errors], "uploaded": sorted(p.name for p in directory.iterdir())}
     return {

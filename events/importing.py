@@ -235,6 +235,12 @@ class EventRecord:
             self.sources
         ) <= set(stored.sources)
 
+    def differences(self, stored: "EventRecord") -> list[str]:
+        """The columns in which this row would change the stored event (`sources` when it adds one)."""
+        mine, theirs = self.comparable(with_title=self.title_given), stored.comparable(with_title=self.title_given)
+        changed = [name for name, a, b in zip(COMPARED, mine, theirs, strict=True) if a != b]
+        return changed + (["source_url"] if not set(self.sources) <= set(stored.sources) else [])
+
     def comparable(self, *, with_title: bool = True) -> tuple:
         """What the files say about the event, but its sources (which an import only ever adds to)."""
         return (
@@ -249,6 +255,10 @@ class EventRecord:
             self.participants,
             self.quotes,
         )
+
+
+# The columns of EventRecord.comparable(), in its order, as the files name them.
+COMPARED = ("kind", "date", "title", "summary", "status", "city", "summit", "countries", "participants", "quotes")
 
 
 # ---------------------------------------------------------------------------
@@ -281,6 +291,7 @@ class ImportReport:
     counts: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
     dry_run: bool = False
     publish: bool = True  # whether new events with a source are published (else all are drafts)
+    change_published: bool = True  # whether rows may change published events (else such rows are errors)
     unsourced: int = 0  # new events without a source, kept as drafts
 
     def count(self, what: str, outcome: str, n: int = 1) -> None:
@@ -753,14 +764,17 @@ def import_directory(
     *,
     dry_run: bool = False,
     publish: bool = True,
+    change_published: bool = True,
     progress: Callable[[Iterable, str, int], Iterator] | None = None,
 ) -> ImportReport:
     """Check every file in `directory`, then write everything or nothing.
 
     New events with a source are published unless `publish` is false (an
     editor who may not publish imports drafts); events without one are drafts
-    either way. Raises ImportFailed with every error found; on success returns
-    the counts.
+    either way. Unless `change_published`, a row that would change a published
+    event is an error (an Editor's import must not rewrite the live record
+    without review). Raises ImportFailed with every error found; on success
+    returns the counts.
     """
     directory = Path(directory)
     if not directory.is_dir():
@@ -788,7 +802,7 @@ def import_directory(
     if parser.errors:
         raise ImportFailed(parser.errors)
 
-    report = ImportReport(dry_run=dry_run, publish=publish)
+    report = ImportReport(dry_run=dry_run, publish=publish, change_published=change_published)
     progress = progress or (lambda iterable, label, total: iter(iterable))
     try:
         with transaction.atomic(), involvement.deferred():
@@ -991,6 +1005,8 @@ class Writer:
 
     def write_events(self, records: list[EventRecord], summit_ids: dict[str, int], leaders: dict[LeaderKey, Leader]):
         stored = self.stored_events(records)
+        published = set() if self.report.change_published else self.published_among(stored)
+        refused: list[RowError] = []
         new: list[tuple[EventRecord, dict]] = []
         for record in self.progress(records, "events", len(records)):
             fields = dict(
@@ -1019,9 +1035,28 @@ class Writer:
             if record.same_as(existing):
                 self.report.count(record.family, "unchanged")
                 continue
+            if pk in published:
+                refused.append(RowError(
+                    record.file, record.line, "-",
+                    f"would change the published event {pk} ({', '.join(record.differences(existing))}); "
+                    "changing a published event by import needs the publish and delete permissions: "
+                    "leave the row out, or ask a Publisher to import it",
+                ))
+                continue
             self.update_event(pk, existing, record, fields, leaders)
             self.report.count(record.family, "updated")
+        if refused:
+            raise ImportFailed(refused)  # inside the import's transaction: nothing is written
         self.create_events(new, leaders)
+
+    @staticmethod
+    def published_among(stored: dict[tuple, tuple[int, EventRecord]]) -> set[int]:
+        """The primary keys of the published events among `stored`."""
+        pks = sorted({pk for pk, _ in stored.values()})
+        published = set()
+        for batch in batched(pks):
+            published.update(Event.objects.filter(pk__in=batch, published=True).values_list("pk", flat=True))
+        return published
 
     def create_events(self, pending: list[tuple[EventRecord, dict]], leaders: dict[LeaderKey, Leader]) -> None:
         if not pending:

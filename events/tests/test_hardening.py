@@ -258,3 +258,83 @@ class HistoryRevertTests:
                                                                                        published="on"))
         assert response.status_code == 302, response.content.decode()[:500]
         assert Event.objects.get(pk=event.pk).published is True
+
+
+MEETINGS_HEADER = "date,title,participants,city,summit,status,kind,source_url\n"
+LIVE_MEETING = ("2016-11-19,Duterte meets Putin and Xi,Rodrigo Duterte (PH); Vladimir Putin (RU); Xi Jinping (CN),Lima,,"
+                "held,sideline,https://example.org/lima\n")
+CANCELLING_ROW = "2016-11-19,Duterte meets Putin and Xi,Rodrigo Duterte (PH); Vladimir Putin (RU),Lima,,cancelled,sideline,\n"
+
+
+def csv_upload(name, text):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, text.encode("utf-8"), content_type="text/csv")
+
+
+@pytest.fixture
+def uploads(tmp_path, monkeypatch):
+    """Uploads waiting for confirmation go to this test's own directory."""
+    from events import admin_import
+
+    monkeypatch.setattr(admin_import, "UPLOADS", tmp_path / "uploads")
+    return tmp_path / "uploads"
+
+
+def import_text(tmp_path, name, text, **options):
+    from events.importing import import_directory
+
+    directory = tmp_path / "files"
+    directory.mkdir(exist_ok=True)
+    (directory / name).write_text(text, encoding="utf-8", newline="")
+    return import_directory(directory, **options)
+
+
+IMPORT_URL = "/admin/events/event/import/"
+
+
+class EditorImportTests:
+    """Finding 3: an Editor's CSV import rewrote a published event (a participant gone, the event cancelled)."""
+
+    @pytest.fixture
+    def live(self, tmp_path):
+        import_text(tmp_path, "meetings.csv", MEETINGS_HEADER + LIVE_MEETING)
+        return Event.objects.get()
+
+    def test_an_editor_cannot_change_a_published_event_by_import(self, client, uploads, live):
+        """The preview names the row and offers no import; confirming anyway writes nothing."""
+        from events import admin_import
+
+        log_in_as(client, "Editor")
+        response = client.post(IMPORT_URL, {"files": [csv_upload("meetings.csv", MEETINGS_HEADER + CANCELLING_ROW)],
+                                            "upload": "Preview"})
+        html = response.content.decode()
+        assert f"meetings.csv:2: -: would change the published event {live.pk} (status, participants)" in html
+        assert "needs the publish and delete permissions" in html
+        assert 'name="confirm"' not in html
+        token = client.session[admin_import.SESSION_KEY]
+        client.post(IMPORT_URL, {"token": token, "confirm": "Import"})
+        live.refresh_from_db()
+        assert live.status == "held" and live.published
+        assert live.participants.count() == 3
+
+    def test_an_editor_may_reimport_it_unchanged_and_update_drafts(self, tmp_path, live):
+        """The same row again is "unchanged"; the same change to a draft goes through."""
+        report = import_text(tmp_path, "meetings.csv", MEETINGS_HEADER + LIVE_MEETING, publish=False,
+                             change_published=False)
+        assert report.table() == [("meetings", 0, 0, 1)]
+        Event.objects.filter(pk=live.pk).update(published=False)
+        import_text(tmp_path, "meetings.csv", MEETINGS_HEADER + CANCELLING_ROW, publish=False, change_published=False)
+        live.refresh_from_db()
+        assert live.status == "cancelled" and live.participants.count() == 2 and not live.published
+
+    def test_a_publisher_may_change_a_published_event_by_import(self, client, uploads, live):
+        """Who may publish and delete may import the change: it is written and the event is cancelled."""
+        from events import admin_import
+
+        log_in_as(client, "Publisher")
+        client.post(IMPORT_URL, {"files": [csv_upload("meetings.csv", MEETINGS_HEADER + CANCELLING_ROW)],
+                                 "upload": "Preview"})
+        client.post(IMPORT_URL, {"token": client.session[admin_import.SESSION_KEY], "confirm": "Import"})
+        live.refresh_from_db()
+        assert live.status == "cancelled" and live.participants.count() == 2
