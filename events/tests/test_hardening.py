@@ -338,3 +338,63 @@ class EditorImportTests:
         client.post(IMPORT_URL, {"token": client.session[admin_import.SESSION_KEY], "confirm": "Import"})
         live.refresh_from_db()
         assert live.status == "cancelled" and live.participants.count() == 2
+
+
+class LoginLockoutBehindProxyTests:
+    """Finding 5: behind a proxy every client shared one address, so anyone could keep `admin` locked out."""
+
+    @pytest.fixture
+    def chief(self, db):
+        from django.contrib.auth import get_user_model
+
+        return get_user_model().objects.create_superuser("chief", "", "the-right-password-123")
+
+    @staticmethod
+    def log_in(client, username, password, forwarded_for):
+        from django.urls import reverse
+
+        return client.post(reverse("admin:login"), {"username": username, "password": password, "next": "/admin/"},
+                           HTTP_X_FORWARDED_FOR=forwarded_for)
+
+    def test_behind_a_trusted_proxy_one_client_cannot_lock_out_another(self, client, settings, chief):
+        """Five wrong passwords for `chief` from one client leave `chief` free to log in from another."""
+        from django.test import Client
+
+        settings.TRUSTED_PROXIES = 1
+        for _ in range(5):
+            self.log_in(client, "chief", "wrong", "203.0.113.7")
+        assert self.log_in(client, "chief", "the-right-password-123", "203.0.113.7").status_code == 429
+        other = Client()
+        response = self.log_in(other, "chief", "the-right-password-123", "198.51.100.9")
+        assert response.status_code == 302 and "_auth_user_id" in other.session
+
+    def test_the_client_cannot_choose_its_address_by_forging_the_header(self, client, settings, chief):
+        """With one trusted proxy only the address it appended counts: a forged left part changes nothing."""
+        settings.TRUSTED_PROXIES = 1
+        for n in range(5):
+            self.log_in(client, "chief", "wrong", f"10.0.0.{n}, 203.0.113.7")
+        assert self.log_in(client, "chief", "the-right-password-123", "192.0.2.1, 203.0.113.7").status_code == 429
+
+    def test_without_trusted_proxies_the_header_is_ignored(self, client, settings, chief):
+        """DJANGO_TRUSTED_PROXIES=0 (the default): the connection's address counts, whatever the header says."""
+        settings.TRUSTED_PROXIES = 0
+        for n in range(5):
+            self.log_in(client, "chief", "wrong", f"203.0.113.{n}")
+        assert self.log_in(client, "chief", "the-right-password-123", "198.51.100.9").status_code == 429
+
+    def test_one_address_trying_many_usernames_is_locked_out(self, client, settings, chief):
+        """Guessing across usernames is bounded too: after ADDRESS_FAILURE_LIMIT failures the address is refused."""
+        from django.test import Client
+
+        settings.TRUSTED_PROXIES = 1
+        for n in range(settings.AXES_ADDRESS_FAILURE_LIMIT):
+            self.log_in(client, f"user{n}", "wrong", "203.0.113.7")
+        assert self.log_in(client, "chief", "the-right-password-123", "203.0.113.7").status_code == 429
+        assert self.log_in(Client(), "chief", "the-right-password-123", "198.51.100.9").status_code == 302
+
+    def test_a_few_failures_across_usernames_do_not_lock_the_address(self, client, settings, chief):
+        """Fewer than the address's limit, each username under its own: the right password still works."""
+        settings.TRUSTED_PROXIES = 1
+        for n in range(settings.AXES_USER_FAILURE_LIMIT + 1):
+            self.log_in(client, f"user{n}", "wrong", "203.0.113.7")
+        assert self.log_in(client, "chief", "the-right-password-123", "203.0.113.7").status_code == 302
