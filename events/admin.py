@@ -2,9 +2,11 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db import models, router, transaction
 from django.db.models import Count
+from django.http import Http404
 from django.urls import path
 from concurrency.admin import ConcurrentModelAdmin
 from concurrency.forms import ConcurrentForm
@@ -93,12 +95,27 @@ class RecordAdmin(SimpleHistoryAdmin, ConcurrentModelAdmin):
 
     form = StaleFormSafeForm
 
+    def history_view(self, request, object_id, extra_context=None):
+        self.valid_ids_or_404(object_id)
+        return super().history_view(request, object_id, extra_context)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self.valid_ids_or_404(object_id, version_id)
         # Restoring a version is a save like the change form's, which the admin runs in a
         # transaction: the stale-edit check's row lock needs one (PostgreSQL refuses
         # select_for_update() outside), and simple-history's view opens none.
         with transaction.atomic(using=router.db_for_write(self.model)):
             return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def valid_ids_or_404(self, object_id: str, version_id: str | None = None) -> None:
+        """404 for an address whose record or version id is not one (`history/abc/`): simple-history lets it be a 500."""
+        history = getattr(self.model, self.model._meta.simple_history_manager_attribute).model
+        try:
+            self.model._meta.pk.to_python(unquote(object_id))
+            if version_id is not None:
+                history._meta.pk.to_python(version_id)
+        except ValidationError:
+            raise Http404("No such record or version.") from None
 
 
 class OfficeInline(admin.TabularInline):

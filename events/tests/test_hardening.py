@@ -398,3 +398,41 @@ class LoginLockoutBehindProxyTests:
         for n in range(settings.AXES_USER_FAILURE_LIMIT + 1):
             self.log_in(client, f"user{n}", "wrong", "203.0.113.7")
         assert self.log_in(client, "chief", "the-right-password-123", "203.0.113.7").status_code == 302
+
+
+class AdminNulTests:
+    """Finding 6, the admin part: staff met 500s on a NUL in a history address or an autocomplete term."""
+
+    @pytest.fixture
+    def staff(self, client):
+        log_in_as(client, "Editor")
+        return client
+
+    def test_nul_in_a_history_address_is_a_400(self, staff):
+        """`/admin/events/event/<id>/history/%00/` answers 400, naming the NUL."""
+        event = make_meeting(make_leader("Rodrigo Duterte"), make_leader("Vladimir Putin", "RU"))
+        response = staff.get(f"/admin/events/event/{event.pk}/history/%00/")
+        assert response.status_code == 400
+        assert "NUL character" in response.content.decode()
+
+    def test_nul_in_an_autocomplete_term_is_a_400(self, staff):
+        """The admin's autocomplete with `term=%00` answers 400, naming the NUL."""
+        response = staff.get("/admin/autocomplete/?term=%00&app_label=events&model_name=event&field_name=summit")
+        assert response.status_code == 400
+        assert "NUL character" in response.content.decode()
+
+    def test_a_history_version_that_is_not_a_number_is_a_404(self, staff):
+        """`history/abc/`, `abc/history/1/` and `abc/history/` are "not found", not a server error."""
+        event = make_meeting(make_leader("Rodrigo Duterte"), make_leader("Vladimir Putin", "RU"))
+        assert staff.get(f"/admin/events/event/{event.pk}/history/abc/").status_code == 404
+        assert staff.get("/admin/events/event/abc/history/1/").status_code == 404
+        assert staff.get("/admin/events/event/abc/history/").status_code == 404
+
+    def test_the_autocomplete_still_answers_an_ordinary_term(self, staff):
+        """A term without NUL gets the matching summits as JSON."""
+        from .factories import make_summit
+
+        make_summit("APEC 2016")
+        response = staff.get("/admin/autocomplete/?term=APEC&app_label=events&model_name=event&field_name=summit")
+        assert response.status_code == 200
+        assert [r["text"] for r in response.json()["results"]] == ["APEC 2016"]
