@@ -436,3 +436,135 @@ class AdminNulTests:
         response = staff.get("/admin/autocomplete/?term=APEC&app_label=events&model_name=event&field_name=summit")
         assert response.status_code == 200
         assert [r["text"] for r in response.json()["results"]] == ["APEC 2016"]
+
+
+class ImportLimitsTests:
+    """Finding 7: the admin import's 500s, its CPU and page size on hostile files, its dry run, its waiting uploads."""
+
+    def failure(self, tmp_path, name, text):
+        from events.importing import ImportFailed
+
+        before = Event.objects.count()
+        with pytest.raises(ImportFailed) as failed:
+            import_text(tmp_path, name, text)
+        assert Event.objects.count() == before
+        return [str(e) for e in failed.value.errors]
+
+    def test_a_nul_in_a_cell_is_a_row_error(self, tmp_path):
+        """A NUL byte in a cell reads `meetings.csv:2: title: ...` and nothing is written."""
+        row = LIVE_MEETING.replace("Duterte meets", "Duterte\x00meets")
+        errors = self.failure(tmp_path, "meetings.csv", MEETINGS_HEADER + row)
+        assert errors == ["meetings.csv:2: title: holds a NUL character (byte 0x00); remove it"]
+
+    def test_a_nul_in_the_header_is_an_error(self, tmp_path):
+        errors = self.failure(tmp_path, "meetings.csv", MEETINGS_HEADER.replace("city", "ci\x00ty") + LIVE_MEETING)
+        assert errors == ["meetings.csv:1: -: the header holds a NUL character (byte 0x00); remove it"]
+
+    def test_long_participant_names_make_a_title_that_fits(self, tmp_path):
+        """Two 190-character names: the made-up title is cut at a word to the 300 characters a title holds."""
+        first, second = "Rodrigo " + "Roa " * 45 + "Duterte", "Vladimir " + "Vladimirovich " * 12 + "Putin"
+        import_text(tmp_path, "meetings.csv",
+                    MEETINGS_HEADER + f"2016-11-19,,{first} (PH); {second} (RU),Lima,,held,call,https://example.org/a\n")
+        title = Event.objects.get().title
+        assert len(title) <= 300
+        assert title.startswith(f"Telephone call: {first} and Vladimir") and title.endswith("…")
+
+    def test_a_participant_name_longer_than_a_leader_name_is_a_row_error(self, tmp_path):
+        name = "Rodrigo " * 30 + "Duterte"
+        errors = self.failure(tmp_path, "meetings.csv", MEETINGS_HEADER + f"2016-11-19,Talks,{name} (PH); Xi Jinping (CN),,,held,call,\n")
+        assert errors == [f"meetings.csv:2: participants: a name of {len(name)} characters; the most is 200"]
+
+    def test_a_header_of_many_columns_is_refused_at_once(self, tmp_path):
+        """20,000 repeated columns: one error naming the count, found in well under a second."""
+        started = time.monotonic()
+        errors = self.failure(tmp_path, "meetings.csv", ",".join(["date"] * 20_000) + "\n" + ",".join(["2016"] * 20_000) + "\n")
+        assert time.monotonic() - started < 1
+        assert errors == ["meetings.csv:1: -: the header has 20,000 columns; the most is 100 (meetings.csv takes 8)"]
+
+    def test_duplicate_columns_are_found_in_linear_time(self):
+        """The duplicate check counts each column once (it was header.count() per column: quadratic)."""
+        from events.importing import MEETINGS, read_rows
+
+        import tempfile
+        from pathlib import Path
+
+        with tempfile.TemporaryDirectory() as directory:
+            path = Path(directory) / "meetings.csv"
+            path.write_text(",".join(["date", "title", "participants"] + ["date"] * 90) + "\n", encoding="utf-8")
+            errors = []
+            assert read_rows(path, MEETINGS, errors) == []
+        assert [str(e) for e in errors] == ["meetings.csv:1: date: column appears more than once"]
+
+    def test_a_million_bad_rows_make_a_short_page(self, client, uploads):
+        """Thousands of errors: the page lists the first 200, says how many more, and stays small."""
+        from events.admin_import import MAX_ERRORS_SHOWN
+
+        log_in_as(client, "Publisher")
+        text = MEETINGS_HEADER + "2016-13-01,x,Rodrigo Duterte (PH),,,,,\n" * 5_000
+        html = client.post(IMPORT_URL, {"files": [csv_upload("meetings.csv", text)], "upload": "Preview"}).content.decode()
+        assert "Nothing can be imported: 5,000 errors" in html
+        assert html.count("<li><code>meetings.csv:") == MAX_ERRORS_SHOWN == 200
+        assert "… and 4,800 more errors." in html
+        assert len(html) < 100_000
+
+    def test_the_dry_run_checks_without_writing(self, tmp_path):
+        """The preview's dry run sends no INSERT, UPDATE, DELETE or sequence draw, and still counts right."""
+        import_text(tmp_path, "meetings.csv", MEETINGS_HEADER + LIVE_MEETING)
+        (tmp_path / "files" / "summits.csv").write_text(
+            "name,short_name,forum,host_country,city,start_date,end_date,source_url\n"
+            "24th APEC Economic Leaders' Meeting,APEC 2016,APEC,PE,Lima,2016-11-19,2016-11-20,https://example.org/apec\n",
+            encoding="utf-8")
+        new_meeting = "2016-11-20,Duterte meets Abe,Rodrigo Duterte (PH); Shinzo Abe (JP),Lima,APEC 2016,held,sideline,\n"
+        with CaptureQueriesContext(connection) as queries:
+            report = import_text(tmp_path, "meetings.csv", MEETINGS_HEADER + CANCELLING_ROW + new_meeting, dry_run=True)
+        writes = [q["sql"] for q in queries.captured_queries
+                  if re.match(r"\s*(INSERT|UPDATE|DELETE|COPY)\b", q["sql"], re.IGNORECASE) or "nextval" in q["sql"]]
+        assert writes == []
+        assert report.table() == [("summits", 1, 0, 0), ("leaders", 1, 0, 0), ("meetings", 1, 1, 0)]
+        live = Event.objects.get()
+        assert live.status == "held" and live.participants.count() == 3
+
+    def test_waiting_uploads_are_bounded_in_number_and_age(self, settings, uploads):
+        """Storing an upload forgets those older than an hour and keeps at most MAX_WAITING_UPLOADS."""
+        import os
+
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from events import admin_import
+
+        assert admin_import.FORGOTTEN_AFTER <= 60 * 60
+        uploads.mkdir(parents=True)
+        now = time.time()
+        for n in range(admin_import.MAX_WAITING_UPLOADS + 5):
+            directory = uploads / f"{n:032x}"
+            directory.mkdir()
+            (directory / "meetings.csv").write_text(MEETINGS_HEADER)
+            os.utime(directory, (now - 60 * n, now - 60 * n))
+        stale = uploads / ("f" * 32)
+        stale.mkdir()
+        os.utime(stale, (now - 2 * 60 * 60, now - 2 * 60 * 60))
+        token = admin_import.store([SimpleUploadedFile("meetings.csv", MEETINGS_HEADER.encode())])
+        kept = sorted(p.name for p in uploads.iterdir())
+        assert len(kept) == admin_import.MAX_WAITING_UPLOADS
+        assert token in kept and stale.name not in kept
+        assert f"{admin_import.MAX_WAITING_UPLOADS + 4:032x}" not in kept  # the oldest went first
+        assert f"{0:032x}" in kept
+
+    def test_waiting_uploads_are_bounded_in_size(self, settings, uploads, monkeypatch):
+        """Past MAX_WAITING_BYTES in all, the oldest waiting uploads are forgotten, never the new one."""
+        import os
+
+        from django.core.files.uploadedfile import SimpleUploadedFile
+
+        from events import admin_import
+
+        monkeypatch.setattr(admin_import, "MAX_WAITING_BYTES", 3000)
+        uploads.mkdir(parents=True)
+        now = time.time()
+        for n in range(3):
+            directory = uploads / f"{n:032x}"
+            directory.mkdir()
+            (directory / "meetings.csv").write_bytes(b"x" * 1000)
+            os.utime(directory, (now - 60 * (n + 1), now - 60 * (n + 1)))
+        token = admin_import.store([SimpleUploadedFile("meetings.csv", b"y" * 1000)])
+        assert sorted(p.name for p in uploads.iterdir()) == sorted([token, f"{0:032x}", f"{1:032x}"])
