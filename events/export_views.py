@@ -81,7 +81,8 @@ class EventsCSVView(FilteredExportView):
 
     def lines(self, events) -> Iterator[str]:
         buffer = io.StringIO()
-        writer = csv.writer(buffer)
+        # Every cell quoted: whatever separator a spreadsheet's locale uses, a cell's text stays one cell.
+        writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
         writer.writerow(CSV_COLUMNS)
         for n, row in enumerate(self.rows(events), 1):
             writer.writerow(csv_cells(row))

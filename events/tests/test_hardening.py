@@ -568,3 +568,51 @@ class ImportLimitsTests:
             os.utime(directory, (now - 60 * (n + 1), now - 60 * (n + 1)))
         token = admin_import.store([SimpleUploadedFile("meetings.csv", b"y" * 1000)])
         assert sorted(p.name for p in uploads.iterdir()) == sorted([token, f"{0:032x}", f"{1:032x}"])
+
+
+def web_csv(client):
+    import csv as csv_module
+    import io
+
+    response = client.get("/events.csv")
+    text = b"".join(response.streaming_content).decode()
+    return text, list(csv_module.DictReader(io.StringIO(text)))
+
+
+class CSVFormulaBySeparatorTests:
+    """Finding 8: a cell starting `;=1+1` was written unquoted, a formula in `;`-separated spreadsheets."""
+
+    @pytest.mark.parametrize("title", [";=1+1", " =1+1", ",@SUM(A1)", "; ;+cmd", ";\t-2"])
+    def test_a_formula_behind_separators_or_spaces_is_neutralised(self, client, title):
+        """The title is exported with a leading `'`, shown as text by any spreadsheet."""
+        make_meeting(make_leader("Rodrigo Duterte"), make_leader("Vladimir Putin", "RU"), title=title)
+        _, [row] = web_csv(client)
+        assert row["title"] == "'" + title
+
+    def test_every_cell_is_quoted(self, client):
+        """Each cell of /events.csv is in quotes, so no separator in a cell can start a new one."""
+        make_meeting(make_leader("Rodrigo Duterte"), make_leader("Vladimir Putin", "RU"), title="Plain; text")
+        text, [row] = web_csv(client)
+        header, line = text.splitlines()[:2]
+        assert header.startswith('"id","url","date"')
+        assert line.startswith('"') and line.endswith('"') and '"Plain; text"' in line
+        assert row["title"] == "Plain; text"
+
+    def test_ordinary_text_is_left_alone(self, client):
+        """A title with a separator not followed by a formula character keeps its text as it is."""
+        make_meeting(make_leader("Rodrigo Duterte"), make_leader("Vladimir Putin", "RU"), title="; talks, and more")
+        _, [row] = web_csv(client)
+        assert row["title"] == "; talks, and more"
+
+    def test_the_import_files_are_not_neutralised(self, tmp_path):
+        """export_events writes files for re-import, not spreadsheets: `;=1+1` comes back exactly."""
+        import io
+
+        from django.core.management import call_command
+
+        make_meeting(make_leader("Rodrigo Duterte"), make_leader("Vladimir Putin", "RU"), title=";=1+1")
+        call_command("export_events", str(tmp_path), stdout=io.StringIO())
+        assert ";=1+1" in (tmp_path / "meetings.csv").read_text(encoding="utf-8")
+        Event.objects.all().delete()
+        call_command("import_events", str(tmp_path), "--no-progress", stdout=io.StringIO(), stderr=io.StringIO())
+        assert Event.objects.get().title == ";=1+1"
