@@ -616,3 +616,41 @@ class CSVFormulaBySeparatorTests:
         Event.objects.all().delete()
         call_command("import_events", str(tmp_path), "--no-progress", stdout=io.StringIO(), stderr=io.StringIO())
         assert Event.objects.get().title == ";=1+1"
+
+
+class SummitCountsTests:
+    """Finding 9: /summits/ and a summit's attending list counted a published event whose only source was deleted."""
+
+    @pytest.fixture
+    def summit(self):
+        from events.models import EventSource
+
+        from .factories import make_summit
+
+        summit = make_summit("APEC 2016")
+        event = make_meeting(make_leader("Rodrigo Duterte"), make_leader("Vladimir Putin", "RU"),
+                             title="Duterte meets Putin in Lima", summit=summit)
+        EventSource.objects.filter(event=event).delete()
+        assert Event.objects.get(pk=event.pk).published  # still flagged, but no longer public
+        return summit
+
+    def test_the_summit_list_counts_only_public_events(self, client, summit):
+        """The summit's line on /summits/ says 0 events."""
+        body = client.get("/summits/").content.decode()
+        assert "APEC 2016" in body
+        assert "· 0 events" in body and "· 1 event" not in body
+
+    def test_the_summit_page_lists_no_leader_of_an_unsourced_event(self, client, summit):
+        """No attending leader, and no meeting, on the summit's page."""
+        body = client.get(summit.get_absolute_url()).content.decode()
+        assert "No participants recorded." in body
+        assert "Rodrigo Duterte" not in body and "Duterte meets Putin in Lima" not in body
+
+    def test_a_sourced_event_still_counts(self, client, summit):
+        """Give the event a source again: 1 event, and both leaders attending."""
+        from events.models import EventSource
+
+        EventSource.objects.create(event=summit.events.get(), url="https://example.org/lima")
+        assert "· 1 event<" in client.get("/summits/").content.decode().replace("\n", "")
+        body = client.get(summit.get_absolute_url()).content.decode()
+        assert "Rodrigo Duterte" in body and "Vladimir Putin" in body
