@@ -25,7 +25,7 @@ import re
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections, transaction
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.http import HttpResponse
@@ -35,6 +35,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from django.utils.http import http_date
 from django.utils.text import compress_string
 
+from .guards import unavailable
 from .models import SiteVersion
 
 SINGLETON = 1
@@ -126,6 +127,13 @@ def connect_signals() -> None:
 # ---------------------------------------------------------------------------
 
 
+def unavailable_now(request) -> HttpResponse:
+    """The 503 page with Retry-After, rendered here: a middleware's response is not rendered for it."""
+    response = unavailable(request, database_down=True)
+    response.render()
+    return response
+
+
 class PageCacheMiddleware:
     """Serves anonymous GETs from the cache, keyed by the record's version; answers revalidations with 304.
 
@@ -138,12 +146,23 @@ class PageCacheMiddleware:
         self.excluded_prefixes = (reverse("admin:index"), reverse("events:healthz"))
         self.identity_cookies = {settings.SESSION_COOKIE_NAME, getattr(settings, "MESSAGES_COOKIE_NAME", "messages")}
         self.timeout = getattr(settings, "PAGE_CACHE_TIMEOUT", DEFAULT_TIMEOUT)
+        # The last version this process read: served by while the database cannot be asked.
+        self.last_version: tuple[int, datetime.datetime | None] | None = None
 
     def __call__(self, request):
         if not self.applies_to(request):
             return self.get_response(request)
 
-        version, changed_at = current_version()
+        try:
+            version, changed_at = self.last_version = current_version()
+            database_answers = True
+        except DatabaseError:
+            # A restart or failover: for a second or so no query answers. Pages cached under
+            # the last version read are as good as they were a moment ago; without one, or on a
+            # miss, the honest answer is "try again shortly" (503), not a server error.
+            if self.last_version is None:
+                return unavailable_now(request)
+            (version, changed_at), database_answers = self.last_version, False
         # The time of the change is part of the stamp: a rolled-back write
         # (a test's, say) can reuse a version number, never a microsecond.
         stamp = f"{version}.{int(changed_at.timestamp() * 1_000_000) if changed_at else 0}"
@@ -165,6 +184,8 @@ class PageCacheMiddleware:
         cached = cache.get(f"{key}:gzip" if gzip_ok else key)
         if cached is not None:
             return cached
+        if not database_answers:
+            return unavailable_now(request)
 
         response = self.get_response(request)
         if response.status_code != 200 or not self.shareable(request, response):

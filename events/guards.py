@@ -124,9 +124,9 @@ def is_query_timeout(error: BaseException) -> bool:
     return "interrupted" in str(error)  # SQLite's word for a statement its progress handler stopped
 
 
-def unavailable(request) -> TemplateResponse:
+def unavailable(request, *, database_down: bool = False) -> TemplateResponse:
     response = TemplateResponse(
-        request, "503.html", {"retry_after": RETRY_AFTER_SECONDS}, status=503
+        request, "503.html", {"retry_after": RETRY_AFTER_SECONDS, "database_down": database_down}, status=503
     )
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"

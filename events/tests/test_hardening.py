@@ -654,3 +654,96 @@ class SummitCountsTests:
         assert "· 1 event<" in client.get("/summits/").content.decode().replace("\n", "")
         body = client.get(summit.get_absolute_url()).content.decode()
         assert "Rodrigo Duterte" in body and "Vladimir Putin" in body
+
+
+class DatabaseRestartTests:
+    """Finding 10: while the database restarted every request was a 500, cached pages included,
+    and an export cut short could pass for complete."""
+
+    @pytest.fixture
+    def page_cache_on(self, settings):
+        from django.core.cache import cache
+
+        settings.PAGE_CACHE = True
+        cache.clear()
+
+    @pytest.fixture
+    def database_down(self, monkeypatch):
+        """Reading the version fails as during a restart (the rest of the database still answers the test)."""
+        from django.db import OperationalError
+
+        from events import caching
+
+        def down(using="default"):
+            raise OperationalError("server closed the connection unexpectedly")
+
+        return lambda: monkeypatch.setattr(caching, "current_version", down)
+
+    def test_a_cached_page_is_served_while_the_version_cannot_be_read(self, page_cache_on, database_down, trilateral):
+        """A page this process cached is served as it was, under the last version it read."""
+        from django.test import Client
+
+        client = Client()
+        first = client.get("/events/")
+        assert first.status_code == 200 and "Duterte meets Xi in Beijing" in first.content.decode()
+        database_down()
+        again = client.get("/events/")
+        assert again.status_code == 200
+        assert again.content == first.content
+        assert again["ETag"] == first["ETag"]
+
+    def test_an_uncached_page_is_a_503_saying_to_try_again(self, page_cache_on, database_down, trilateral):
+        """Not in the cache (or no version read yet): 503 with Retry-After and a page that says why, not a 500."""
+        from django.test import Client
+
+        database_down()
+        for client, path in ((Client(), "/events/"), (Client(), "/summits/")):
+            response = client.get(path)
+            assert response.status_code == 503
+            assert response["Retry-After"] == "30"
+            assert "The database is not answering" in response.content.decode()
+
+    @pytest.fixture
+    def failing_midway(self, monkeypatch, trilateral):
+        """The export's events: two, then the database connection drops."""
+        from django.db import OperationalError
+
+        from events import export_views
+
+        real = export_views.events_with_parts
+
+        def two_then_failure(events, **kwargs):
+            yield from list(real(events, **kwargs))[:2]
+            raise OperationalError("server closed the connection unexpectedly")
+
+        monkeypatch.setattr(export_views, "events_with_parts", two_then_failure)
+
+    @staticmethod
+    def body_until_the_error(response) -> str:
+        from django.db import OperationalError
+
+        chunks = []
+        with pytest.raises(OperationalError):
+            for chunk in response.streaming_content:
+                chunks.append(chunk)
+        return b"".join(chunks).decode()
+
+    def test_a_csv_export_cut_short_says_so_and_aborts(self, client, failing_midway):
+        """The rows read so far, then `# truncated ...`, then the error aborts the response (no clean end)."""
+        response = client.get("/events.csv")
+        assert response.status_code == 200
+        body = self.body_until_the_error(response)
+        lines = body.splitlines()
+        assert len(lines) == 4  # the header, two events, the marker
+        assert lines[-1] == "# truncated after 2 events: the database stopped answering; download the file again"
+
+    def test_a_json_export_cut_short_is_not_valid_json(self, client, failing_midway):
+        """The document stops without its closing brackets: no JSON parser takes it for a whole one."""
+        import json
+
+        response = client.get("/events.json")
+        assert response.status_code == 200
+        body = self.body_until_the_error(response)
+        assert body.startswith('{"filter": {}, "events": [')
+        with pytest.raises(json.JSONDecodeError):
+            json.loads(body)
