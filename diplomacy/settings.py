@@ -203,11 +203,22 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }
 
+# The reverse proxies in front of the site that append the client's address to
+# X-Forwarded-For. 0: none, the connection's own address is the client's (a
+# header a client sends itself is then ignored).
+TRUSTED_PROXIES = int(os.environ.get("DJANGO_TRUSTED_PROXIES", "0"))
+
 # Login throttling (django-axes): five wrong passwords for one user from one
-# address lock that combination for fifteen minutes.
-AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+# address lock that combination for fifteen minutes, and twenty from one
+# address, whatever the usernames, lock the address. The address is the
+# client's as the trusted proxies saw it (events.web.guards.client_ip).
+AXES_CLIENT_IP_CALLABLE = "events.web.guards.client_ip"
+AXES_USER_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_ADDRESS_FAILURE_LIMIT = 4 * AXES_USER_FAILURE_LIMIT
+AXES_FAILURE_LIMIT = "events.web.guards.login_failure_limit"
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The first set must stay the (username, address) pair: login_failure_limit() counts it.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_flag("AXES_ENABLED", True)
 

@@ -2,9 +2,11 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models import Count
+from django.http import Http404
 from django.urls import path
 from concurrency.admin import ConcurrentModelAdmin
 from concurrency.forms import ConcurrentForm
@@ -92,6 +94,28 @@ class RecordAdmin(SimpleHistoryAdmin, ConcurrentModelAdmin):
     """Every editable record: full edit history with restore, and no silent overwrites."""
 
     form = StaleFormSafeForm
+
+    def history_view(self, request, object_id, extra_context=None):
+        self.valid_ids_or_404(object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        self.valid_ids_or_404(object_id, version_id)
+        # Restoring a version is a save like the change form's, which the admin runs in a
+        # transaction: the stale-edit check's row lock needs one (PostgreSQL refuses
+        # select_for_update() outside), and simple-history's view opens none.
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def valid_ids_or_404(self, object_id: str, version_id: str | None = None) -> None:
+        """404 for an address whose record or version id is not one (`history/abc/`): simple-history lets it be a 500."""
+        history = getattr(self.model, self.model._meta.simple_history_manager_attribute).model
+        try:
+            self.model._meta.pk.to_python(unquote(object_id))
+            if version_id is not None:
+                history._meta.pk.to_python(version_id)
+        except ValidationError:
+            raise Http404("No such record or version.") from None
 
 
 class OfficeInline(admin.TabularInline):
@@ -229,8 +253,12 @@ class EventAdmin(RecordAdmin):
 
     def save_form(self, request, form, change):
         event = super().save_form(request, form, change)
-        if not change and not self.can_publish(request):
-            event.published = False  # an Editor's new event waits for a Publisher
+        if not self.can_publish(request):
+            # An Editor's new event waits for a Publisher, and an edit keeps `published` as stored:
+            # a restored version's instance carries the flag of its day, which would republish
+            # a retracted event.
+            stored = Event.objects.filter(pk=event.pk).values_list("published", flat=True).first() if change else None
+            event.published = bool(stored)
         return event
 
     @admin.display(description="date", ordering="date")

@@ -28,7 +28,13 @@ from events.services.importing import FILES, ImportFailed, import_directory
 UPLOADS = Path(tempfile.gettempdir()) / "diplomacy-imports"
 SESSION_KEY = "event_import_token"
 MAX_FILE_SIZE = 100 * 1024 * 1024  # bytes; the importer refuses a 10 MB cell anyway
-FORGOTTEN_AFTER = 24 * 60 * 60  # seconds after which an upload never confirmed is deleted
+# Uploads never confirmed are deleted after an hour, and the oldest sooner when more are waiting than
+# these bounds (across every session: each upload may hold 5 files of up to MAX_FILE_SIZE).
+FORGOTTEN_AFTER = 60 * 60  # seconds
+MAX_WAITING_UPLOADS = 20
+MAX_WAITING_BYTES = 1024 * 1024 * 1024
+# The most errors a page lists: a file of a million bad rows made an 80 MB page.
+MAX_ERRORS_SHOWN = 200
 FILE_NAMES = [spec.name for spec in FILES]
 
 
@@ -76,6 +82,8 @@ def import_view(request, model_admin: admin.ModelAdmin):
     if not model_admin.has_add_permission(request):
         raise PermissionDenied
     publish = request.user.has_perm("events.publish_event")
+    # Changing a published event by import is a publisher's decision (it can drop participants or cancel it).
+    change_published = publish and request.user.has_perm("events.delete_event")
     changelist = reverse("admin:events_event_changelist")
     form = ImportUploadForm()
     context = {}
@@ -85,7 +93,7 @@ def import_view(request, model_admin: admin.ModelAdmin):
             discard(request)
             token = store(form.cleaned_data["files"])
             request.session[SESSION_KEY] = token
-            context = preview(upload_dir(token), publish=publish, token=token)
+            context = preview(upload_dir(token), publish=publish, change_published=change_published, token=token)
             form = ImportUploadForm()
     elif request.method == "POST" and ("confirm" in request.POST or "cancel" in request.POST):
         token = request.session.get(SESSION_KEY)
@@ -97,9 +105,9 @@ def import_view(request, model_admin: admin.ModelAdmin):
             messages.info(request, "Import cancelled; nothing was written.")
             return redirect(changelist)
         try:
-            report = import_directory(upload_dir(token), publish=publish)
+            report = import_directory(upload_dir(token), publish=publish, change_published=change_published)
         except ImportFailed as failure:  # the record changed since the preview
-            context = {"errors": [str(e) for e in failure.errors], "token": token}
+            context = {**error_list(failure), "token": token}
         else:
             discard(request)
             messages.success(request, "Imported. " + " ".join(line + "." for line in report.lines()))
@@ -120,11 +128,11 @@ def import_view(request, model_admin: admin.ModelAdmin):
     )
 
 
-def preview(directory: Path, *, publish: bool, token: str) -> dict:
+def preview(directory: Path, *, publish: bool, change_published: bool, token: str) -> dict:
     try:
-        report = import_directory(directory, dry_run=True, publish=publish)
+        report = import_directory(directory, dry_run=True, publish=publish, change_published=change_published)
     except ImportFailed as failure:
-        return {"errors": [str(e) for e in failure.errors], "uploaded": sorted(p.name for p in directory.iterdir())}
+        return {**error_list(failure), "uploaded": sorted(p.name for p in directory.iterdir())}
     return {
         "report": report,
         "counts": report.table(),
@@ -134,9 +142,20 @@ def preview(directory: Path, *, publish: bool, token: str) -> dict:
     }
 
 
+def error_list(failure: ImportFailed) -> dict:
+    """The first MAX_ERRORS_SHOWN errors, as text, and how many there are in all."""
+    count = len(failure.errors)
+    more = count - MAX_ERRORS_SHOWN
+    return {
+        "errors": [str(e) for e in failure.errors[:MAX_ERRORS_SHOWN]],
+        "error_count": count,
+        "error_total": f"{count:,}",
+        "more_errors": f"… and {more:,} more error{'s' if more != 1 else ''}." if more > 0 else "",
+    }
+
+
 def store(files) -> str:
     """Save the uploaded files in a new directory of their own; return its token."""
-    forget_old_uploads()
     token = secrets.token_hex(16)
     directory = upload_dir(token)
     directory.mkdir(parents=True)
@@ -144,6 +163,7 @@ def store(files) -> str:
         with open(directory / upload.name, "wb") as handle:  # the name is one of FILE_NAMES (clean_files)
             for chunk in upload.chunks():
                 handle.write(chunk)
+    forget_old_uploads(keep=token)
     return token
 
 
@@ -160,10 +180,25 @@ def discard(request) -> None:
         shutil.rmtree(upload_dir(token), ignore_errors=True)
 
 
-def forget_old_uploads() -> None:
-    if not UPLOADS.is_dir():
-        return
+def forget_old_uploads(*, keep: str) -> None:
+    """Delete the uploads older than FORGOTTEN_AFTER, then the oldest past MAX_WAITING_UPLOADS or MAX_WAITING_BYTES.
+
+    The upload `keep` (the one just stored) stays, and counts first.
+    """
     cutoff = time.time() - FORGOTTEN_AFTER
+    waiting = []
     for directory in UPLOADS.iterdir():
-        if directory.stat().st_mtime < cutoff:
+        try:
+            modified = directory.stat().st_mtime
+            size = sum(f.stat().st_size for f in directory.iterdir())
+        except FileNotFoundError:  # deleted meanwhile by another request
+            continue
+        if modified < cutoff and directory.name != keep:
+            shutil.rmtree(directory, ignore_errors=True)
+        else:
+            waiting.append((directory.name == keep, modified, size, directory))
+    count = total = 0
+    for is_kept, _, size, directory in sorted(waiting, reverse=True):  # the kept one, then the newest first
+        count, total = count + 1, total + size
+        if not is_kept and (count > MAX_WAITING_UPLOADS or total > MAX_WAITING_BYTES):
             shutil.rmtree(directory, ignore_errors=True)

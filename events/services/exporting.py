@@ -211,7 +211,9 @@ def leader_rows(leader: Leader) -> Iterator[dict]:
 def export_directory(directory: str | Path, events: QuerySet | None = None) -> dict[str, int]:
     """Write the five import files for `events`, with the summits and leaders they need.
 
-    Without `events`, everything: every event, summit and leader.
+    Without `events`, everything: every event, summit and leader. Cells are
+    written as stored, not neutralised for spreadsheets as /events.csv is
+    (spreadsheet_safe): these files are for re-import, which must be exact.
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -273,6 +275,9 @@ CSV_COLUMNS = (
 
 # A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# What a spreadsheet may read past before a formula: spaces, and the separators of the
+# locales that split a line on `,` or `;` (there, `;=1+1` is an empty cell and a formula).
+LEADING_SEPARATORS = " \t\r\n,;"
 
 
 @dataclass
@@ -350,8 +355,15 @@ def csv_cells(row: dict) -> list[str]:
 
 
 def spreadsheet_safe(value):
-    """`'=HYPERLINK(...)` rather than a live formula when the file is opened in a spreadsheet (OWASP)."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    """`'=HYPERLINK(...)`, `';=1+1` rather than a live formula when the file is opened in a spreadsheet (OWASP).
+
+    For /events.csv only. The import files (export_directory) are written as
+    stored: they are for re-import, which must give back exactly what was
+    exported, and a `'` would become part of the text.
+    """
+    if isinstance(value, str) and (
+        value.startswith(FORMULA_TRIGGERS) or value.lstrip(LEADING_SEPARATORS).startswith(FORMULA_TRIGGERS)
+    ):
         return "'" + value
     return value
 

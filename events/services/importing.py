@@ -20,7 +20,7 @@ import functools
 import io
 import itertools
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +64,9 @@ from events.models import (
 
 # The longest value any cell may hold: a quote is long, a 10 MB cell is a mistake.
 MAX_CELL = 100_000
+# The most columns a header may have: every file takes fewer than ten.
+MAX_COLUMNS = 100
+NUL_MESSAGE = "holds a NUL character (byte 0x00); remove it"  # PostgreSQL stores no NUL in text
 csv.field_size_limit(64 * 1024 * 1024)  # read over-long cells, so the error can name the column
 
 MEETING_FILE_KINDS = {
@@ -236,6 +239,12 @@ class EventRecord:
             self.sources
         ) <= set(stored.sources)
 
+    def differences(self, stored: "EventRecord") -> list[str]:
+        """The columns in which this row would change the stored event (`sources` when it adds one)."""
+        mine, theirs = self.comparable(with_title=self.title_given), stored.comparable(with_title=self.title_given)
+        changed = [name for name, a, b in zip(COMPARED, mine, theirs, strict=True) if a != b]
+        return changed + (["source_url"] if not set(self.sources) <= set(stored.sources) else [])
+
     def comparable(self, *, with_title: bool = True) -> tuple:
         """What the files say about the event, but its sources (which an import only ever adds to)."""
         return (
@@ -250,6 +259,10 @@ class EventRecord:
             self.participants,
             self.quotes,
         )
+
+
+# The columns of EventRecord.comparable(), in its order, as the files name them.
+COMPARED = ("kind", "date", "title", "summary", "status", "city", "summit", "countries", "participants", "quotes")
 
 
 # ---------------------------------------------------------------------------
@@ -282,6 +295,7 @@ class ImportReport:
     counts: dict[str, dict[str, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
     dry_run: bool = False
     publish: bool = True  # whether new events with a source are published (else all are drafts)
+    change_published: bool = True  # whether rows may change published events (else such rows are errors)
     unsourced: int = 0  # new events without a source, kept as drafts
 
     def count(self, what: str, outcome: str, n: int = 1) -> None:
@@ -356,8 +370,16 @@ def read_rows(path: Path, spec: FileSpec, errors: list[RowError]) -> list[Row]:
     except csv.Error as exc:
         errors.append(RowError(spec.name, 1, "-", f"cannot read the header: {exc}"))
         return []
+    if len(header) > MAX_COLUMNS:
+        errors.append(RowError(
+            spec.name, 1, "-", f"the header has {len(header):,} columns; the most is {MAX_COLUMNS} ({spec.name} takes {len(spec.columns)})"
+        ))
+        return []
     if any(_UNDECODABLE.search(h) for h in header):
         errors.append(RowError(spec.name, 1, "-", f"the header {undecodable(','.join(header))}; save the file as UTF-8"))
+        return []
+    if any("\x00" in h for h in header):
+        errors.append(RowError(spec.name, 1, "-", f"the header {NUL_MESSAGE}"))
         return []
     header = [h.strip().lower() for h in header]
     header_ok = True
@@ -371,7 +393,7 @@ def read_rows(path: Path, spec: FileSpec, errors: list[RowError]) -> list[Row]:
         if column in spec.required and column not in header:
             errors.append(RowError(spec.name, 1, column, "required column is missing"))
             header_ok = False
-    duplicated = {c for c in header if header.count(c) > 1}
+    duplicated = {c for c, n in Counter(header).items() if n > 1}  # one pass: header.count() per column was quadratic
     for column in sorted(duplicated):
         errors.append(RowError(spec.name, 1, column, "column appears more than once"))
         header_ok = False
@@ -398,6 +420,8 @@ def read_rows(path: Path, spec: FileSpec, errors: list[RowError]) -> list[Row]:
         for column, value in values.items():
             if _UNDECODABLE.search(value):
                 row.failed[column] = f"{undecodable(value)}; save the file as UTF-8"
+            elif "\x00" in value:
+                row.failed[column] = NUL_MESSAGE
             elif len(value) > MAX_CELL:
                 row.failed[column] = f"{len(value):,} characters; the most is {MAX_CELL:,}"
                 values[column] = value[:MAX_CELL]  # checked no further: one error per cell
@@ -429,6 +453,8 @@ _PLAIN_URL = re.compile(
     re.IGNORECASE,
 )
 PARTICIPANT_ROLES = frozenset(ParticipantRole.values)
+LEADER_NAME_LENGTH = Leader._meta.get_field("name").max_length
+TITLE_LENGTH = Event._meta.get_field("title").max_length
 STATUSES = tuple(EventStatus.values)
 
 
@@ -499,12 +525,16 @@ class Parser:
         if not match:
             self.fail(row, column, f"{value!r} is not in the form Name (CC), e.g. Vladimir Putin (RU)")
             return None
+        name = " ".join(match["name"].split())
+        if len(name) > LEADER_NAME_LENGTH:
+            self.fail(row, column, f"a name of {len(name)} characters; the most is {LEADER_NAME_LENGTH}")
+            return None
         code = self.country(row, column, match["cc"])
         role = match["role"] or ParticipantRole.PARTICIPANT
         if role not in PARTICIPANT_ROLES:
             self.fail(row, column, f"{value!r}: role {role!r} is not one of {', '.join(ParticipantRole.values)}")
             return None
-        return ParticipantRecord(" ".join(match["name"].split()), code, role) if code else None
+        return ParticipantRecord(name, code, role) if code else None
 
     def choice(self, row: Row, column: str, choices: dict[str, str] | Iterable[str], default: str | None = None) -> str | None:
         value = row.values.get(column, "").lower() or (default or "")
@@ -725,8 +755,15 @@ def meeting_title(kind: str | None, participants: list[ParticipantRecord]) -> st
         return f"Meeting of {names[0]}"
     joined = " and ".join(names) if len(names) == 2 else ", ".join(names[:-1]) + " and " + names[-1]
     if kind == EventKind.CALL:
-        return f"Telephone call: {joined}"
-    return f"{names[0]} meets {' and '.join(names[1:]) if len(names) <= 3 else ', '.join(names[1:])}"[:300]
+        return fitting(f"Telephone call: {joined}")
+    return fitting(f"{names[0]} meets {' and '.join(names[1:]) if len(names) <= 3 else ', '.join(names[1:])}")
+
+
+def fitting(title: str, length: int = TITLE_LENGTH) -> str:
+    """`title` cut at a word, with an ellipsis, to the length a title holds (names can be 200 characters each)."""
+    if len(title) <= length:
+        return title
+    return title[: length - 1].rsplit(" ", 1)[0] + "…"
 
 
 def statement_title(quotes: tuple[QuoteRecord, ...]) -> str:
@@ -754,14 +791,17 @@ def import_directory(
     *,
     dry_run: bool = False,
     publish: bool = True,
+    change_published: bool = True,
     progress: Callable[[Iterable, str, int], Iterator] | None = None,
 ) -> ImportReport:
     """Check every file in `directory`, then write everything or nothing.
 
     New events with a source are published unless `publish` is false (an
     editor who may not publish imports drafts); events without one are drafts
-    either way. Raises ImportFailed with every error found; on success returns
-    the counts.
+    either way. Unless `change_published`, a row that would change a published
+    event is an error (an Editor's import must not rewrite the live record
+    without review). Raises ImportFailed with every error found; on success
+    returns the counts.
     """
     directory = Path(directory)
     if not directory.is_dir():
@@ -789,13 +829,13 @@ def import_directory(
     if parser.errors:
         raise ImportFailed(parser.errors)
 
-    report = ImportReport(dry_run=dry_run, publish=publish)
+    report = ImportReport(dry_run=dry_run, publish=publish, change_published=change_published)
     progress = progress or (lambda iterable, label, total: iter(iterable))
     try:
         with transaction.atomic(), involvement.deferred():
             Writer(report, progress).write(summits, leaders, events)
             if dry_run:
-                raise _DryRun
+                raise _DryRun  # the Writer wrote nothing; the rollback is the safety net
             if report.changed:
                 from events.services.coding import code_events
 
@@ -804,7 +844,7 @@ def import_directory(
                 versioning.bump()  # bulk writes send no signals; cached pages must not outlive the import
     except _DryRun:
         pass
-    if report.created >= ANALYZE_AFTER and connection.vendor == "postgresql":
+    if not dry_run and report.created >= ANALYZE_AFTER and connection.vendor == "postgresql":
         # Until autovacuum catches up, PostgreSQL would plan queries on these tables (the
         # next import's look-ups among them) with the statistics of before the import.
         with connection.cursor() as cursor:
@@ -852,6 +892,9 @@ class Writer:
     def __init__(self, report: ImportReport, progress):
         self.report = report
         self.progress = progress
+        # A dry run reads and counts what the import would do, and writes nothing: no dead
+        # rows, no primary keys drawn from the sequences (the preview used to write and roll back).
+        self.writes = not report.dry_run
 
     def write(self, summits, leaders, events):
         summit_ids = self.write_summits(summits)
@@ -886,10 +929,13 @@ class Writer:
             else:
                 for k, v in values.items():
                     setattr(summit, k, v)
-                summit.save()
+                if self.writes:
+                    summit.save()
                 outcome = "updated"
             sources.extend((summit, url) for url in record.sources if url not in stored_sources)
             self.report.count("summits", outcome)
+        if not self.writes:
+            return {}
         bulk_create_with_history(created, Summit, batch_size=BATCH)
         SummitSource.objects.bulk_create(
             (SummitSource(summit_id=summit.pk, url=url, publisher=publisher_from_url(url)) for summit, url in sources),
@@ -927,11 +973,14 @@ class Writer:
                     leader.other_names, changed = "\n".join(record.other_names), True
                 if record.wikidata_id and leader.wikidata_id != record.wikidata_id:
                     leader.wikidata_id, changed = record.wikidata_id, True
-                if changed:
+                if changed and self.writes:
                     leader.save()
                 self.report.count("leaders", "updated" if changed else "unchanged")
-        bulk_create_with_history(created, Leader, batch_size=BATCH)
+        if self.writes:
+            bulk_create_with_history(created, Leader, batch_size=BATCH)
         self.write_offices({key: existing[key] for key in records}, records, new={id(leader) for leader in created})
+        if not self.writes:
+            return existing
         # office_on() must see the offices just written: fetch them afresh, in one query per batch.
         leaders = list(existing.values())
         for leader in leaders:
@@ -966,7 +1015,8 @@ class Writer:
                 else:
                     for k, v in values.items():
                         setattr(existing, k, v)
-                    existing.save()
+                    if self.writes:
+                        existing.save()
                     self.report.count("offices", "updated")
             stored_sources = set() if is_new else {s.url for s in leader.sources.all()}
             sources.extend(
@@ -974,8 +1024,9 @@ class Writer:
                 for url in record.sources
                 if url not in stored_sources
             )
-        bulk_create_with_history(created, Office, batch_size=BATCH)
-        LeaderSource.objects.bulk_create(sources, batch_size=BATCH)
+        if self.writes:
+            bulk_create_with_history(created, Office, batch_size=BATCH)
+            LeaderSource.objects.bulk_create(sources, batch_size=BATCH)
 
     # -- events ------------------------------------------------------------
 
@@ -992,6 +1043,8 @@ class Writer:
 
     def write_events(self, records: list[EventRecord], summit_ids: dict[str, int], leaders: dict[LeaderKey, Leader]):
         stored = self.stored_events(records)
+        published = set() if self.report.change_published else self.published_among(stored)
+        refused: list[RowError] = []
         new: list[tuple[EventRecord, dict]] = []
         for record in self.progress(records, "events", len(records)):
             fields = dict(
@@ -1020,12 +1073,32 @@ class Writer:
             if record.same_as(existing):
                 self.report.count(record.family, "unchanged")
                 continue
-            self.update_event(pk, existing, record, fields, leaders)
+            if pk in published:
+                refused.append(RowError(
+                    record.file, record.line, "-",
+                    f"would change the published event {pk} ({', '.join(record.differences(existing))}); "
+                    "changing a published event by import needs the publish and delete permissions: "
+                    "leave the row out, or ask a Publisher to import it",
+                ))
+                continue
+            if self.writes:
+                self.update_event(pk, existing, record, fields, leaders)
             self.report.count(record.family, "updated")
+        if refused:
+            raise ImportFailed(refused)  # inside the import's transaction: nothing is written
         self.create_events(new, leaders)
 
+    @staticmethod
+    def published_among(stored: dict[tuple, tuple[int, EventRecord]]) -> set[int]:
+        """The primary keys of the published events among `stored`."""
+        pks = sorted({pk for pk, _ in stored.values()})
+        published = set()
+        for batch in batched(pks):
+            published.update(Event.objects.filter(pk__in=batch, published=True).values_list("pk", flat=True))
+        return published
+
     def create_events(self, pending: list[tuple[EventRecord, dict]], leaders: dict[LeaderKey, Leader]) -> None:
-        if not pending:
+        if not pending or not self.writes:
             return
         columns = tuple(pending[0][1])
         pks = insert_rows(Event, columns, [tuple(values.values()) for _, values in pending], returning=True)

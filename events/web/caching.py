@@ -24,6 +24,7 @@ import re
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import DatabaseError
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +33,7 @@ from django.utils.http import http_date
 from django.utils.text import compress_string
 
 from events.services.versioning import current_version
+from events.web.guards import unavailable
 
 # Entries cannot go stale (the version is in the key), so the timeout only
 # bounds how long an obsolete entry occupies memory.
@@ -42,6 +44,13 @@ ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 # ---------------------------------------------------------------------------
 # The middleware
 # ---------------------------------------------------------------------------
+
+
+def unavailable_now(request) -> HttpResponse:
+    """The 503 page with Retry-After, rendered here: a middleware's response is not rendered for it."""
+    response = unavailable(request, database_down=True)
+    response.render()
+    return response
 
 
 class PageCacheMiddleware:
@@ -56,12 +65,23 @@ class PageCacheMiddleware:
         self.excluded_prefixes = (reverse("admin:index"), reverse("events:healthz"))
         self.identity_cookies = {settings.SESSION_COOKIE_NAME, getattr(settings, "MESSAGES_COOKIE_NAME", "messages")}
         self.timeout = getattr(settings, "PAGE_CACHE_TIMEOUT", DEFAULT_TIMEOUT)
+        # The last version this process read: served by while the database cannot be asked.
+        self.last_version: tuple[int, datetime.datetime | None] | None = None
 
     def __call__(self, request):
         if not self.applies_to(request):
             return self.get_response(request)
 
-        version, changed_at = current_version()
+        try:
+            version, changed_at = self.last_version = current_version()
+            database_answers = True
+        except DatabaseError:
+            # A restart or failover: for a second or so no query answers. Pages cached under
+            # the last version read are as good as they were a moment ago; without one, or on a
+            # miss, the honest answer is "try again shortly" (503), not a server error.
+            if self.last_version is None:
+                return unavailable_now(request)
+            (version, changed_at), database_answers = self.last_version, False
         # The time of the change is part of the stamp: a rolled-back write
         # (a test's, say) can reuse a version number, never a microsecond.
         stamp = f"{version}.{int(changed_at.timestamp() * 1_000_000) if changed_at else 0}"
@@ -83,6 +103,8 @@ class PageCacheMiddleware:
         cached = cache.get(f"{key}:gzip" if gzip_ok else key)
         if cached is not None:
             return cached
+        if not database_answers:
+            return unavailable_now(request)
 
         response = self.get_response(request)
         if response.status_code != 200 or not self.shareable(request, response):

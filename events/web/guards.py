@@ -18,6 +18,7 @@ they are called from code (`call_command`).
 """
 
 import functools
+import ipaddress
 import logging
 import time
 from contextlib import contextmanager
@@ -76,6 +77,43 @@ class RequestGuardMiddleware:
         return self.get_response(request)
 
 
+def client_ip(request) -> str | None:
+    """The client's address: the one the outermost of settings.TRUSTED_PROXIES appended to X-Forwarded-For.
+
+    django-axes' AXES_CLIENT_IP_CALLABLE. Each trusted proxy appends the address
+    it received the request from, so the client's is the TRUSTED_PROXIES-th from
+    the right; whatever lies further left the client wrote itself. A request that
+    did not pass through all of them (too short a header, or not an address)
+    counts by the connection's address.
+    """
+    remote = request.META.get("REMOTE_ADDR")
+    if settings.TRUSTED_PROXIES <= 0:
+        return remote
+    hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    if len(hops) < settings.TRUSTED_PROXIES:
+        return remote
+    try:
+        return str(ipaddress.ip_address(hops[-settings.TRUSTED_PROXIES]))
+    except ValueError:
+        return remote
+
+
+def login_failure_limit(request, credentials) -> int:
+    """django-axes' AXES_FAILURE_LIMIT: AXES_USER_FAILURE_LIMIT for one username, AXES_ADDRESS_FAILURE_LIMIT per address.
+
+    Axes compares one count, the largest over AXES_LOCKOUT_PARAMETERS (here the
+    address's failures, which include the pair's), with one limit: so the limit
+    is the pair's once the pair has reached it, and the address's until then.
+    """
+    from axes.handlers.database import AxesDatabaseHandler
+    from django.db.models import Sum
+
+    pair = AxesDatabaseHandler().get_user_attempts(request, credentials)[0]  # [username, ip_address]
+    failures = pair.aggregate(total=Sum("failures_since_start"))["total"] or 0
+    user_limit = settings.AXES_USER_FAILURE_LIMIT
+    return user_limit if failures >= user_limit else settings.AXES_ADDRESS_FAILURE_LIMIT
+
+
 def is_query_timeout(error: BaseException) -> bool:
     """Whether a database error is a statement cancelled for running past the limit."""
     if not isinstance(error, OperationalError):
@@ -86,9 +124,9 @@ def is_query_timeout(error: BaseException) -> bool:
     return "interrupted" in str(error)  # SQLite's word for a statement its progress handler stopped
 
 
-def unavailable(request) -> TemplateResponse:
+def unavailable(request, *, database_down: bool = False) -> TemplateResponse:
     response = TemplateResponse(
-        request, "503.html", {"retry_after": RETRY_AFTER_SECONDS}, status=503
+        request, "503.html", {"retry_after": RETRY_AFTER_SECONDS, "database_down": database_down}, status=503
     )
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"

@@ -7,8 +7,8 @@ whatever the size of the data (pinned in tests/test_views.py).
 from functools import cached_property
 
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, F, OuterRef, Prefetch, Subquery, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -196,9 +196,11 @@ class SummitListView(PageLinksMixin, ListView):
     paginate_by = 100
 
     def get_queryset(self):
+        # Public as EventQuerySet.published() says: flagged published *and* sourced.
+        public = Event.objects.published().filter(summit=OuterRef("pk")).order_by().values("summit")
         return (
             Summit.objects.select_related("host_country")
-            .annotate(event_count=Count("events", filter=Q(events__published=True)))
+            .annotate(event_count=Coalesce(Subquery(public.annotate(n=Count("pk")).values("n")), 0))
             .order_by("-start_date", "short_name")
         )
 
@@ -236,7 +238,7 @@ class SummitDetailView(KeysetPagesMixin, ListView):
         """
         first = Window(RowNumber(), partition_by=F("leader_id"), order_by=[F("event__date"), F("id")])
         return list(
-            Participant.objects.filter(event__summit=self.summit, event__published=True)
+            Participant.objects.filter(event__in=self.summit.events.published())
             .annotate(rank=first)
             .filter(rank=1)
             .select_related("leader", "country")
