@@ -122,3 +122,9 @@ N ?= 1000000
 .PHONY: bench
 bench: $(VENV)/.installed-dev
 	$(PY) bench/bench.py --events $(N)
+
+# Eight clients trickling request bodies, against gunicorn alone and behind docs/deploy.md's nginx
+# block; /healthz answered or not (docs/deploy.md, "Why nginx"). Loopback only, about a minute.
+.PHONY: slow-clients
+slow-clients: venv
+	$(PY) bench/slow_clients.py
