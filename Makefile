@@ -52,7 +52,7 @@ run: venv
 # from the Debian packages as root or with passwordless sudo; otherwise the command to type is
 # printed and make stops (.ci/test-deps). Quick when all is there.
 test-deps:
-	@.ci/test-deps
+	@PYTHON='$(PYTHON)' .ci/test-deps
 
 # Runs on DATABASE_URL when set (PostgreSQL), otherwise on SQLite.
 test: test-deps dev-venv
