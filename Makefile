@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 PORT ?= 8000
 
-.PHONY: run test venv dev-venv browser-check clean backup restore
+.PHONY: run test test-deps test-pg venv dev-venv clean backup restore
 
 $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -22,31 +22,48 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 	touch $@
 
 # Test-only JavaScript tools (HTML validator, TimelineJS for the export's browser test).
-node_modules/.installed: package.json package-lock.json
+# After test-deps, which provides npm.
+node_modules/.installed: package.json package-lock.json | test-deps
 	npm ci --no-audit --no-fund --silent
 	touch $@
 
 venv: $(VENV)/.installed
 dev-venv: $(VENV)/.installed-dev node_modules/.installed
 
+ADMIN_USER = $${DJANGO_SUPERUSER_USERNAME:-admin}
 run: venv
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py migrate --no-input
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py load_bundled_data
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py ensure_admin
-	@echo "Serving on http://127.0.0.1:$(PORT)/ (admin: http://127.0.0.1:$(PORT)/admin/)"
+	@# Said before runserver, which does not return and buries it under its own lines.
+	@echo
+	@echo "=================================================================================="
+	@echo " The tracker:  http://127.0.0.1:$(PORT)/"
+	@echo " The admin:    http://127.0.0.1:$(PORT)/admin/  user name: $(ADMIN_USER)"
+	@echo "   password:   the one printed above when the account was created (the first"
+	@echo "               make run), or DJANGO_SUPERUSER_PASSWORD if it was set then."
+	@echo "   forgotten:  DJANGO_DEBUG=1 $(PY) manage.py changepassword $(ADMIN_USER)"
+	@echo " Stop with Ctrl-C."
+	@echo "=================================================================================="
+	@echo
 	DJANGO_DEBUG=$${DJANGO_DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
-# The browser tests need Chromium from the OS packages; say how to get it rather than skip.
-browser-check:
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  echo "make test: Chromium is missing. Install it with: sudo apt-get update && sudo apt-get install -y chromium" >&2; \
-	  exit 1; \
-	fi
+# What the tests need from the OS: Chromium, a Java runtime (the HTML validator), npm. Installed
+# from the Debian packages as root or with passwordless sudo; otherwise the command to type is
+# printed and make stops (.ci/test-deps). Quick when all is there.
+test-deps:
+	@PYTHON='$(PYTHON)' .ci/test-deps
 
 # Runs on DATABASE_URL when set (PostgreSQL), otherwise on SQLite.
-test: dev-venv browser-check
+test: test-deps dev-venv
 	DJANGO_SECRET_KEY=test-only-secret DJANGO_DEBUG=0 DJANGO_HTTPS=0 DJANGO_PLAIN_STATIC=1 \
 	  $(PY) -m pytest $(PYTEST_ARGS)
+
+# The same suite on a local PostgreSQL, installed (as root) and started when needed.
+PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/diplomacy_test
+test-pg:
+	@PG_TEST_URL='$(PG_TEST_URL)' .ci/test-deps postgres
+	DATABASE_URL='$(PG_TEST_URL)' $(MAKE) --no-print-directory test
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
@@ -74,7 +91,7 @@ AUDIT_PORT ?= 8799
 AUDIT_ENV := DATABASE_URL=sqlite:///$(CURDIR)/$(AUDIT_DIR)/audit.sqlite3 DJANGO_DEBUG=0 DJANGO_HTTPS=0 \
   DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost
 .PHONY: audit
-audit: venv browser-check
+audit: venv test-deps
 	@mkdir -p $(AUDIT_DIR)
 	@test -x $(AUDIT_DIR)/node_modules/.bin/lighthouse || npm i --prefix $(AUDIT_DIR) --no-audit --no-fund --silent -E lighthouse@12.2.3
 	@set -euo pipefail; \
@@ -105,3 +122,9 @@ N ?= 1000000
 .PHONY: bench
 bench: $(VENV)/.installed-dev
 	$(PY) bench/bench.py --events $(N)
+
+# Eight clients trickling request bodies, against gunicorn alone and behind docs/deploy.md's nginx
+# block; /healthz answered or not (docs/deploy.md, "Why nginx"). Loopback only, about a minute.
+.PHONY: slow-clients
+slow-clients: venv
+	$(PY) bench/slow_clients.py
