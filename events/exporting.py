@@ -11,6 +11,7 @@ unchanged.
 import csv
 import datetime
 import itertools
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -26,15 +27,19 @@ from .importing import (
     LEADERS,
     MEETINGS,
     OTHER_EVENTS,
+    PUBLISHERS,
     STATEMENTS,
     SUMMITS,
+    DisagreementRecord,
     EventRecord,
     ParticipantRecord,
     QuoteRecord,
+    SourceDetail,
 )
 from .dates import PartialDate, Precision
 from .models import (
     MEETING_KINDS,
+    DisagreementVersion,
     Event,
     EventCountry,
     EventKind,
@@ -42,8 +47,10 @@ from .models import (
     Leader,
     Participant,
     ParticipantRole,
+    Publisher,
     Quote,
     Summit,
+    publisher_for,
 )
 
 FILE_KIND = {EventKind.MEETING: "other"}  # meetings.csv calls a plain meeting "other"
@@ -60,7 +67,8 @@ def event_records(events: QuerySet, *, chunk_size: int = 2000) -> Iterator[tuple
     summit_names = dict(Summit.objects.values_list("pk", "short_name"))
     through = Event.countries.through
     rows = events.values_list(
-        "pk", "kind", "title", "summary", "date", "date_precision", "date_approximate", "status", "city", "summit_id"
+        "pk", "kind", "title", "summary", "date", "date_precision", "date_approximate", "status", "city", "summit_id",
+        "end_date", "venue",
     ).iterator(chunk_size=chunk_size)
     for chunk in chunked(rows, chunk_size):
         ids = [row[0] for row in chunk]
@@ -73,17 +81,21 @@ def event_records(events: QuerySet, *, chunk_size: int = 2000) -> Iterator[tuple
             Quote.objects.filter(event_id__in=ids)
             .order_by("event_id", "position", "id")
             .values_list(
-                "event_id", "speaker__name", "speaker__country_id", "language", "original_text", "english_text", "context"
+                "event_id", "speaker__name", "speaker__country_id", "language", "original_text", "english_text", "context",
+                "translated_by",
             )
         )
         sources = grouped(
-            EventSource.objects.filter(event_id__in=ids).order_by("event_id", "id").values_list("event_id", "url")
+            EventSource.objects.filter(event_id__in=ids)
+            .order_by("event_id", "id")
+            .values_list("event_id", "url", "title", "published_on")
         )
         countries = grouped(through.objects.filter(event_id__in=ids).values_list("event_id", "country_id"))
-        for pk, kind, title, summary, date, precision, approximate, status, city, summit_id in chunk:
+        disagreements = disagreement_records(ids)
+        for pk, kind, title, summary, date, precision, approximate, status, city, summit_id, end_date, venue in chunk:
             event_quotes = tuple(
-                QuoteRecord(ParticipantRecord(name, country), language, original, english, context)
-                for name, country, language, original, english, context in quotes.get(pk, ())
+                QuoteRecord(ParticipantRecord(name, country), language, original, english, context, translated_by)
+                for name, country, language, original, english, context, translated_by in quotes.get(pk, ())
             )
             if kind == EventKind.STATEMENT and not event_quotes:
                 continue
@@ -100,8 +112,69 @@ def event_records(events: QuerySet, *, chunk_size: int = 2000) -> Iterator[tuple
                 countries=tuple(sorted(code for (code,) in countries.get(pk, ()))),
                 participants=tuple(ParticipantRecord(*p) for p in participants.get(pk, ())),
                 quotes=event_quotes,
-                sources=tuple(url for (url,) in sources.get(pk, ())),
+                sources=tuple(url for url, *_ in sources.get(pk, ())),
+                end_date=PartialDate(end_date, Precision.DAY) if end_date else None,
+                venue=venue,
+                source_details=tuple(
+                    SourceDetail(url, title, published) for url, title, published in sources.get(pk, ()) if title or published
+                ),
+                disagreements=disagreements.get(pk, ()),
             )
+
+
+def disagreement_records(event_ids: list[int]) -> dict[int, tuple[DisagreementRecord, ...]]:
+    """The events' disagreements as the files describe them, in one query."""
+    versions = defaultdict(list)  # (event id, position, disagreement id, about) → [(url, says)]
+    for event_id, position, disagreement_id, about, url, says in (
+        DisagreementVersion.objects.filter(disagreement__event_id__in=event_ids)
+        .order_by("disagreement__event_id", "disagreement__position", "disagreement_id", "id")
+        .values_list(
+            "disagreement__event_id", "disagreement__position", "disagreement_id", "disagreement__about", "source__url", "says"
+        )
+    ):
+        versions[(event_id, position, disagreement_id, about)].append((url, says))
+    records = defaultdict(tuple)
+    for (event_id, _, _, about), pairs in versions.items():
+        records[event_id] += (DisagreementRecord(about, tuple(pairs)),)
+    return records
+
+
+def extra_cells(r: EventRecord) -> dict:
+    """The optional columns every event file has (importing.EVENT_EXTRA_COLUMNS), for `r`."""
+    details = {d.url: d for d in r.source_details}
+    return {
+        "end_date": r.end_date.iso() if r.end_date else "",
+        "venue": r.venue,
+        "source_titles": " | ".join(
+            details[url].title.replace("|", "||") if url in details else "" for url in r.sources
+        )
+        if any(d.title for d in details.values())
+        else "",
+        "source_dates": ";".join(
+            details[url].published.isoformat() if url in details and details[url].published else "" for url in r.sources
+        )
+        if any(d.published for d in details.values())
+        else "",
+        "disagreements": disagreements_json(r.disagreements),
+    }
+
+
+def disagreements_json(disagreements: tuple[DisagreementRecord, ...]) -> str:
+    if not disagreements:
+        return ""
+    return json.dumps(
+        [{"about": d.about, "versions": [{"url": url, "says": says} for url, says in d.versions]} for d in disagreements],
+        ensure_ascii=False,
+    )
+
+
+def publisher_row(publisher: Publisher) -> dict:
+    return {
+        "domain": publisher.domain,
+        "name": publisher.name,
+        "kind": publisher.kind,
+        "aggregator": "true" if publisher.aggregator else "false",
+    }
 
 
 def chunked(iterable: Iterable, size: int) -> Iterator[list]:
@@ -137,10 +210,13 @@ def meeting_row(r: EventRecord) -> dict:
         "status": r.status,
         "kind": FILE_KIND.get(r.kind, r.kind),
         "source_url": joined(r.sources),
+        "summary": r.summary,
+        **extra_cells(r),
     }
 
 
-def statement_rows(r: EventRecord) -> Iterator[dict]:
+def statement_rows(r: EventRecord, group: str = "") -> Iterator[dict]:
+    """The rows of one statement; several quotes share `group`, which makes them one event again."""
     for q in r.quotes:
         yield {
             "date": r.date.iso(),
@@ -151,6 +227,10 @@ def statement_rows(r: EventRecord) -> Iterator[dict]:
             "english_text": q.english_text,
             "context": q.context,
             "source_url": joined(r.sources),
+            "group": group if len(r.quotes) > 1 else "",
+            "translated_by": q.translated_by,
+            "summary": r.summary,
+            **extra_cells(r),
         }
 
 
@@ -165,6 +245,7 @@ def other_event_row(r: EventRecord) -> dict:
         "summit": r.summit,
         "status": r.status,
         "source_url": joined(r.sources),
+        **extra_cells(r),
     }
 
 
@@ -208,7 +289,7 @@ def leader_rows(leader: Leader) -> Iterator[dict]:
 
 
 def export_directory(directory: str | Path, events: QuerySet | None = None) -> dict[str, int]:
-    """Write the five import files for `events`, with the summits and leaders they need.
+    """Write the six import files for `events`, with the summits and leaders they need, and the publishers.
 
     Without `events`, everything: every event, summit and leader.
     """
@@ -220,18 +301,18 @@ def export_directory(directory: str | Path, events: QuerySet | None = None) -> d
     writers = {}
     files = []
     try:
-        for spec in (MEETINGS, STATEMENTS, OTHER_EVENTS, SUMMITS, LEADERS):
+        for spec in (MEETINGS, STATEMENTS, OTHER_EVENTS, SUMMITS, LEADERS, PUBLISHERS):
             handle = open(directory / spec.name, "w", newline="", encoding="utf-8")
             files.append(handle)
             writer = csv.DictWriter(handle, fieldnames=list(spec.columns))
             writer.writeheader()
             writers[spec.name] = writer
             counts[spec.name] = 0
-        for _, record in event_records(events):
+        for pk, record in event_records(events):
             if record.kind in MEETING_KINDS:
                 rows, name = [meeting_row(record)], MEETINGS.name
             elif record.kind == EventKind.STATEMENT:
-                rows, name = list(statement_rows(record)), STATEMENTS.name
+                rows, name = list(statement_rows(record, group=f"event-{pk}")), STATEMENTS.name
             else:
                 rows, name = [other_event_row(record)], OTHER_EVENTS.name
             writers[name].writerows(rows)
@@ -251,6 +332,10 @@ def export_directory(directory: str | Path, events: QuerySet | None = None) -> d
             rows = list(leader_rows(leader))
             writers[LEADERS.name].writerows(rows)
             counts[LEADERS.name] += len(rows)
+        # Reference data, like the countries: every publisher, whichever events are exported.
+        for publisher in Publisher.objects.order_by("domain"):
+            writers[PUBLISHERS.name].writerow(publisher_row(publisher))
+            counts[PUBLISHERS.name] += 1
     finally:
         for handle in files:
             handle.close()
@@ -268,6 +353,7 @@ EXPORT_CHUNK = 2000  # events per database round trip: memory stays flat whateve
 CSV_COLUMNS = (
     "id", "url", "date", "date_display", "kind", "status", "title", "summary",
     "countries", "participants", "summit", "city", "sources",
+    "source_kinds", "disagreements",  # #13
 )
 
 # A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets.
@@ -282,6 +368,7 @@ class EventParts:
     participants: list[ParticipantRecord] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     quotes: list[tuple] = field(default_factory=list)  # (speaker name, speaker country, language, original, english)
+    disagreements: tuple[DisagreementRecord, ...] = ()
 
 
 def events_with_parts(events: QuerySet, *, quotes: bool = False) -> Iterator[tuple[Event, EventParts]]:
@@ -313,6 +400,8 @@ def events_with_parts(events: QuerySet, *, quotes: bool = False) -> Iterator[tup
                 .values_list("event_id", "speaker__name", "speaker__country_id", "language", "original_text", "english_text")
             ):
                 parts[event_id].quotes.append(tuple(quote))
+        for event_id, records in disagreement_records(ids).items():
+            parts[event_id].disagreements = records
         for event in chunk:
             yield event, parts[event.pk]
 
@@ -333,6 +422,27 @@ def event_row(event: Event, parts: EventParts, url: str) -> dict:
         "summit": event.summit.short_name if event.summit_id else None,
         "city": event.place,
         "sources": parts.sources,
+        **graded_sources(parts),
+    }
+
+
+def graded_sources(parts: EventParts) -> dict:
+    """#13: each source's publisher and its kind, and where the sources disagree."""
+    publishers = {url: publisher_for(url) for url in parts.sources}
+    return {
+        "source_publishers": [
+            {"url": url, "name": p.name if p else None, "kind": p.kind if p else None} for url, p in publishers.items()
+        ],
+        "disagreements": [
+            {
+                "about": d.about,
+                "versions": [
+                    {"source": url, "publisher": publishers[url].name if publishers.get(url) else None, "says": says}
+                    for url, says in d.versions
+                ],
+            }
+            for d in parts.disagreements
+        ],
     }
 
 
@@ -344,6 +454,8 @@ def csv_cells(row: dict) -> list[str]:
         "participants": joined(person(ParticipantRecord(**p)) for p in row["participants"]),
         "summit": row["summit"] or "",
         "sources": joined(row["sources"]),
+        "source_kinds": joined(p["kind"] or "" for p in row["source_publishers"]),
+        "disagreements": json.dumps(row["disagreements"], ensure_ascii=False) if row["disagreements"] else "",
     }
     return [spreadsheet_safe(flat[column]) for column in CSV_COLUMNS]
 

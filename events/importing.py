@@ -19,10 +19,11 @@ import datetime
 import functools
 import io
 import itertools
+import json
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -38,6 +39,8 @@ from .models import (
     DERIVED_MODELS,
     MEETING_KINDS,
     Country,
+    Disagreement,
+    DisagreementVersion,
     Event,
     EventCountry,
     EventLeader,
@@ -50,10 +53,14 @@ from .models import (
     Office,
     Participant,
     ParticipantRole,
+    Publisher,
+    PublisherKind,
     Quote,
     Summit,
     SummitSource,
     http_url_validator,
+    normalise_domain,
+    publisher_table,
     pair_key,
     publisher_from_url,
     title_on,
@@ -89,6 +96,12 @@ class FileSpec:
     required: frozenset[str]
 
 
+# Optional columns of every event file (#13); a file without them imports as before,
+# and leaves what they describe as it is stored.
+EVENT_EXTRA_COLUMNS = ("end_date", "venue", "source_titles", "source_dates", "disagreements")
+# The record's fields they fill; `translated_by` is statements.csv's.
+EXTRA_FIELDS = ("end_date", "venue", "source_details", "disagreements", "translated_by")
+
 SUMMITS = FileSpec(
     "summits.csv",
     ("name", "short_name", "forum", "host_country", "city", "start_date", "end_date", "source_url"),
@@ -101,20 +114,26 @@ LEADERS = FileSpec(  # our own addition: people and the offices they held
 )
 MEETINGS = FileSpec(
     "meetings.csv",
-    ("date", "title", "participants", "city", "summit", "status", "kind", "source_url"),
+    ("date", "title", "participants", "city", "summit", "status", "kind", "source_url", "summary", *EVENT_EXTRA_COLUMNS),
     frozenset({"date", "participants"}),
 )
 STATEMENTS = FileSpec(
     "statements.csv",
-    ("date", "speaker", "about", "language", "original_text", "english_text", "context", "source_url"),
+    (
+        "date", "speaker", "about", "language", "original_text", "english_text", "context", "source_url",
+        "group", "translated_by", "summary", *EVENT_EXTRA_COLUMNS,
+    ),
     frozenset({"date", "speaker", "language", "original_text"}),
 )
 OTHER_EVENTS = FileSpec(
     "other_events.csv",
-    ("date", "kind", "title", "summary", "countries", "city", "summit", "status", "source_url"),
+    ("date", "kind", "title", "summary", "countries", "city", "summit", "status", "source_url", *EVENT_EXTRA_COLUMNS),
     frozenset({"date", "kind", "countries"}),
 )
-FILES = (SUMMITS, LEADERS, MEETINGS, STATEMENTS, OTHER_EVENTS)
+PUBLISHERS = FileSpec(  # #13: who publishes each source, and what kind of publisher it is
+    "publishers.csv", ("domain", "name", "kind", "aggregator"), frozenset({"domain", "name", "kind"})
+)
+FILES = (SUMMITS, LEADERS, MEETINGS, STATEMENTS, OTHER_EVENTS, PUBLISHERS)
 
 
 # ---------------------------------------------------------------------------
@@ -170,6 +189,24 @@ class QuoteRecord:
     original_text: str
     english_text: str
     context: str
+    translated_by: str = ""
+
+
+@dataclass(frozen=True)
+class SourceDetail:
+    """What a file says of one source beyond its URL (`source_titles`, `source_dates`)."""
+
+    url: str
+    title: str = ""
+    published: datetime.date | None = None
+
+
+@dataclass(frozen=True)
+class DisagreementRecord:
+    """'Sources disagree on <about>': each version is (source URL, what it says)."""
+
+    about: str
+    versions: tuple[tuple[str, str], ...]
 
 
 @dataclass
@@ -189,6 +226,13 @@ class EventRecord:
     participants: tuple[ParticipantRecord, ...] = ()
     quotes: tuple[QuoteRecord, ...] = ()
     sources: tuple[str, ...] = ()
+    end_date: PartialDate | None = None
+    venue: str = ""
+    source_details: tuple[SourceDetail, ...] = ()  # only the sources the file gives a title or date for
+    disagreements: tuple[DisagreementRecord, ...] = ()
+    # Which optional columns (EVENT_EXTRA_COLUMNS, translated_by) the row's file has: the others
+    # are neither compared nor overwritten. A stored event says everything.
+    given: frozenset[str] = frozenset(EXTRA_FIELDS)
     # False when the file left the title to be made up (statements.csv has no
     # title column; meetings.csv and other_events.csv may leave it empty). Such
     # a title is neither compared nor overwritten, so an editor's better title
@@ -205,8 +249,12 @@ class EventRecord:
     def key(self) -> tuple:
         """What identifies the event across imports, given what the file says."""
         if self.kind == EventKind.STATEMENT:
+            # The first quote's words too: one speaker's two statements of a day are two events (#13).
             first = self.quotes[0]
-            return ("statement", self.date.date, self.date.precision, first.speaker.name, first.speaker.country, first.context)
+            return (
+                "statement", self.date.date, self.date.precision, first.speaker.name, first.speaker.country,
+                first.context, first.original_text,
+            )
         if not self.title_given:
             return self.untitled_key
         return (self.family, self.date.date, self.date.precision, self.title)
@@ -231,9 +279,21 @@ class EventRecord:
 
     def same_as(self, stored: "EventRecord") -> bool:
         """Whether the stored event already says everything this row says (sources included)."""
-        return self.comparable(with_title=self.title_given) == stored.comparable(with_title=self.title_given) and set(
-            self.sources
-        ) <= set(stored.sources)
+        return (
+            self.comparable(with_title=self.title_given) == stored.comparable(with_title=self.title_given)
+            and set(self.sources) <= set(stored.sources)
+            and self.extras(self.given) == stored.extras(self.given)
+            and ("source_details" not in self.given or set(self.source_details) <= set(stored.source_details))
+        )
+
+    def extras(self, given: frozenset[str]) -> tuple:
+        """The optional columns' values (#13), those of `given` only; the sources' details are compared as a subset."""
+        return (
+            self.end_date if "end_date" in given else None,
+            self.venue if "venue" in given else None,
+            self.disagreements if "disagreements" in given else None,
+            tuple(q.translated_by for q in self.quotes) if "translated_by" in given else None,
+        )
 
     def comparable(self, *, with_title: bool = True) -> tuple:
         """What the files say about the event, but its sources (which an import only ever adds to)."""
@@ -247,7 +307,7 @@ class EventRecord:
             self.summit,
             tuple(sorted(self.countries)) if self.file_has_countries else (),
             self.participants,
-            self.quotes,
+            tuple(replace(q, translated_by="") for q in self.quotes),  # compared in extras()
         )
 
 
@@ -298,7 +358,7 @@ class ImportReport:
         """(what, created, updated, unchanged) for each kind of record the files held."""
         return [
             (what, c.get("created", 0), c.get("updated", 0), c.get("unchanged", 0))
-            for what in ("summits", "leaders", "offices", *EVENT_FAMILIES)
+            for what in ("publishers", "summits", "leaders", "offices", *EVENT_FAMILIES)
             if (c := self.counts.get(what)) is not None
         ]
 
@@ -611,7 +671,7 @@ class Parser:
         return leaders
 
     def event_common(self, row: Row) -> dict:
-        return dict(
+        common = dict(
             file=row.file,
             line=row.line,
             date=self.date(row, "date"),
@@ -620,6 +680,7 @@ class Parser:
             summit=self.summit(row),
             sources=self.urls(row),
         )
+        return {**common, **self.event_extras(row, common["date"], common["sources"])}
 
     def meetings(self, rows: list[Row]) -> list[EventRecord]:
         records = []
@@ -637,6 +698,7 @@ class Parser:
                 kind=kind,
                 title=title or meeting_title(kind, participants),
                 title_given=bool(title),
+                summary=self.text(row, "summary"),
                 participants=tuple(participants),
                 **self.event_common(row),
             )
@@ -656,23 +718,34 @@ class Parser:
             if language and not english and not (language == "en" or language.startswith("en-")):
                 self.fail(row, "english_text", f"is empty; a quote in {language!r} needs its English translation")
             context = self.text(row, "context", max_length=300)
+            translated_by = self.text(row, "translated_by", max_length=200)
+            summary = self.text(row, "summary")
+            group = self.text(row, "group", max_length=100)
             common = self.event_common(row)
             about = self.country_list(row, "about")
             if row.failed:
                 continue
-            quote = QuoteRecord(speaker, language, original, english, context)
-            key = (common["date"], speaker, context)
+            quote = QuoteRecord(speaker, language, original, english, context, translated_by)
+            # Rows are one event only where the file says so, with a shared `group` (#13):
+            # one speaker's words of a day about China and about the US are two statements.
+            key = ("group", group) if group else ("row", row.line)
             if key in grouped:
                 record = grouped[key]
+                if common["date"] != record.date:
+                    self.fail(row, "date", f"differs from line {record.line} of the same group {group!r}")
+                    continue
                 if quote in record.quotes:
                     self.fail(row, "original_text", f"the same quote already appears on line {record.line}")
+                    continue
+                if not self.merge_group_row(row, record, summary, common):
                     continue
                 record.quotes += (quote,)
                 record.countries = tuple(dict.fromkeys(record.countries + about))
                 record.sources = tuple(dict.fromkeys(record.sources + common["sources"]))
             else:
                 grouped[key] = EventRecord(
-                    kind=EventKind.STATEMENT, title="", title_given=False, countries=about, quotes=(quote,), **common
+                    kind=EventKind.STATEMENT, title="", title_given=False, countries=about, quotes=(quote,),
+                    summary=summary, **common,
                 )
         records = list(grouped.values())
         for record in records:
@@ -705,6 +778,14 @@ class Parser:
             other = seen.get(record.key)
             if other is None:
                 seen[record.key] = record
+            elif record.kind == EventKind.STATEMENT:
+                self.errors.append(
+                    RowError(
+                        record.file, record.line, "original_text",
+                        f"the same statement as line {other.line} (same date, speaker, context and words); "
+                        "rows of one statement share a group",
+                    )
+                )
             elif record.title_given:
                 self.errors.append(
                     RowError(record.file, record.line, "title", f"the same event as {other.file} line {other.line} (same date and title)")
@@ -714,6 +795,142 @@ class Parser:
                 self.errors.append(
                     RowError(record.file, record.line, column, f"the same event as {other.file} line {other.line} (same date and {what}, no title)")
                 )
+
+    # -- the optional columns of #13 -----------------------------------------
+
+    def event_extras(self, row: Row, date: PartialDate | None, sources: tuple[str, ...]) -> dict:
+        """end_date, venue, the sources' titles and dates, and disagreements, where the file has the columns."""
+        header = row.values.keys()
+        given = {name for name in ("end_date", "venue", "disagreements") if name in header}
+        if "translated_by" in header:
+            given.add("translated_by")
+        if {"source_titles", "source_dates"} & header:
+            given.add("source_details")
+        end = self.date(row, "end_date", required=False)
+        if end and date and end.date < date.date:
+            self.fail(row, "end_date", f"{end.iso()} is before the date {date.iso()}")
+        return {
+            "end_date": end,
+            "venue": self.text(row, "venue", max_length=200),
+            "source_details": self.source_details(row, sources),
+            "disagreements": self.disagreements(row, sources),
+            "given": frozenset(given),
+        }
+
+    def source_details(self, row: Row, sources: tuple[str, ...]) -> tuple[SourceDetail, ...]:
+        # ` | ` separates the titles; a `|` inside a title is written `||`.
+        titles = (
+            [t.strip().replace("||", "|") for t in row.values.get("source_titles", "").split(" | ")]
+            if row.values.get("source_titles")
+            else []
+        )
+        dates = [d.strip() for d in row.values.get("source_dates", "").split(";")] if row.values.get("source_dates") else []
+        for column, values in (("source_titles", titles), ("source_dates", dates)):
+            if len(values) > len(sources):
+                self.fail(row, column, f"{len(values)} values for {len(sources)} source URL(s); give one per URL, in order")
+                return ()
+        if any(len(t) > 300 for t in titles):
+            self.fail(row, "source_titles", "a title is longer than 300 characters")
+        published = []
+        for value in dates:
+            try:
+                published.append(datetime.date.fromisoformat(value) if value else None)
+            except ValueError:
+                self.fail(row, "source_dates", f"{value!r} is not a date: write YYYY-MM-DD, or leave it empty")
+                return ()
+        details = []
+        for i, url in enumerate(sources):
+            title = titles[i] if i < len(titles) else ""
+            day = published[i] if i < len(published) else None
+            if title or day:
+                details.append(SourceDetail(url, title, day))
+        return tuple(details)
+
+    def disagreements(self, row: Row, sources: tuple[str, ...]) -> tuple[DisagreementRecord, ...]:
+        value = row.values.get("disagreements", "")
+        if not value:
+            return ()
+        shape = 'a JSON array [{"about": "...", "versions": [{"url": "<one of the row\'s source URLs>", "says": "..."}]}]'
+        try:
+            items = json.loads(value)
+        except ValueError as exc:
+            self.fail(row, "disagreements", f"is not JSON ({exc.msg}, character {exc.pos}); write {shape}")
+            return ()
+        records = []
+        if not isinstance(items, list):
+            self.fail(row, "disagreements", f"is not an array; write {shape}")
+            return ()
+        for n, item in enumerate(items, 1):
+            about = item.get("about") if isinstance(item, dict) else None
+            versions = item.get("versions") if isinstance(item, dict) else None
+            if not isinstance(about, str) or not about.strip() or len(about) > 300:
+                self.fail(row, "disagreements", f"item {n}: \"about\" must say what the sources disagree on (text, at most 300 characters)")
+                return ()
+            if not isinstance(versions, list) or len(versions) < 2:
+                self.fail(row, "disagreements", f"item {n} ({about!r}): give at least two versions, one per source")
+                return ()
+            pairs = []
+            for version in versions:
+                url = version.get("url") if isinstance(version, dict) else None
+                says = version.get("says") if isinstance(version, dict) else None
+                if url not in sources:
+                    self.fail(row, "disagreements", f"item {n} ({about!r}): {str(url)[:80]!r} is not one of the row's source URLs")
+                    return ()
+                if not isinstance(says, str) or not says.strip():
+                    self.fail(row, "disagreements", f"item {n} ({about!r}): \"says\" is empty for {url[:80]!r}")
+                    return ()
+                if any(url == other for other, _ in pairs):
+                    self.fail(row, "disagreements", f"item {n} ({about!r}): {url[:80]!r} has two versions")
+                    return ()
+                pairs.append((url, says.strip()))
+            records.append(DisagreementRecord(about.strip(), tuple(pairs)))
+        return tuple(records)
+
+    def merge_group_row(self, row: Row, record: EventRecord, summary: str, common: dict) -> bool:
+        """Adds a grouped statement row's event-wide values to its event; False (with an error) if they clash."""
+        for column, mine, theirs in (
+            ("summary", summary, record.summary),
+            ("end_date", common["end_date"], record.end_date),
+            ("venue", common["venue"], record.venue),
+            ("disagreements", common["disagreements"], record.disagreements),
+        ):
+            if mine and theirs and mine != theirs:
+                self.fail(row, column, f"differs from line {record.line} of the same group")
+                return False
+        record.summary = record.summary or summary
+        record.end_date = record.end_date or common["end_date"]
+        record.venue = record.venue or common["venue"]
+        record.disagreements = record.disagreements or common["disagreements"]
+        known = {d.url for d in record.source_details}
+        record.source_details += tuple(d for d in common["source_details"] if d.url not in known)
+        record.given |= common["given"]
+        return True
+
+    def publishers(self, rows: list[Row]) -> list[PublisherRecord]:
+        records, seen = [], {}
+        for row in rows:
+            domain = normalise_domain(self.text(row, "domain", required=True, max_length=253))
+            if domain and not re.fullmatch(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}", domain):
+                self.fail(row, "domain", f"{domain!r} is not a domain name such as rappler.com")
+            if domain in seen:
+                self.fail(row, "domain", f"{domain!r} already appears on line {seen[domain]}")
+            seen.setdefault(domain, row.line)
+            name = self.text(row, "name", required=True, max_length=200)
+            kind = self.choice(row, "kind", PublisherKind.values)
+            aggregator = row.values.get("aggregator", "").lower()
+            if aggregator not in ("", "true", "false", "yes", "no", "1", "0"):
+                self.fail(row, "aggregator", f"{aggregator!r} is not true or false")
+            if not row.failed:
+                records.append(PublisherRecord(domain, name, kind, aggregator in ("true", "yes", "1")))
+        return records
+
+
+@dataclass(frozen=True)
+class PublisherRecord:
+    domain: str
+    name: str
+    kind: str
+    aggregator: bool
 
 
 def meeting_title(kind: str | None, participants: list[ParticipantRecord]) -> str:
@@ -777,6 +994,7 @@ def import_directory(
     file_summits = {r.values.get("short_name", "") for r in rows.get(SUMMITS.name, [])}
     parser = Parser(countries, stored_summits | file_summits)
     parser.errors = errors
+    publishers = parser.publishers(rows.get(PUBLISHERS.name, []))
     summits = parser.summits(rows.get(SUMMITS.name, []))
     leaders = parser.leaders(rows.get(LEADERS.name, []))
     events = (
@@ -792,6 +1010,7 @@ def import_directory(
     progress = progress or (lambda iterable, label, total: iter(iterable))
     try:
         with transaction.atomic(), involvement.deferred():
+            Writer(report, progress).write_publishers(publishers)
             Writer(report, progress).write(summits, leaders, events)
             if dry_run:
                 raise _DryRun
@@ -1003,6 +1222,8 @@ class Writer:
                 status=record.status,
                 city=record.city,
                 summit_id=summit_ids.get(record.summit) if record.summit else None,
+                end_date=record.end_date.date if record.end_date else None,
+                venue=record.venue,
             )
             found = stored.get(record.key)
             if found is None:
@@ -1037,6 +1258,9 @@ class Writer:
         event = Event.objects.get(pk=pk)
         if not record.title_given:
             del fields["title"]  # made up from the row: the stored (perhaps edited) title stays
+        for name in ("end_date", "venue"):
+            if name not in record.given:
+                del fields[name]  # the file has no such column: what is stored stays
         for k, v in fields.items():
             setattr(event, k, v)
         event.save()
@@ -1046,6 +1270,10 @@ class Writer:
         event.quotes.all().delete()
         if record.file_has_countries:
             event.countries.clear()
+        record = self.keep_unsaid(record, existing)
+        self.update_sources(pk, record)
+        if "disagreements" in record.given:
+            event.disagreements.all().delete()
         self.write_parts([(record, event)], leaders, skip_sources=set(existing.sources))
 
     def write_parts(
@@ -1069,9 +1297,17 @@ class Writer:
                 leader = leaders[(q.speaker.name, q.speaker.country)]
                 leader_ids[leader.pk] = None
                 quotes.append(
-                    (pk, leader.pk, title_on(leader, date), q.language, q.original_text, q.english_text, q.context, position)
+                    (
+                        pk, leader.pk, title_on(leader, date), q.language, q.original_text, q.english_text, q.context,
+                        q.translated_by, position,
+                    )
                 )
-            sources.extend((pk, url, publisher_of(url)) for url in record.sources if url not in skip_sources)
+            details = {d.url: d for d in record.source_details}
+            sources.extend(
+                (pk, url, publisher_of(url), details[url].title if url in details else "", details[url].published if url in details else None)
+                for url in record.sources
+                if url not in skip_sources
+            )
             if record.file_has_countries:
                 countries.extend((pk, code) for code in record.countries)
             if new:
@@ -1091,10 +1327,14 @@ class Writer:
         insert_rows(Participant, ("event_id", "leader_id", "country_id", "role", "title", "position"), participants)
         insert_rows(
             Quote,
-            ("event_id", "speaker_id", "speaker_title", "language", "original_text", "english_text", "context", "position"),
+            (
+                "event_id", "speaker_id", "speaker_title", "language", "original_text", "english_text", "context",
+                "translated_by", "position",
+            ),
             quotes,
         )
-        insert_rows(EventSource, ("event_id", "url", "publisher"), sources)
+        insert_rows(EventSource, ("event_id", "url", "publisher", "title", "published_on"), sources)
+        self.write_disagreements([(record, event.pk) for record, event in pairs if record.disagreements])
         insert_rows(Event.countries.through, ("event_id", "country_id"), countries)
         insert_rows(EventCountry, ("event_id", "country_id", "date", "published"), involved)
         insert_rows(EventPair, ("event_id", "pair", "date", "published"), event_pairs)
@@ -1103,6 +1343,63 @@ class Writer:
         involvement.refresh_pair_months(
             {(pair, involvement.month_start(date)) for _, pair, date, published in event_pairs if published}
         )
+
+    # -- #13: publishers, the sources' details, disagreements -----------------
+
+    def write_publishers(self, records: list[PublisherRecord]) -> None:
+        stored = {p.domain: p for p in Publisher.objects.all()}
+        created = []
+        for record in records:
+            values = dict(name=record.name, kind=record.kind, aggregator=record.aggregator)
+            publisher = stored.get(record.domain)
+            if publisher is None:
+                created.append(Publisher(domain=record.domain, **values))
+                self.report.count("publishers", "created")
+            elif all(getattr(publisher, k) == v for k, v in values.items()):
+                self.report.count("publishers", "unchanged")
+            else:
+                for k, v in values.items():
+                    setattr(publisher, k, v)
+                publisher.save()
+                self.report.count("publishers", "updated")
+        bulk_create_with_history(created, Publisher, batch_size=BATCH)
+        publisher_table.cache_clear()
+
+    @staticmethod
+    def keep_unsaid(record: EventRecord, existing: EventRecord) -> EventRecord:
+        """`record` with the translations' attributions it has no column for taken from the stored event."""
+        if "translated_by" in record.given:
+            return record
+        stored = {(q.speaker, q.original_text): q.translated_by for q in existing.quotes}
+        quotes = tuple(replace(q, translated_by=stored.get((q.speaker, q.original_text), "")) for q in record.quotes)
+        return replace(record, quotes=quotes)
+
+    @staticmethod
+    def update_sources(pk: int, record: EventRecord) -> None:
+        """New titles and dates the file gives for sources the event already has."""
+        for detail in record.source_details:
+            EventSource.objects.filter(event_id=pk, url=detail.url).exclude(
+                title=detail.title, published_on=detail.published
+            ).update(title=detail.title, published_on=detail.published)
+
+    @staticmethod
+    def write_disagreements(pairs: list[tuple[EventRecord, int]]) -> None:
+        """Each event's disagreements, their versions tied to the event's sources (a handful per import)."""
+        if not pairs:
+            return
+        source_ids = {
+            (event_id, url): pk
+            for pk, event_id, url in EventSource.objects.filter(event_id__in=[pk for _, pk in pairs]).values_list(
+                "pk", "event_id", "url"
+            )
+        }
+        for record, pk in pairs:
+            for position, item in enumerate(record.disagreements):
+                disagreement = Disagreement.objects.create(event_id=pk, about=item.about, position=position)
+                DisagreementVersion.objects.bulk_create(
+                    DisagreementVersion(disagreement=disagreement, source_id=source_ids[(pk, url)], says=says)
+                    for url, says in item.versions
+                )
 
 
 def copy_text(value) -> str:

@@ -353,13 +353,14 @@ class CalendarTests:
 # The queries of each export, whatever the number of events (up to a chunk of 2,000): the page
 # cache's version stamp, the filter's country choices, then:
 EXPORT_QUERIES = {
-    # the events, then their countries, participants and sources (one query each per chunk);
-    # the countries themselves are reference data read once per process (reference.py)
-    "events_csv": ({}, 5),
-    "events_json": ({}, 5),
-    # the page cache's version (for the ETag), the events, their countries, participants, sources
-    # and quotes (the eras come last, from the span of the slides)
-    "timeline_json": ({"pair": "ph-ru"}, 6),
+    # the events, then their countries, participants, sources and disagreements (one query each per
+    # chunk); the countries and publishers are reference data read once per process (reference.py,
+    # models.publisher_table)
+    "events_csv": ({}, 6),
+    "events_json": ({}, 6),
+    # the page cache's version (for the ETag), the events, their countries, participants, sources,
+    # quotes and disagreements (the eras come last, from the span of the slides)
+    "timeline_json": ({"pair": "ph-ru"}, 7),
     # the latest events, with their sources, participants and quotes
     "relationship_feed": ({"pair": "ph-ru"}, 2),
     # the summits (with their host countries), the planned meetings (with their summits)
