@@ -13,6 +13,8 @@ from simple_history.admin import SimpleHistoryAdmin
 from . import admin_import
 from .models import (
     Country,
+    Disagreement,
+    DisagreementVersion,
     Event,
     EventKind,
     EventSource,
@@ -21,6 +23,7 @@ from .models import (
     LeaderSource,
     Office,
     Participant,
+    Publisher,
     Quote,
     Summit,
     SummitSource,
@@ -160,7 +163,7 @@ class QuoteInline(admin.StackedInline):
     formset = QuoteInlineFormSet
     extra = 0
     autocomplete_fields = ["speaker"]
-    fields = [("speaker", "speaker_title"), ("language", "context"), "original_text", "english_text", "position"]
+    fields = [("speaker", "speaker_title"), ("language", "context"), "original_text", ("english_text", "translated_by"), "position"]
 
 
 class EventSourceFormSet(forms.BaseInlineFormSet):
@@ -184,6 +187,30 @@ class EventSourceInline(admin.TabularInline):
     fields = ["url", "title", "publisher", "published_on"]
 
 
+# -- #13: where the event's sources disagree -------------------------------------
+
+
+class DisagreementInline(admin.TabularInline):
+    """What the sources disagree on; each source's version is edited on the disagreement's own page.
+
+    Django has no nested inlines: the versions, tied to the event's sources, are
+    an inline of DisagreementAdmin, reached by the "change" link.
+    """
+
+    model = Disagreement
+    extra = 0
+    fields = ["about", "position", "versions_given"]
+    readonly_fields = ["versions_given"]
+    show_change_link = True
+
+    @admin.display(description="versions")
+    def versions_given(self, disagreement):
+        if not disagreement.pk:
+            return "Save the event, then open the disagreement (“change”) to give each source's version."
+        versions = [f"{v.source.publisher}: “{v.says}”" for v in disagreement.versions.select_related("source")]
+        return "; ".join(versions) or "None yet: open the disagreement (“change”) to give each source's version."
+
+
 @admin.register(Event)
 class EventAdmin(RecordAdmin):
     list_display = ["title", "date_display", "kind", "status", "summit", "published", "source_count"]
@@ -193,7 +220,7 @@ class EventAdmin(RecordAdmin):
     autocomplete_fields = ["summit", "countries", "actor_country", "target_country"]
     date_hierarchy = "date"
     save_on_top = True
-    inlines = [ParticipantInline, QuoteInline, EventSourceInline]
+    inlines = [ParticipantInline, QuoteInline, EventSourceInline, DisagreementInline]
     fieldsets = [
         (None, {"fields": ["kind", "title", "summary", "status", "published"]}),
         ("When", {"fields": [("date", "date_precision", "date_approximate"), "end_date"]}),
@@ -288,3 +315,57 @@ class EventAdmin(RecordAdmin):
     def source_count(self, event):
         return event.source_total
 
+
+# -- #13: the publisher table and the versions of a disagreement --------------------
+
+
+@admin.register(Publisher)
+class PublisherAdmin(SimpleHistoryAdmin):
+    """The domains sources come from, with their kind, shown beside every source."""
+
+    list_display = ["domain", "name", "kind", "aggregator"]
+    list_filter = ["kind", "aggregator"]
+    search_fields = ["domain", "name"]
+    ordering = ["domain"]
+
+
+class DisagreementVersionFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if any(self._errors):
+            return
+        kept = [f for f in self.forms if f.cleaned_data.get("source") and not f.cleaned_data.get("DELETE")]
+        for form in kept:
+            if form.cleaned_data["source"].event_id != self.instance.event_id:
+                raise ValidationError("Each version must come from one of the event's own sources.")
+        if len({f.cleaned_data["source"].pk for f in kept}) != len(kept):
+            raise ValidationError("Give each source's version once.")
+
+
+class DisagreementVersionInline(admin.TabularInline):
+    model = DisagreementVersion
+    formset = DisagreementVersionFormSet
+    extra = 2
+    fields = ["source", "says"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "source":
+            # The event's own sources only; on a new disagreement, none until it is saved with its event.
+            object_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+            event_id = Disagreement.objects.filter(pk=object_id).values("event_id")[:1] if object_id else None
+            kwargs["queryset"] = (
+                EventSource.objects.filter(event_id__in=event_id) if event_id is not None else EventSource.objects.none()
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Disagreement)
+class DisagreementAdmin(SimpleHistoryAdmin):
+    """One point the sources disagree on, with what each of them says."""
+
+    list_display = ["about", "event"]
+    list_select_related = ["event"]
+    search_fields = ["about", "event__title"]
+    raw_id_fields = ["event"]
+    fields = ["event", "about", "position"]
+    inlines = [DisagreementVersionInline]

@@ -15,6 +15,7 @@ from django.utils.dateformat import format as format_date
 from jinja2 import Environment
 
 from .dates import datetime_attribute
+from .models import publisher_for
 from .templatetags.diplomacy import labelled_sources
 
 
@@ -25,5 +26,6 @@ def environment(**options) -> Environment:
         date=format_date,
         linebreaksbr=linebreaksbr,  # Escapes its input, returns a SafeString (which Jinja2 honours).
         labelled_sources=labelled_sources,
+        source_publisher=publisher_for,
     )
     return env

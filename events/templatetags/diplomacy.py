@@ -1,6 +1,7 @@
 from django import template
 
 from ..dates import datetime_attribute, format_partial_date
+from ..models import publisher_for
 
 register = template.Library()
 
@@ -31,3 +32,9 @@ def labelled_sources(sources):
         seen[label] = seen.get(label, 0) + 1
         labelled.append((source, label if seen[label] == 1 else f"{label} ({seen[label]})"))
     return labelled
+
+
+@register.filter
+def source_publisher(url):
+    """The publisher of a source's URL from the publisher table (#13), or None."""
+    return publisher_for(url)

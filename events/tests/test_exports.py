@@ -426,3 +426,40 @@ class TimelineJSBrowserTests:
         assert page.locator(".tl-timeera").count() == 1  # the Duterte administration
         assert page.evaluate("window.timeline.config.events.length") == 5
         assert errors == []
+
+
+class GradedSourcesExportTests:
+    """#13 in /events.json and /events.csv: the sources' publishers and the disagreements."""
+
+    def build(self):
+        from events.models import Publisher
+
+        from .factories import make_disagreement
+
+        Publisher.objects.create(domain="dfa.gov.ph", name="Department of Foreign Affairs", kind="official_ph")
+        duterte = make_leader("Rodrigo Duterte", "PH")
+        widodo = make_leader("Joko Widodo", "ID")
+        visit = make_event("Duterte visits Jakarta", kind=EventKind.STATE_VISIT, date=datetime.date(2016, 9, 9),
+                           participants=(duterte, widodo), sources=("https://dfa.gov.ph/jakarta", "https://pco.gov.ph/jakarta"))
+        make_disagreement(visit, "the visit's classification",
+                          [("https://dfa.gov.ph/jakarta", "a state visit"), ("https://pco.gov.ph/jakarta", "a working visit")])
+
+    def test_json_carries_disagreements_and_publishers(self, client):
+        """Each event object lists its disagreements (about, each source's version) and its sources' publishers."""
+        self.build()
+        [event] = json.loads(body(client.get(reverse("events:events_json"))))["events"]
+        assert event["disagreements"] == [{"about": "the visit's classification", "versions": [
+            {"source": "https://dfa.gov.ph/jakarta", "publisher": "Department of Foreign Affairs", "says": "a state visit"},
+            {"source": "https://pco.gov.ph/jakarta", "publisher": None, "says": "a working visit"},
+        ]}]
+        assert event["source_publishers"] == [
+            {"url": "https://dfa.gov.ph/jakarta", "name": "Department of Foreign Affairs", "kind": "official_ph"},
+            {"url": "https://pco.gov.ph/jakarta", "name": None, "kind": None},
+        ]
+
+    def test_csv_has_a_disagreements_column(self, client):
+        """/events.csv gives the disagreements as JSON in a column, and the sources' kinds in another."""
+        self.build()
+        [row] = csv_rows(client.get(reverse("events:events_csv")))
+        assert json.loads(row["disagreements"])[0]["about"] == "the visit's classification"
+        assert row["source_kinds"] == "official_ph; "

@@ -1,7 +1,9 @@
 """`import_events DIR`: the CSV import of CONTRACT.md, all or nothing, and its round trip with `export_events`."""
 
+import csv
 import datetime
 import io
+import json
 import re
 
 import pytest
@@ -680,3 +682,107 @@ class AdminImportTests:
         client.post(self.url, {"token": client.session[admin_import.SESSION_KEY], "confirm": "Import"})
         assert Event.objects.get().published is False
         assert not Event.objects.published().exists()
+
+
+class RecordColumnsTests:
+    """The columns of #13: statements grouped only on request, sources' details, disagreements, publishers."""
+
+    def test_two_statements_of_a_day_are_two_events(self, data_dir):
+        """One speaker's rows of one day from one source, about China and about the US: two events, each on its own timeline."""
+        write(
+            data_dir,
+            "statements.csv",
+            STATEMENTS_HEADER
+            + "2016-10-20,Rodrigo Duterte (PH),CN,en,This is the springtime of our relationship.,,Beijing,https://example.org/beijing\n"
+            + "2016-10-20,Rodrigo Duterte (PH),US,en,I announce my separation from the United States.,,Beijing,https://example.org/beijing\n",
+        )
+        assert "statements: 2 created" in run_import(data_dir)
+        china = Event.objects.get(quotes__original_text__startswith="This is the springtime")
+        america = Event.objects.get(quotes__original_text__startswith="I announce my separation")
+        assert china != america
+        assert set(china.pairs.values_list("pair", flat=True)) == {"cn-ph"}
+        assert set(america.pairs.values_list("pair", flat=True)) == {"ph-us"}
+        assert list(Event.objects.for_pair("ph", "cn").published()) == [china]
+        assert list(Event.objects.for_pair("ph", "us").published()) == [america]
+        assert "Nothing new" in run_import(data_dir)
+
+    def test_sources_titles_dates_venue_and_end_date(self, data_dir):
+        """source_titles (a `||` inside a title stands for `|`) and source_dates go to the sources, venue and end_date to the event."""
+        write(
+            data_dir,
+            "meetings.csv",
+            "date,title,participants,kind,source_url,summary,end_date,venue,source_titles,source_dates\n"
+            "2016-09-08,Duterte visits Jakarta,Rodrigo Duterte (PH); Joko Widodo (ID),state_visit,"
+            "https://dfa.gov.ph/a; https://pco.gov.ph/b,First trip.,2016-09-09,Istana Merdeka,"
+            "DFA || State visit | PCO,2016-09-19;\n",
+        )
+        run_import(data_dir)
+        event = Event.objects.get()
+        assert (event.summary, event.end_date, event.venue) == ("First trip.", datetime.date(2016, 9, 9), "Istana Merdeka")
+        assert list(event.sources.order_by("url").values_list("url", "title", "published_on")) == [
+            ("https://dfa.gov.ph/a", "DFA | State visit", datetime.date(2016, 9, 19)),
+            ("https://pco.gov.ph/b", "PCO", None),
+        ]
+
+    def test_disagreements_column(self, data_dir):
+        """A disagreements cell becomes the event's disagreement, each version tied to the row's source."""
+        cell = json.dumps([{"about": "the visit's classification", "versions": [
+            {"url": "https://dfa.gov.ph/a", "says": "a state visit"}, {"url": "https://pco.gov.ph/b", "says": "a working visit"}]}])
+        rows = [["date", "participants", "kind", "source_url", "disagreements"],
+                ["2016-09-09", "Rodrigo Duterte (PH); Joko Widodo (ID)", "state_visit", "https://dfa.gov.ph/a; https://pco.gov.ph/b", cell]]
+        write(data_dir, "meetings.csv", csv_text(rows))
+        run_import(data_dir)
+        [disagreement] = Event.objects.get().disagreements.all()
+        assert disagreement.about == "the visit's classification"
+        assert [(v.source.url, v.says) for v in disagreement.versions.all()] == [
+            ("https://dfa.gov.ph/a", "a state visit"), ("https://pco.gov.ph/b", "a working visit")]
+        assert "Nothing new" in run_import(data_dir)
+
+    @pytest.mark.parametrize(
+        "cell, message",
+        [
+            ("[{", "is not JSON"),
+            ('{"about": "x"}', "is not an array"),
+            ('[{"about": "", "versions": []}]', 'item 1: "about" must say what the sources disagree on'),
+            ('[{"about": "date", "versions": [{"url": "https://dfa.gov.ph/a", "says": "9 Sept"}]}]', "give at least two versions"),
+            ('[{"about": "date", "versions": [{"url": "https://dfa.gov.ph/a", "says": "9"}, {"url": "https://elsewhere.org/", "says": "8"}]}]',
+             "'https://elsewhere.org/' is not one of the row's source URLs"),
+        ],
+    )
+    def test_disagreements_errors(self, data_dir, cell, message):
+        """A malformed disagreements cell is a row error naming what is wrong."""
+        rows = [["date", "participants", "source_url", "disagreements"],
+                ["2016-09-09", "Rodrigo Duterte (PH); Joko Widodo (ID)", "https://dfa.gov.ph/a; https://pco.gov.ph/b", cell]]
+        write(data_dir, "meetings.csv", csv_text(rows))
+        [error] = failed_import(data_dir)
+        assert error.startswith("meetings.csv:2: disagreements: ") and message in error
+
+    def test_translated_by(self, data_dir):
+        """translated_by says whose English a quote's translation is."""
+        rows = [["date", "speaker", "about", "language", "original_text", "english_text", "translated_by", "source_url"],
+                ["2016-09-13", "Rodrigo Duterte (PH)", "RU; CN", "fil", "Sabi ko sa kanila na I want weaponry's and armaments",
+                 "I told them I want weaponries and armaments", "The Manila Times", "https://example.org/a"]]
+        write(data_dir, "statements.csv", csv_text(rows))
+        run_import(data_dir)
+        assert Quote.objects.get().translated_by == "The Manila Times"
+
+    def test_publishers_file(self, data_dir):
+        """publishers.csv fills the publisher table: www. dropped, sub-domains matched, a bad kind refused."""
+        from events.models import publisher_for
+
+        write(data_dir, "publishers.csv", "domain,name,kind,aggregator\nwww.Inquirer.net,Philippine Daily Inquirer,news,\n"
+                                          "ilovepagadian.com,I Love Pagadian,news,true\n")
+        assert "publishers: 2 created" in run_import(data_dir)
+        assert publisher_for("https://newsinfo.inquirer.net/1/x").label == "Philippine Daily Inquirer · Independent news"
+        assert publisher_for("http://www.ilovepagadian.com/x").aggregator
+        assert publisher_for("https://example.org/") is None
+        assert "Nothing new" in run_import(data_dir)
+        write(data_dir, "publishers.csv", "domain,name,kind\nrappler.com,Rappler,blog\n")
+        [error] = failed_import(data_dir)
+        assert error.startswith("publishers.csv:2: kind: 'blog' is not one of official_ph, official_foreign")
+
+
+def csv_text(rows: list[list[str]]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue()
