@@ -55,9 +55,20 @@ test-deps:
 	@PYTHON='$(PYTHON)' .ci/test-deps
 
 # Runs on DATABASE_URL when set (PostgreSQL), otherwise on SQLite.
-test: test-deps dev-venv
+test: test-deps dev-venv lint
 	DJANGO_SECRET_KEY=test-only-secret DJANGO_DEBUG=0 DJANGO_HTTPS=0 DJANGO_PLAIN_STATIC=1 \
 	  $(PY) -m pytest $(PYTEST_ARGS)
+
+# The code's shape (pyproject.toml): ruff's lint and format, and the layers import-linter holds.
+.PHONY: lint format
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+
+format: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
 
 # The same suite on a local PostgreSQL, installed (as root) and started when needed.
 PG_TEST_URL ?= postgres://postgres@127.0.0.1:5432/diplomacy_test

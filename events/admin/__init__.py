@@ -13,8 +13,11 @@ from concurrency.forms import ConcurrentForm
 from simple_history.admin import SimpleHistoryAdmin
 
 from events.admin import imports as admin_import
+from events.services import involvement
 from events.models import (
     Country,
+    Disagreement,
+    DisagreementVersion,
     Event,
     EventKind,
     EventSource,
@@ -23,6 +26,7 @@ from events.models import (
     LeaderSource,
     Office,
     Participant,
+    Publisher,
     Quote,
     Summit,
     SummitSource,
@@ -104,8 +108,15 @@ class RecordAdmin(SimpleHistoryAdmin, ConcurrentModelAdmin):
         # Restoring a version is a save like the change form's, which the admin runs in a
         # transaction: the stale-edit check's row lock needs one (PostgreSQL refuses
         # select_for_update() outside), and simple-history's view opens none.
-        with transaction.atomic(using=router.db_for_write(self.model)):
+        with transaction.atomic(using=router.db_for_write(self.model)), involvement.deferred():
             return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # One sync of the derived tables for the whole save: each inline row saved would
+        # otherwise sync the event again. Inside the save's transaction, so that the derived
+        # rows commit with the record and the version it bumps (never a page cached stale).
+        with transaction.atomic(using=router.db_for_write(self.model)), involvement.deferred():
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def valid_ids_or_404(self, object_id: str, version_id: str | None = None) -> None:
         """404 for an address whose record or version id is not one (`history/abc/`): simple-history lets it be a 500."""
@@ -184,7 +195,7 @@ class QuoteInline(admin.StackedInline):
     formset = QuoteInlineFormSet
     extra = 0
     autocomplete_fields = ["speaker"]
-    fields = [("speaker", "speaker_title"), ("language", "context"), "original_text", "english_text", "position"]
+    fields = [("speaker", "speaker_title"), ("language", "context"), "original_text", ("english_text", "translated_by"), "position"]
 
 
 class EventSourceFormSet(forms.BaseInlineFormSet):
@@ -208,6 +219,30 @@ class EventSourceInline(admin.TabularInline):
     fields = ["url", "title", "publisher", "published_on"]
 
 
+# -- #13: where the event's sources disagree -------------------------------------
+
+
+class DisagreementInline(admin.TabularInline):
+    """What the sources disagree on; each source's version is edited on the disagreement's own page.
+
+    Django has no nested inlines: the versions, tied to the event's sources, are
+    an inline of DisagreementAdmin, reached by the "change" link.
+    """
+
+    model = Disagreement
+    extra = 0
+    fields = ["about", "position", "versions_given"]
+    readonly_fields = ["versions_given"]
+    show_change_link = True
+
+    @admin.display(description="versions")
+    def versions_given(self, disagreement):
+        if not disagreement.pk:
+            return "Save the event, then open the disagreement (“change”) to give each source's version."
+        versions = [f"{v.source.publisher}: “{v.says}”" for v in disagreement.versions.select_related("source")]
+        return "; ".join(versions) or "None yet: open the disagreement (“change”) to give each source's version."
+
+
 @admin.register(Event)
 class EventAdmin(RecordAdmin):
     list_display = ["title", "date_display", "kind", "status", "summit", "published", "source_count"]
@@ -217,7 +252,7 @@ class EventAdmin(RecordAdmin):
     autocomplete_fields = ["summit", "countries", "actor_country", "target_country"]
     date_hierarchy = "date"
     save_on_top = True
-    inlines = [ParticipantInline, QuoteInline, EventSourceInline]
+    inlines = [ParticipantInline, QuoteInline, EventSourceInline, DisagreementInline]
     fieldsets = [
         (None, {"fields": ["kind", "title", "summary", "status", "published"]}),
         ("When", {"fields": [("date", "date_precision", "date_approximate"), "end_date"]}),
@@ -291,13 +326,18 @@ class EventAdmin(RecordAdmin):
         super().save_related(request, form, formsets, change)
         # Now that the participants and quotes are saved, the direction can be suggested too.
         event = form.instance
-        if event.apply_plover_defaults():
+        filled = event.apply_plover_defaults()
+        if filled:
+            # The suggestion is written into the row just saved, not by a second save (which
+            # would bump the version and sync again): an UPDATE of the coding alone, the
+            # derived figures resynced with the rest of this save (changeform_view defers).
+            event.score = event.effective_score()
+            coding = {field: getattr(event, Event._meta.get_field(field).attname) for field in (*filled, "score")}
+            Event.objects.filter(pk=event.pk).update(
+                **{Event._meta.get_field(name).attname: value for name, value in coding.items()}
+            )
+            involvement.sync_involvement([event.pk])
             # One admin save, one history entry: the suggestion joins the entry just recorded.
-            event.skip_history_when_saving = True
-            try:
-                event.save()
-            finally:
-                del event.skip_history_when_saving
             latest = event.history.first() if hasattr(event, "history") else None
             if latest is not None:
                 type(latest).objects.filter(pk=latest.pk).update(
@@ -316,3 +356,57 @@ class EventAdmin(RecordAdmin):
     def source_count(self, event):
         return event.source_total
 
+
+# -- #13: the publisher table and the versions of a disagreement --------------------
+
+
+@admin.register(Publisher)
+class PublisherAdmin(SimpleHistoryAdmin):
+    """The domains sources come from, with their kind, shown beside every source."""
+
+    list_display = ["domain", "name", "kind", "aggregator"]
+    list_filter = ["kind", "aggregator"]
+    search_fields = ["domain", "name"]
+    ordering = ["domain"]
+
+
+class DisagreementVersionFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        if any(self._errors):
+            return
+        kept = [f for f in self.forms if f.cleaned_data.get("source") and not f.cleaned_data.get("DELETE")]
+        for form in kept:
+            if form.cleaned_data["source"].event_id != self.instance.event_id:
+                raise ValidationError("Each version must come from one of the event's own sources.")
+        if len({f.cleaned_data["source"].pk for f in kept}) != len(kept):
+            raise ValidationError("Give each source's version once.")
+
+
+class DisagreementVersionInline(admin.TabularInline):
+    model = DisagreementVersion
+    formset = DisagreementVersionFormSet
+    extra = 2
+    fields = ["source", "says"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "source":
+            # The event's own sources only; on a new disagreement, none until it is saved with its event.
+            object_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+            event_id = Disagreement.objects.filter(pk=object_id).values("event_id")[:1] if object_id else None
+            kwargs["queryset"] = (
+                EventSource.objects.filter(event_id__in=event_id) if event_id is not None else EventSource.objects.none()
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Disagreement)
+class DisagreementAdmin(SimpleHistoryAdmin):
+    """One point the sources disagree on, with what each of them says."""
+
+    list_display = ["about", "event"]
+    list_select_related = ["event"]
+    search_fields = ["about", "event__title"]
+    raw_id_fields = ["event"]
+    fields = ["event", "about", "position"]
+    inlines = [DisagreementVersionInline]

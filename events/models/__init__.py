@@ -34,13 +34,29 @@ from events.models.events import (
 )
 from events.models.people import Leader, LeaderQuerySet, Office, title_on
 from events.models.site import SiteVersion
-from events.models.sources import EventSource, LeaderSource, SourceBase, SummitSource, publisher_from_url
+from events.models.sources import (
+    OFFICIAL_KINDS,
+    Disagreement,
+    DisagreementVersion,
+    EventSource,
+    LeaderSource,
+    Publisher,
+    PublisherInfo,
+    PublisherKind,
+    SourceBase,
+    SummitSource,
+    normalise_domain,
+    publisher_for,
+    publisher_from_url,
+    publisher_table,
+)
 from events.models.summits import Summit, SummitQuerySet
 from events.vocab.kinds import MEETING_KINDS, EventKind, EventStatus, ParticipantRole
 from events.vocab.languages import language_name, validate_language_tag
 
 __all__ = [
-    "DERIVED_MODELS", "MEETING_KINDS", "Country", "CountryQuerySet", "Event", "EventCountry", "EventKind",
+    "DERIVED_MODELS", "OFFICIAL_KINDS", "Disagreement", "DisagreementVersion", "Publisher", "PublisherInfo",
+    "PublisherKind", "normalise_domain", "publisher_for", "publisher_table", "MEETING_KINDS", "Country", "CountryQuerySet", "Event", "EventCountry", "EventKind",
     "EventLeader", "EventPair", "EventQuerySet", "EventSource", "EventStatus", "JSONRows", "Leader", "LeaderLink",
     "LeaderQuerySet", "LeaderSource", "Office", "PairMonth", "Participant", "ParticipantLink", "ParticipantRole",
     "Quote", "QuoteLanguage", "QuoteText", "SiteVersion", "SourceBase", "SourceLink", "Summit", "SummitQuerySet",

@@ -36,13 +36,18 @@ http_url_validator = URLValidator(
 wikidata_validator = RegexValidator(r"^Q[1-9][0-9]*$", "A Wikidata id is Q followed by digits, e.g. Q457.")
 
 
-def unique_slug(model, text: str, *, instance_pk=None, max_length: int = 80) -> str:
-    """`text` slugified; a numeric suffix only when another row already has it."""
+def unique_slug(text: str, *, is_taken, max_length: int = 80) -> str:
+    """`text` slugified; a numeric suffix (`-2`, `-3`, ...) only while `is_taken(slug)` says another has it."""
     base = slugify(text)[:max_length].strip("-") or "item"
     slug, n = base, 2
-    others = model._default_manager.exclude(pk=instance_pk) if instance_pk else model._default_manager.all()
-    while others.filter(slug=slug).exists():
+    while is_taken(slug):
         suffix = f"-{n}"
         slug = base[: max_length - len(suffix)] + suffix
         n += 1
     return slug
+
+
+def slug_taken_by_another(model, instance_pk=None):
+    """`unique_slug`'s `is_taken` for a row of `model`: whether another row has the slug (a query each)."""
+    others = model._default_manager.exclude(pk=instance_pk) if instance_pk else model._default_manager.all()
+    return lambda slug: others.filter(slug=slug).exists()

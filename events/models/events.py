@@ -115,6 +115,7 @@ class QuoteText(QuoteLanguage):
     original_text: str
     english_text: str
     context: str
+    translated_by: str = ""
 
 
 class EventQuerySet(models.QuerySet):
@@ -204,7 +205,7 @@ def _event_children() -> dict[str, "JSONRows"]:
         ),
         "quote_rows": of(
             Quote, ["position", "id"], "speaker_id", "speaker__name", "speaker__slug", "speaker_title",
-            "language", "original_text", "english_text", "context",
+            "language", "original_text", "english_text", "context", "translated_by",
         ),
     }
 
@@ -514,6 +515,9 @@ class Quote(QuoteLanguage, models.Model):
         "English translation", blank=True, help_text="Required unless the original is in English."
     )
     context = models.CharField(max_length=300, blank=True, help_text="Where and to whom, e.g. dinner with reporters.")
+    translated_by = models.CharField(
+        max_length=200, blank=True, help_text="Whose English translation this is, e.g. Rappler or PCO (optional)."
+    )
     position = models.PositiveSmallIntegerField(default=0)
 
     history = HistoricalRecords()

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from events.models.base import http_url_validator, record_url, unique_slug, wikidata_validator
+from events.models.base import http_url_validator, record_url, slug_taken_by_another, unique_slug, wikidata_validator
 from events.models.countries import Country
 from events.vocab.dates import PartialDate, Precision, format_partial_date, normalise
 
@@ -53,7 +53,7 @@ class Leader(models.Model):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = unique_slug(Leader, self.name, instance_pk=self.pk)
+            self.slug = unique_slug(self.name, is_taken=slug_taken_by_another(Leader, self.pk))
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
-from events.models.base import record_url, unique_slug
+from events.models.base import record_url, slug_taken_by_another, unique_slug
 from events.models.countries import Country
 from events.vocab.dates import Precision, format_partial_date
 
@@ -57,7 +57,7 @@ class Summit(models.Model):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = unique_slug(Summit, self.short_name, instance_pk=self.pk)
+            self.slug = unique_slug(self.short_name, is_taken=slug_taken_by_another(Summit, self.pk))
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):

@@ -1,46 +1,121 @@
 """
-Rows written in bulk, without model instances: COPY on PostgreSQL, batched INSERTs elsewhere.
+Rows written in bulk, without model instances: COPY on PostgreSQL, multi-row INSERTs elsewhere.
 
 For the writers that load hundreds of thousands of rows at once (the
-generator; the importer's bulk path): building, validating and compiling a
-model instance per row costs more than the database spends storing it. Like
-bulk_create(), nothing here sends signals or writes history; the caller
-keeps the derived tables (services/involvement.py) and bumps the version.
+importer, services/importing.py; the generator, services/synthetic.py):
+building, validating and compiling a model instance per row costs more than
+the database spends storing it. One writer, `insert_rows()`; `Table` collects
+the generator's rows with the ids it assigns. Like bulk_create(), nothing here
+sends signals or writes history: the caller keeps the derived tables
+(services/involvement.py) and bumps the version.
 """
 
 import csv
-import datetime
 import io
+from collections.abc import Iterable, Iterator
 
 from django.db import connection
 
+BATCH = 1000  # rows per INSERT statement, and the most values one IN (...) list takes
+
+
+def batched(items: list, size: int = BATCH) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def copy_csv(cursor, table_and_columns: str, not_null: list[str], rows: Iterable[tuple]) -> None:
+    """COPY `rows` into `table (columns)` as CSV, written by the csv module's C code.
+
+    An empty unquoted field is NULL, except in NOT NULL columns (FORCE_NOT_NULL),
+    where it is the empty string: no nullable text column stores "".
+    """
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    buffer.seek(0)
+    quoted = ", ".join(connection.ops.quote_name(c) for c in not_null)
+    sql = f"COPY {table_and_columns} FROM STDIN WITH (FORMAT csv, FORCE_NOT_NULL ({quoted}))"
+    raw = cursor.cursor
+    if hasattr(raw, "copy_expert"):  # psycopg2
+        raw.copy_expert(sql, buffer)
+    else:  # psycopg 3
+        with raw.copy(sql) as copy:
+            copy.write(buffer.getvalue())
+
+
+def insert_rows(model, columns: tuple[str, ...], rows: list[tuple], *, returning: bool = False) -> list[int]:
+    """INSERT `rows` (values in the order of `columns`) in multi-row statements, without model instances.
+
+    bulk_create() for the hundreds of thousands of events, participants, quotes
+    and sources of a large import spends more time building and compiling model
+    instances than the database spends storing them. Like bulk_create(), this
+    sends no signals and writes no history; a field left out gets what a new
+    instance would (its default, `auto_now`, a version number); with
+    `returning`, the new primary keys come back in the order of `rows` (from
+    the sequence on PostgreSQL; from INSERT ... RETURNING elsewhere, whose order
+    bulk_create() relies on as well).
+    """
+    if not rows:
+        return []
+    rows = [tuple(row) for row in rows]
+    meta = model._meta
+    given = [meta.get_field(column) for column in columns]
+    defaulted = [f for f in meta.concrete_fields if not f.primary_key and f not in given]
+    fields = given + defaulted
+    template = model()
+    defaults = tuple(f.get_db_prep_save(f.pre_save(template, add=True), connection) for f in defaulted)
+    # Prepared only where the driver cannot take the Python value as it is (dates on SQLite).
+    prepare = [
+        (i, f.get_db_prep_save) for i, f in enumerate(given) if f.get_internal_type() in ("DateField", "DateTimeField")
+    ]
+    quote = connection.ops.quote_name
+    table_and_columns = f"{quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)})"
+    if connection.vendor == "postgresql":
+        # COPY: PostgreSQL's bulk-load path, several times faster than INSERT for big batches.
+        # New primary keys are drawn from the table's sequence first, as the INSERT would.
+        pks = []
+        with connection.cursor() as cursor:
+            if returning:
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                    [meta.db_table, meta.pk.column, len(rows)],
+                )
+                pks = [pk for (pk,) in cursor.fetchall()]
+                rows = [(pk, *row) for pk, row in zip(pks, rows)]
+                table_and_columns = f"{quote(meta.db_table)} ({', '.join(quote(f.column) for f in [meta.pk, *fields])})"
+            not_null = [f.column for f in (meta.pk, *fields) if not f.null]
+            for batch in batched(rows, 20 * BATCH):
+                copy_csv(cursor, table_and_columns, not_null, (row + defaults for row in batch))
+        return pks
+    placeholder = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    per_statement = max(1, min(BATCH, (connection.features.max_query_params or 1 << 16) // len(fields)))
+    head = f"INSERT INTO {table_and_columns} VALUES "
+    tail = f" RETURNING {quote(meta.pk.column)}" if returning else ""
+    pks = []
+    with connection.cursor() as cursor:
+        for batch in batched(rows, per_statement):
+            params = []
+            for row in batch:
+                if prepare:
+                    row = list(row)
+                    for i, prep in prepare:
+                        row[i] = prep(row[i], connection)
+                params.extend(row)
+                params.extend(defaults)
+            cursor.execute(head + ", ".join([placeholder] * len(batch)) + tail, params)
+            if returning:
+                pks.extend(pk for (pk,) in cursor.fetchall())
+    return pks
+
 
 class Table:
-    """Rows for one table, built as tuples of the columns the generator knows, the rest defaulted."""
+    """The generator's rows for one table, as tuples of `columns` (the id first, assigned here); `write()` sends them."""
 
-    def __init__(self, model, columns: tuple[str, ...], now: datetime.datetime):
+    def __init__(self, model, columns: tuple[str, ...]):
         self.model = model
-        self.db_table = model._meta.db_table
-        fields = {f.attname: f for f in model._meta.concrete_fields}
-        rest = [f for name, f in fields.items() if name not in columns]
-        self.columns = tuple(fields[name].column for name in columns) + tuple(f.column for f in rest)
-        self.defaults = tuple(self._default(f, now) for f in rest)
-        by_column = {f.column: f for f in fields.values()}
-        self.not_null = tuple(c for c in self.columns if not by_column[c].null)
+        self.columns = columns
         self.rows: list[tuple] = []
         self.next_id = 1
-
-    @staticmethod
-    def _default(f, now):
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            return f.get_db_prep_save(now, connection)
-        if f.has_default():
-            return f.get_db_prep_save(f.get_default(), connection)
-        if f.null:
-            return None
-        if f.empty_strings_allowed:
-            return ""
-        raise ValueError(f"no default to fill {f.model.__name__}.{f.name} with")
 
     def start_ids_after(self, last_id: int) -> None:
         self.next_id = last_id + 1
@@ -52,36 +127,7 @@ class Table:
         return pk
 
 
-def _sql_value(value):
-    return value.isoformat() if isinstance(value, datetime.date) else value
-
-
 def write(table: Table) -> None:
-    """Send the table's pending rows to the database: COPY on PostgreSQL, batched INSERTs elsewhere."""
-    if not table.rows:
-        return
-    defaults = table.defaults
-    columns = ", ".join(connection.ops.quote_name(c) for c in table.columns)
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # CSV, written by the csv module's C code. An empty unquoted field
-            # is NULL, except in NOT NULL columns, where it is the empty string.
-            buffer = io.StringIO()
-            csv.writer(buffer, lineterminator="\n").writerows(row + defaults for row in table.rows)
-            buffer.seek(0)
-            not_null = ", ".join(connection.ops.quote_name(c) for c in table.not_null)
-            sql = (
-                f"COPY {connection.ops.quote_name(table.db_table)} ({columns}) FROM STDIN "
-                f"WITH (FORMAT csv, FORCE_NOT_NULL ({not_null}))"
-            )
-            raw = cursor.cursor
-            if hasattr(raw, "copy_expert"):  # psycopg2
-                raw.copy_expert(sql, buffer)
-            else:  # psycopg 3
-                with raw.copy(sql) as copy:
-                    copy.write(buffer.getvalue())
-        else:
-            placeholders = ", ".join(["%s"] * len(table.columns))
-            sql = f"INSERT INTO {connection.ops.quote_name(table.db_table)} ({columns}) VALUES ({placeholders})"
-            cursor.executemany(sql, [tuple(map(_sql_value, row + defaults)) for row in table.rows])
+    """Send the table's pending rows to the database (`insert_rows`) and forget them."""
+    insert_rows(table.model, table.columns, table.rows)
     table.rows.clear()

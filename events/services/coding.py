@@ -24,12 +24,12 @@ from django.utils import timezone
 
 from events.services import versioning
 from events.services import involvement
+from events.services.bulk import BATCH
 from events.vocab.dates import PartialDate
 from events.models import Country, Event, Participant, Quote
 from events.vocab.coding import Parties, coding_for, direction_for
 from events.vocab.plover import CATEGORIES, modes_of
 
-BATCH = 1000
 BUNDLED_CODING = Path(__file__).resolve().parents[1] / "data" / "bundled" / "coding.csv"
 CODING_COLUMNS = (
     "date", "title", "plover_category", "plover_mode", "plover_context", "actor", "target",

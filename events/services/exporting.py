@@ -10,7 +10,7 @@ unchanged.
 
 import csv
 import datetime
-import itertools
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -22,18 +22,20 @@ from django.utils.html import escape, format_html
 from icalendar import Calendar as ICalendar
 from icalendar import Event as ICalEvent
 
-from events.services.importing import (
+from events.services.formats import chunked, disagreement_records, event_records, extra_cells, publisher_row
+from events.services.formats import (
     LEADERS,
     MEETINGS,
     OTHER_EVENTS,
+    PUBLISHERS,
     STATEMENTS,
     SUMMITS,
+    DisagreementRecord,
     EventRecord,
     ParticipantRecord,
-    QuoteRecord,
 )
 from events.vocab.administrations import ADMINISTRATIONS
-from events.vocab.dates import PartialDate, Precision
+from events.vocab.dates import Precision
 from events.models import (
     MEETING_KINDS,
     Event,
@@ -43,80 +45,13 @@ from events.models import (
     Leader,
     Participant,
     ParticipantRole,
+    Publisher,
     Quote,
     Summit,
+    publisher_for,
 )
 
 FILE_KIND = {EventKind.MEETING: "other"}  # meetings.csv calls a plain meeting "other"
-
-
-def event_records(events: QuerySet, *, chunk_size: int = 2000) -> Iterator[tuple[int, EventRecord]]:
-    """(pk, record) for each event of `events`, in its order: the stored events as the files describe them.
-
-    Five queries per `chunk_size` events and no model instances: Django's
-    prefetching builds a queryset per event, which costs more than the whole
-    import of that event. A statement without quotes cannot be described by the
-    files and is skipped.
-    """
-    summit_names = dict(Summit.objects.values_list("pk", "short_name"))
-    through = Event.countries.through
-    rows = events.values_list(
-        "pk", "kind", "title", "summary", "date", "date_precision", "date_approximate", "status", "city", "summit_id"
-    ).iterator(chunk_size=chunk_size)
-    for chunk in chunked(rows, chunk_size):
-        ids = [row[0] for row in chunk]
-        participants = grouped(
-            Participant.objects.filter(event_id__in=ids)
-            .order_by("event_id", "position", "id")
-            .values_list("event_id", "leader__name", "country_id", "role")
-        )
-        quotes = grouped(
-            Quote.objects.filter(event_id__in=ids)
-            .order_by("event_id", "position", "id")
-            .values_list(
-                "event_id", "speaker__name", "speaker__country_id", "language", "original_text", "english_text", "context"
-            )
-        )
-        sources = grouped(
-            EventSource.objects.filter(event_id__in=ids).order_by("event_id", "id").values_list("event_id", "url")
-        )
-        countries = grouped(through.objects.filter(event_id__in=ids).values_list("event_id", "country_id"))
-        for pk, kind, title, summary, date, precision, approximate, status, city, summit_id in chunk:
-            event_quotes = tuple(
-                QuoteRecord(ParticipantRecord(name, country), language, original, english, context)
-                for name, country, language, original, english, context in quotes.get(pk, ())
-            )
-            if kind == EventKind.STATEMENT and not event_quotes:
-                continue
-            yield pk, EventRecord(
-                file="",
-                line=0,
-                kind=kind,
-                date=PartialDate(date, precision, approximate),
-                title=title,
-                summary=summary,
-                status=status,
-                city=city,
-                summit=summit_names.get(summit_id, "") if summit_id else "",
-                countries=tuple(sorted(code for (code,) in countries.get(pk, ()))),
-                participants=tuple(ParticipantRecord(*p) for p in participants.get(pk, ())),
-                quotes=event_quotes,
-                sources=tuple(url for (url,) in sources.get(pk, ())),
-            )
-
-
-def chunked(iterable: Iterable, size: int) -> Iterator[list]:
-    iterator = iter(iterable)
-    while chunk := list(itertools.islice(iterator, size)):
-        yield chunk
-
-
-def grouped(rows: Iterable[tuple]) -> dict[int, list[tuple]]:
-    """Rows whose first value is an event id, as {event id: [the rest of each row]}, in query order."""
-    groups = defaultdict(list)
-    for event_id, *rest in rows:
-        groups[event_id].append(tuple(rest))
-    return groups
 
 
 def person(p: ParticipantRecord) -> str:
@@ -138,10 +73,13 @@ def meeting_row(r: EventRecord) -> dict:
         "status": r.status,
         "kind": FILE_KIND.get(r.kind, r.kind),
         "source_url": joined(r.sources),
+        "summary": r.summary,
+        **extra_cells(r),
     }
 
 
-def statement_rows(r: EventRecord) -> Iterator[dict]:
+def statement_rows(r: EventRecord, group: str = "") -> Iterator[dict]:
+    """The rows of one statement; several quotes share `group`, which makes them one event again."""
     for q in r.quotes:
         yield {
             "date": r.date.iso(),
@@ -152,6 +90,10 @@ def statement_rows(r: EventRecord) -> Iterator[dict]:
             "english_text": q.english_text,
             "context": q.context,
             "source_url": joined(r.sources),
+            "group": group if len(r.quotes) > 1 else "",
+            "translated_by": q.translated_by,
+            "summary": r.summary,
+            **extra_cells(r),
         }
 
 
@@ -166,6 +108,7 @@ def other_event_row(r: EventRecord) -> dict:
         "summit": r.summit,
         "status": r.status,
         "source_url": joined(r.sources),
+        **extra_cells(r),
     }
 
 
@@ -209,7 +152,7 @@ def leader_rows(leader: Leader) -> Iterator[dict]:
 
 
 def export_directory(directory: str | Path, events: QuerySet | None = None) -> dict[str, int]:
-    """Write the five import files for `events`, with the summits and leaders they need.
+    """Write the six import files for `events`, with the summits and leaders they need, and the publishers.
 
     Without `events`, everything: every event, summit and leader. Cells are
     written as stored, not neutralised for spreadsheets as /events.csv is
@@ -223,18 +166,18 @@ def export_directory(directory: str | Path, events: QuerySet | None = None) -> d
     writers = {}
     files = []
     try:
-        for spec in (MEETINGS, STATEMENTS, OTHER_EVENTS, SUMMITS, LEADERS):
+        for spec in (MEETINGS, STATEMENTS, OTHER_EVENTS, SUMMITS, LEADERS, PUBLISHERS):
             handle = open(directory / spec.name, "w", newline="", encoding="utf-8")
             files.append(handle)
             writer = csv.DictWriter(handle, fieldnames=list(spec.columns))
             writer.writeheader()
             writers[spec.name] = writer
             counts[spec.name] = 0
-        for _, record in event_records(events):
+        for pk, record in event_records(events):
             if record.kind in MEETING_KINDS:
                 rows, name = [meeting_row(record)], MEETINGS.name
             elif record.kind == EventKind.STATEMENT:
-                rows, name = list(statement_rows(record)), STATEMENTS.name
+                rows, name = list(statement_rows(record, group=f"event-{pk}")), STATEMENTS.name
             else:
                 rows, name = [other_event_row(record)], OTHER_EVENTS.name
             writers[name].writerows(rows)
@@ -254,6 +197,10 @@ def export_directory(directory: str | Path, events: QuerySet | None = None) -> d
             rows = list(leader_rows(leader))
             writers[LEADERS.name].writerows(rows)
             counts[LEADERS.name] += len(rows)
+        # Reference data, like the countries: every publisher, whichever events are exported.
+        for publisher in Publisher.objects.order_by("domain"):
+            writers[PUBLISHERS.name].writerow(publisher_row(publisher))
+            counts[PUBLISHERS.name] += 1
     finally:
         for handle in files:
             handle.close()
@@ -271,6 +218,7 @@ EXPORT_CHUNK = 2000  # events per database round trip: memory stays flat whateve
 CSV_COLUMNS = (
     "id", "url", "date", "date_display", "kind", "status", "title", "summary",
     "countries", "participants", "summit", "city", "sources",
+    "source_kinds", "disagreements",  # #13
 )
 
 # A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets.
@@ -288,6 +236,7 @@ class EventParts:
     participants: list[ParticipantRecord] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     quotes: list[tuple] = field(default_factory=list)  # (speaker name, speaker country, language, original, english)
+    disagreements: tuple[DisagreementRecord, ...] = ()
 
 
 def events_with_parts(events: QuerySet, *, quotes: bool = False) -> Iterator[tuple[Event, EventParts]]:
@@ -319,6 +268,8 @@ def events_with_parts(events: QuerySet, *, quotes: bool = False) -> Iterator[tup
                 .values_list("event_id", "speaker__name", "speaker__country_id", "language", "original_text", "english_text")
             ):
                 parts[event_id].quotes.append(tuple(quote))
+        for event_id, records in disagreement_records(ids).items():
+            parts[event_id].disagreements = records
         for event in chunk:
             yield event, parts[event.pk]
 
@@ -339,6 +290,27 @@ def event_row(event: Event, parts: EventParts, url: str) -> dict:
         "summit": event.summit.short_name if event.summit_id else None,
         "city": event.place,
         "sources": parts.sources,
+        **graded_sources(parts),
+    }
+
+
+def graded_sources(parts: EventParts) -> dict:
+    """#13: each source's publisher and its kind, and where the sources disagree."""
+    publishers = {url: publisher_for(url) for url in parts.sources}
+    return {
+        "source_publishers": [
+            {"url": url, "name": p.name if p else None, "kind": p.kind if p else None} for url, p in publishers.items()
+        ],
+        "disagreements": [
+            {
+                "about": d.about,
+                "versions": [
+                    {"source": url, "publisher": publishers[url].name if publishers.get(url) else None, "says": says}
+                    for url, says in d.versions
+                ],
+            }
+            for d in parts.disagreements
+        ],
     }
 
 
@@ -350,6 +322,8 @@ def csv_cells(row: dict) -> list[str]:
         "participants": joined(person(ParticipantRecord(**p)) for p in row["participants"]),
         "summit": row["summit"] or "",
         "sources": joined(row["sources"]),
+        "source_kinds": joined(p["kind"] or "" for p in row["source_publishers"]),
+        "disagreements": json.dumps(row["disagreements"], ensure_ascii=False) if row["disagreements"] else "",
     }
     return [spreadsheet_safe(flat[column]) for column in CSV_COLUMNS]
 

@@ -37,10 +37,10 @@ from django.db.models import Count, DateField, DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce, Substr, Trunc, Upper
 
 from events.models import Event, EventCountry, EventLeader, EventPair, PairMonth, Participant, Quote, pair_key
+from events.services.bulk import BATCH
 from events.vocab.plover import QUAD_CATEGORIES, Quad, quad_of
 
 _state = threading.local()
-BATCH = 2000
 # Up to this many runs of consecutive months, a refresh names each; beyond (a
 # large import, a restore), it recomputes its pairs over the whole span
 # touched. At a million events, on PostgreSQL, a run costs about a millisecond

@@ -36,7 +36,6 @@ from dataclasses import dataclass, field
 
 from django.core.management.color import no_style
 from django.db import connection, transaction
-from django.utils import timezone
 from django.utils.text import capfirst, slugify
 
 from events.services import versioning
@@ -438,7 +437,7 @@ def _build_summits(world: World, rng: random.Random) -> None:
 
 
 class Generator:
-    def __init__(self, world: World, seed: int, now: datetime.datetime):
+    def __init__(self, world: World, seed: int):
         self.world = world
         self.seed = seed
         self.rng = random.Random(f"{seed}:events")
@@ -446,16 +445,16 @@ class Generator:
         self.events = Table(Event, (
             "id", "kind", "title", "summary", "date", "date_precision", "date_approximate", "status", "summit_id",
             "city", "published", "plover_category", "plover_mode", "actor_country_id", "target_country_id", "score",
-        ), now)
-        self.participants = Table(Participant, ("id", "event_id", "leader_id", "country_id", "role", "title", "position"), now)
+        ))
+        self.participants = Table(Participant, ("id", "event_id", "leader_id", "country_id", "role", "title", "position"))
         self.quotes = Table(Quote, (
             "id", "event_id", "speaker_id", "speaker_title", "language", "original_text", "english_text", "context", "position",
-        ), now)
-        self.sources = Table(EventSource, ("id", "event_id", "url", "title", "publisher"), now)
-        self.named = Table(Event.countries.through, ("id", "event_id", "country_id"), now)
-        self.involved = Table(EventCountry, ("id", "event_id", "country_id", "date", "published"), now)
-        self.pairs = Table(EventPair, ("id", "event_id", "pair", "date", "published"), now)
-        self.leaders = Table(EventLeader, ("id", "event_id", "leader_id", "date", "published"), now)
+        ))
+        self.sources = Table(EventSource, ("id", "event_id", "url", "title", "publisher"))
+        self.named = Table(Event.countries.through, ("id", "event_id", "country_id"))
+        self.involved = Table(EventCountry, ("id", "event_id", "country_id", "date", "published"))
+        self.pairs = Table(EventPair, ("id", "event_id", "pair", "date", "published"))
+        self.leaders = Table(EventLeader, ("id", "event_id", "leader_id", "date", "published"))
         self.tables = (
             self.events, self.participants, self.quotes, self.sources, self.named, self.involved, self.pairs, self.leaders
         )
@@ -681,11 +680,10 @@ def _secondary_indexes(tables: list[str]) -> list[tuple[str, str]]:
 
 def generate(count: int, seed: int, *, progress: Callable[[int], object] = lambda n: None) -> dict[str, int]:
     """Add `count` synthetic events; returns the number of rows written per table."""
-    now = timezone.now()
     postgres = connection.vendor == "postgresql"
     with transaction.atomic():
         world = build_world(seed)
-        generator = Generator(world, seed, now)
+        generator = Generator(world, seed)
         dropped_indexes, dropped_keys = [], []
         if postgres:
             with connection.cursor() as cursor:

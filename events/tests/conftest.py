@@ -60,3 +60,19 @@ def countries_read_once(request):
     from events.models import reference
 
     reference.countries()
+
+
+@pytest.fixture(autouse=True)
+def publishers_read_afresh(request):
+    """Read the publisher table (models.publisher_table) afresh before each database test.
+
+    It is read once per process, like the countries: left over from another
+    test, it would hold publishers that test's rollback removed.
+    """
+    from events.models import publisher_table
+
+    publisher_table.cache_clear()
+    if request.node.get_closest_marker("django_db") is None:
+        return
+    request.getfixturevalue("_django_db_helper")
+    publisher_table()

@@ -60,3 +60,13 @@ def make_quote(event, speaker, original="I want to be friends with him.", langua
 def make_meeting(a, b, **fields):
     """A held meeting between leaders `a` and `b`."""
     return make_event(participants=(a, b), **fields)
+
+
+def make_disagreement(event, about, versions):
+    """A disagreement on `event`; `versions` are (source URL, what it says), the URLs among the event's sources."""
+    from events.models import Disagreement, DisagreementVersion
+
+    disagreement = Disagreement.objects.create(event=event, about=about)
+    for url, says in versions:
+        DisagreementVersion.objects.create(disagreement=disagreement, source=event.sources.get(url=url), says=says)
+    return disagreement

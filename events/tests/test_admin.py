@@ -48,6 +48,7 @@ def event_form(**overrides):
         **inline_management("participants"),
         **inline_management("quotes"),
         **inline_management("sources"),
+        **inline_management("disagreements"),
     }
     data.update(overrides)
     return data
@@ -91,9 +92,10 @@ class AdminPagesTests:
         assert str(obj) in response.content.decode()
 
     # Queries per page for the `records` fixture: session, user, the record, its
-    # inlines and the autocomplete widgets' selected values, the history link.
+    # inlines and the autocomplete widgets' selected values, the history link
+    # (an event's disagreements, #13, are its fourth inline: one query more).
     ADD_QUERIES = {Country: 2, Leader: 2, Summit: 2, Event: 2}
-    CHANGE_QUERIES = {Country: 3, Leader: 7, Summit: 5, Event: 16}
+    CHANGE_QUERIES = {Country: 3, Leader: 7, Summit: 5, Event: 17}
 
     @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
     def test_add_and_change_page_query_counts_are_pinned(self, staff_client, records, model,
@@ -256,3 +258,65 @@ class AdminDataEntryTests:
         assert response.status_code == 200
         assert "The office cannot end before it starts." in response.content.decode()
         assert not Office.objects.exists()
+
+
+class RecordAdminTests:
+    """#13 in the admin: the publisher table, disagreements and their versions."""
+
+    @pytest.fixture
+    def staff(self, client):
+        from django.contrib.auth import get_user_model
+
+        client.force_login(get_user_model().objects.create_superuser("chief", "", "a-long-test-password"))
+        return client
+
+    def test_publisher_table_is_listed_and_searchable(self, staff):
+        """Publishers are listed with their kind, searchable by domain."""
+        from events.models import Publisher
+
+        Publisher.objects.create(domain="rappler.com", name="Rappler", kind="news")
+        response = staff.get("/admin/events/publisher/", {"q": "rappler"})
+        assert response.status_code == 200 and "Independent news" in response.content.decode()
+
+    def test_editors_may_keep_publishers_and_disagreements(self):
+        """The Editor role may add and change publishers, disagreements and their versions."""
+        from django.contrib.auth.models import Group
+
+        codenames = set(Group.objects.get(name="Editor").permissions.values_list("codename", flat=True))
+        assert {"add_publisher", "change_publisher", "add_disagreement", "change_disagreementversion"} <= codenames
+
+    def test_version_must_cite_one_of_the_events_sources(self, staff):
+        """A version citing another event's source is refused; one citing the event's own is saved."""
+        from events.models import Disagreement, EventSource
+
+        from events.tests.factories import make_event
+
+        event = make_event("Jakarta", sources=("https://dfa.gov.ph/a", "https://pco.gov.ph/b"))
+        other = make_event("Elsewhere", sources=("https://example.org/other",))
+        disagreement = Disagreement.objects.create(event=event, about="the visit's classification")
+        url = f"/admin/events/disagreement/{disagreement.pk}/change/"
+        form = staff.get(url).content.decode()
+        assert "https://dfa.gov.ph/a" in form and "https://example.org/other" not in form
+        data = {
+            "event": event.pk, "about": "the visit's classification", "position": 0,
+            "versions-TOTAL_FORMS": 2, "versions-INITIAL_FORMS": 0, "versions-MIN_NUM_FORMS": 0, "versions-MAX_NUM_FORMS": 1000,
+            "versions-0-source": other.sources.get().pk, "versions-0-says": "elsewhere",
+            "versions-1-source": "", "versions-1-says": "",
+        }
+        response = staff.post(url, data)
+        assert response.status_code == 200 and not disagreement.versions.exists()
+        data["versions-0-source"] = EventSource.objects.get(url="https://dfa.gov.ph/a").pk
+        data["versions-1-source"] = EventSource.objects.get(url="https://pco.gov.ph/b").pk
+        data["versions-0-says"], data["versions-1-says"] = "a state visit", "a working visit"
+        assert staff.post(url, data).status_code == 302
+        assert list(disagreement.versions.values_list("says", flat=True)) == ["a state visit", "a working visit"]
+
+    def test_event_page_lists_its_disagreements(self, staff):
+        """The event's change page shows its disagreements with each source's version and a link to edit them."""
+        from events.tests.factories import make_disagreement, make_event
+
+        event = make_event("Jakarta", sources=("https://dfa.gov.ph/a", "https://pco.gov.ph/b"))
+        make_disagreement(event, "the visit's classification", [("https://dfa.gov.ph/a", "a state visit"),
+                                                                ("https://pco.gov.ph/b", "a working visit")])
+        content = staff.get(f"/admin/events/event/{event.pk}/change/").content.decode()
+        assert "the visit&#x27;s classification" in content and "dfa.gov.ph: “a state visit”" in content

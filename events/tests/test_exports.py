@@ -353,13 +353,14 @@ class CalendarTests:
 # The queries of each export, whatever the number of events (up to a chunk of 2,000): the page
 # cache's version stamp, the filter's country choices, then:
 EXPORT_QUERIES = {
-    # the events, then their countries, participants and sources (one query each per chunk);
-    # the countries themselves are reference data read once per process (events/models/reference.py)
-    "events_csv": ({}, 5),
-    "events_json": ({}, 5),
-    # the page cache's version (for the ETag), the events, their countries, participants, sources
-    # and quotes (the eras come last, from the span of the slides)
-    "timeline_json": ({"pair": "ph-ru"}, 6),
+    # the events, then their countries, participants, sources and disagreements (one query each per
+    # chunk); the countries and publishers are reference data read once per process (models/reference.py,
+    # models.publisher_table)
+    "events_csv": ({}, 6),
+    "events_json": ({}, 6),
+    # the page cache's version (for the ETag), the events, their countries, participants, sources,
+    # quotes and disagreements (the eras come last, from the span of the slides)
+    "timeline_json": ({"pair": "ph-ru"}, 7),
     # the latest events, with their sources, participants and quotes
     "relationship_feed": ({"pair": "ph-ru"}, 2),
     # the summits (with their host countries), the planned meetings (with their summits)
@@ -425,3 +426,40 @@ class TimelineJSBrowserTests:
         assert page.locator(".tl-timeera").count() == 1  # the Duterte administration
         assert page.evaluate("window.timeline.config.events.length") == 5
         assert errors == []
+
+
+class GradedSourcesExportTests:
+    """#13 in /events.json and /events.csv: the sources' publishers and the disagreements."""
+
+    def build(self):
+        from events.models import Publisher
+
+        from events.tests.factories import make_disagreement
+
+        Publisher.objects.create(domain="dfa.gov.ph", name="Department of Foreign Affairs", kind="official_ph")
+        duterte = make_leader("Rodrigo Duterte", "PH")
+        widodo = make_leader("Joko Widodo", "ID")
+        visit = make_event("Duterte visits Jakarta", kind=EventKind.STATE_VISIT, date=datetime.date(2016, 9, 9),
+                           participants=(duterte, widodo), sources=("https://dfa.gov.ph/jakarta", "https://pco.gov.ph/jakarta"))
+        make_disagreement(visit, "the visit's classification",
+                          [("https://dfa.gov.ph/jakarta", "a state visit"), ("https://pco.gov.ph/jakarta", "a working visit")])
+
+    def test_json_carries_disagreements_and_publishers(self, client):
+        """Each event object lists its disagreements (about, each source's version) and its sources' publishers."""
+        self.build()
+        [event] = json.loads(body(client.get(reverse("events:events_json"))))["events"]
+        assert event["disagreements"] == [{"about": "the visit's classification", "versions": [
+            {"source": "https://dfa.gov.ph/jakarta", "publisher": "Department of Foreign Affairs", "says": "a state visit"},
+            {"source": "https://pco.gov.ph/jakarta", "publisher": None, "says": "a working visit"},
+        ]}]
+        assert event["source_publishers"] == [
+            {"url": "https://dfa.gov.ph/jakarta", "name": "Department of Foreign Affairs", "kind": "official_ph"},
+            {"url": "https://pco.gov.ph/jakarta", "name": None, "kind": None},
+        ]
+
+    def test_csv_has_a_disagreements_column(self, client):
+        """/events.csv gives the disagreements as JSON in a column, and the sources' kinds in another."""
+        self.build()
+        [row] = csv_rows(client.get(reverse("events:events_csv")))
+        assert json.loads(row["disagreements"])[0]["about"] == "the visit's classification"
+        assert row["source_kinds"] == "official_ph; "

@@ -442,7 +442,7 @@ class ImportLimitsTests:
     """Finding 7: the admin import's 500s, its CPU and page size on hostile files, its dry run, its waiting uploads."""
 
     def failure(self, tmp_path, name, text):
-        from events.services.importing import ImportFailed
+        from events.services.formats import ImportFailed
 
         before = Event.objects.count()
         with pytest.raises(ImportFailed) as failed:
@@ -483,7 +483,8 @@ class ImportLimitsTests:
 
     def test_duplicate_columns_are_found_in_linear_time(self):
         """The duplicate check counts each column once (it was header.count() per column: quadratic)."""
-        from events.services.importing import MEETINGS, read_rows
+        from events.services.formats import MEETINGS
+        from events.services.parsing import read_rows
 
         import tempfile
         from pathlib import Path

@@ -1,7 +1,9 @@
 """`import_events DIR`: the CSV import of CONTRACT.md, all or nothing, and its round trip with `export_events`."""
 
+import csv
 import datetime
 import io
+import json
 import re
 
 import pytest
@@ -14,6 +16,8 @@ from django.urls import reverse
 from events.services import involvement
 from events.vocab.dates import Precision
 from events.models import (
+    Disagreement,
+    DisagreementVersion,
     Event,
     EventCountry,
     EventKind,
@@ -23,6 +27,7 @@ from events.models import (
     LeaderSource,
     Office,
     Participant,
+    Publisher,
     Quote,
     Summit,
     SummitSource,
@@ -43,6 +48,7 @@ GOOD_MEETING = (
 )
 STATEMENTS_HEADER = "date,speaker,about,language,original_text,english_text,context,source_url\n"
 OTHER_HEADER = "date,kind,title,summary,countries,city,summit,status,source_url\n"
+GROUPED_HEADER = STATEMENTS_HEADER.rstrip("\n") + ",group\n"
 
 TABLES = (Event, Leader, Summit, Office, Participant, Quote, EventSource, SummitSource, LeaderSource, EventCountry,
           EventPair)
@@ -158,10 +164,30 @@ class ImportErrorTests:
         ]
 
     def test_duplicate_quote_in_one_file(self, data_dir):
-        """The same quote twice in statements.csv is reported at the second one."""
+        """The same statement twice in statements.csv is reported at the second one."""
         row = "2016-11-15,Rodrigo Duterte (PH),RU,en,I want to be friends with him.,,Dinner,\n"
         write(data_dir, "statements.csv", STATEMENTS_HEADER + row + row)
+        assert failed_import(data_dir) == [
+            "statements.csv:3: original_text: the same statement as line 2 (same date, speaker, context and words); "
+            "rows of one statement share a group"
+        ]
+
+    def test_duplicate_quote_in_one_group(self, data_dir):
+        """The same quote twice in one statement's group is reported at the second one."""
+        row = "2016-11-15,Rodrigo Duterte (PH),RU,en,I want to be friends with him.,,Dinner,,dinner\n"
+        write(data_dir, "statements.csv", GROUPED_HEADER + row + row)
         assert failed_import(data_dir) == ["statements.csv:3: original_text: the same quote already appears on line 2"]
+
+    def test_group_across_dates(self, data_dir):
+        """Rows of one group must share the date: a group is one statement, made on one day."""
+        write(
+            data_dir,
+            "statements.csv",
+            GROUPED_HEADER
+            + "2016-11-15,Rodrigo Duterte (PH),RU,en,One.,,Dinner,,dinner\n"
+            + "2016-11-16,Rodrigo Duterte (PH),RU,en,Two.,,Dinner,,dinner\n",
+        )
+        assert failed_import(data_dir) == ["statements.csv:3: date: differs from line 2 of the same group 'dinner'"]
 
     def test_ten_megabyte_cell(self, data_dir):
         """A 10 MB cell is refused by name, with one error, not a crash or a truncated import."""
@@ -240,7 +266,7 @@ class URLCheckTests:
         """The importer's shortcut for ordinary addresses never accepts one that Django's URLValidator refuses."""
         from django.core.exceptions import ValidationError
 
-        from events.services.importing import _PLAIN_URL
+        from events.services.parsing import _PLAIN_URL
         from events.models import http_url_validator
 
         try:
@@ -366,15 +392,15 @@ class ImportBehaviourTests:
         assert (arms.date_precision, arms.date_approximate, arms.date_display) == (Precision.YEAR, True, "about 2016")
 
     def test_statement_rows_group_into_one_event(self, data_dir):
-        """Rows with the same date, speaker and context are one statement with its quotes in file order."""
+        """Rows sharing a group are one statement with its quotes in file order."""
         write(
             data_dir,
             "statements.csv",
-            STATEMENTS_HEADER
-            + "2016-11-15,Rodrigo Duterte (PH),RU,fil,Matuloy ho.,It's pushing through.,Dinner with reporters,https://example.org/a\n"
-            + "2016-11-16,Rodrigo Duterte (PH),RU,en,Another day.,,Dinner with reporters,\n"
-            + "2016-11-15,Rodrigo Duterte (PH),RU; CN,en,I want to be friends with him.,,Dinner with reporters,https://example.org/b\n"
-            + "2016-11-15,Rodrigo Duterte (PH),US,en,Elsewhere.,,Press conference,\n",
+            GROUPED_HEADER
+            + "2016-11-15,Rodrigo Duterte (PH),RU,fil,Matuloy ho.,It's pushing through.,Dinner with reporters,https://example.org/a,dinner\n"
+            + "2016-11-16,Rodrigo Duterte (PH),RU,en,Another day.,,Dinner with reporters,,\n"
+            + "2016-11-15,Rodrigo Duterte (PH),RU; CN,en,I want to be friends with him.,,Dinner with reporters,https://example.org/b,dinner\n"
+            + "2016-11-15,Rodrigo Duterte (PH),US,en,Elsewhere.,,Press conference,,\n",
         )
         out = run_import(data_dir)
         assert "statements: 3 created, 0 updated, 0 unchanged" in out
@@ -407,13 +433,19 @@ def snapshot() -> dict:
                 "involves": sorted(i.country_id for i in e.involvements.all()),
                 "participants": [(p.leader.name, p.country_id, p.role, p.title) for p in e.participants.all()],
                 "quotes": [
-                    (q.speaker.name, q.speaker_title, q.language, q.original_text, q.english_text, q.context)
+                    (q.speaker.name, q.speaker_title, q.language, q.original_text, q.english_text, q.context, q.translated_by)
                     for q in e.quotes.all()
                 ],
-                "sources": sorted(s.url for s in e.sources.all()),
+                "sources": sorted((s.url, s.title, s.published_on) for s in e.sources.all()),
+                "end_date": e.end_date,
+                "venue": e.venue,
+                "disagreements": [
+                    (d.about, [(v.source.url, v.says) for v in d.versions.all()]) for d in e.disagreements.all()
+                ],
             }
             for e in events
         ],
+        "publishers": list(Publisher.objects.order_by("domain").values_list("domain", "name", "kind", "aggregator")),
         "leaders": [
             {
                 "name": leader.name,
@@ -440,6 +472,7 @@ def empty_the_record():
     Event.objects.all().delete()
     Leader.objects.all().delete()
     Summit.objects.all().delete()
+    Publisher.objects.all().delete()
 
 
 class RoundTripTests:
@@ -474,6 +507,25 @@ class RoundTripTests:
         # Line breaks, a tab and a backslash: a multi-line CSV cell, and COPY's escapes on PostgreSQL.
         make_quote(statement, duterte, "I want to be friends with him.\n\tReally, \\ truly.", context="Dinner with reporters",
                    position=1)
+        # #13: one speaker's second statement of the day, a translation's attribution, a venue and an
+        # end date, sources' titles and dates, a disagreement between two sources, a publisher.
+        other_statement = make_event("Rodrigo Duterte: “I told them”", kind=EventKind.STATEMENT,
+                                     date=datetime.date(2016, 11, 15), countries=("US",),
+                                     sources=("https://example.org/us", "https://example.org/us-2"))
+        Quote.objects.create(event=other_statement, speaker=duterte, language="fil", original_text="Sabi ko sa kanila",
+                             english_text="I told them", context="Dinner with reporters", translated_by="Rappler")
+        visit = make_event("Duterte visits Jakarta", kind=EventKind.STATE_VISIT, date=datetime.date(2016, 9, 8),
+                           end_date=datetime.date(2016, 9, 9), venue="Istana Merdeka", city="Jakarta",
+                           participants=(duterte,), sources=("https://dfa.gov.ph/a", "https://pco.gov.ph/b"))
+        EventSource.objects.filter(event=visit, url="https://dfa.gov.ph/a").update(
+            title="DFA: state visit", published_on=datetime.date(2016, 9, 7)
+        )
+        EventSource.objects.filter(event=visit, url="https://pco.gov.ph/b").update(title="PCO | working visit")
+        disagreement = Disagreement.objects.create(event=visit, about="the visit's classification")
+        for url, says in (("https://dfa.gov.ph/a", "a state visit"), ("https://pco.gov.ph/b", "a working visit")):
+            DisagreementVersion.objects.create(disagreement=disagreement, source=visit.sources.get(url=url), says=says)
+        Publisher.objects.create(domain="dfa.gov.ph", name="Department of Foreign Affairs", kind="official_ph")
+        Publisher.objects.create(domain="ilovepagadian.com", name="I Love Pagadian", kind="news", aggregator=True)
         make_event("Soft loans for military equipment", kind=EventKind.AGREEMENT, date=datetime.date(2016, 9, 1),
                    date_precision=Precision.MONTH, summary="Russia and China agree to extend soft loans.",
                    countries=("PH", "RU", "CN"), summit=apec)
@@ -486,7 +538,8 @@ class RoundTripTests:
         empty_the_record()
         assert snapshot()["events"] == []
         out = run_import(tmp_path)
-        assert "meetings: 3 created" in out and "statements: 1 created" in out and "other events: 1 created" in out
+        assert "meetings: 4 created" in out and "statements: 2 created" in out and "other events: 1 created" in out
+        assert "publishers: 2 created" in out
         assert snapshot() == expected
         # And once more: the export of what was imported is read back as unchanged.
         assert "Nothing new" in run_import(tmp_path)
@@ -629,3 +682,107 @@ class AdminImportTests:
         client.post(self.url, {"token": client.session[admin_import.SESSION_KEY], "confirm": "Import"})
         assert Event.objects.get().published is False
         assert not Event.objects.published().exists()
+
+
+class RecordColumnsTests:
+    """The columns of #13: statements grouped only on request, sources' details, disagreements, publishers."""
+
+    def test_two_statements_of_a_day_are_two_events(self, data_dir):
+        """One speaker's rows of one day from one source, about China and about the US: two events, each on its own timeline."""
+        write(
+            data_dir,
+            "statements.csv",
+            STATEMENTS_HEADER
+            + "2016-10-20,Rodrigo Duterte (PH),CN,en,This is the springtime of our relationship.,,Beijing,https://example.org/beijing\n"
+            + "2016-10-20,Rodrigo Duterte (PH),US,en,I announce my separation from the United States.,,Beijing,https://example.org/beijing\n",
+        )
+        assert "statements: 2 created" in run_import(data_dir)
+        china = Event.objects.get(quotes__original_text__startswith="This is the springtime")
+        america = Event.objects.get(quotes__original_text__startswith="I announce my separation")
+        assert china != america
+        assert set(china.pairs.values_list("pair", flat=True)) == {"cn-ph"}
+        assert set(america.pairs.values_list("pair", flat=True)) == {"ph-us"}
+        assert list(Event.objects.for_pair("ph", "cn").published()) == [china]
+        assert list(Event.objects.for_pair("ph", "us").published()) == [america]
+        assert "Nothing new" in run_import(data_dir)
+
+    def test_sources_titles_dates_venue_and_end_date(self, data_dir):
+        """source_titles (a `||` inside a title stands for `|`) and source_dates go to the sources, venue and end_date to the event."""
+        write(
+            data_dir,
+            "meetings.csv",
+            "date,title,participants,kind,source_url,summary,end_date,venue,source_titles,source_dates\n"
+            "2016-09-08,Duterte visits Jakarta,Rodrigo Duterte (PH); Joko Widodo (ID),state_visit,"
+            "https://dfa.gov.ph/a; https://pco.gov.ph/b,First trip.,2016-09-09,Istana Merdeka,"
+            "DFA || State visit | PCO,2016-09-19;\n",
+        )
+        run_import(data_dir)
+        event = Event.objects.get()
+        assert (event.summary, event.end_date, event.venue) == ("First trip.", datetime.date(2016, 9, 9), "Istana Merdeka")
+        assert list(event.sources.order_by("url").values_list("url", "title", "published_on")) == [
+            ("https://dfa.gov.ph/a", "DFA | State visit", datetime.date(2016, 9, 19)),
+            ("https://pco.gov.ph/b", "PCO", None),
+        ]
+
+    def test_disagreements_column(self, data_dir):
+        """A disagreements cell becomes the event's disagreement, each version tied to the row's source."""
+        cell = json.dumps([{"about": "the visit's classification", "versions": [
+            {"url": "https://dfa.gov.ph/a", "says": "a state visit"}, {"url": "https://pco.gov.ph/b", "says": "a working visit"}]}])
+        rows = [["date", "participants", "kind", "source_url", "disagreements"],
+                ["2016-09-09", "Rodrigo Duterte (PH); Joko Widodo (ID)", "state_visit", "https://dfa.gov.ph/a; https://pco.gov.ph/b", cell]]
+        write(data_dir, "meetings.csv", csv_text(rows))
+        run_import(data_dir)
+        [disagreement] = Event.objects.get().disagreements.all()
+        assert disagreement.about == "the visit's classification"
+        assert [(v.source.url, v.says) for v in disagreement.versions.all()] == [
+            ("https://dfa.gov.ph/a", "a state visit"), ("https://pco.gov.ph/b", "a working visit")]
+        assert "Nothing new" in run_import(data_dir)
+
+    @pytest.mark.parametrize(
+        "cell, message",
+        [
+            ("[{", "is not JSON"),
+            ('{"about": "x"}', "is not an array"),
+            ('[{"about": "", "versions": []}]', 'item 1: "about" must say what the sources disagree on'),
+            ('[{"about": "date", "versions": [{"url": "https://dfa.gov.ph/a", "says": "9 Sept"}]}]', "give at least two versions"),
+            ('[{"about": "date", "versions": [{"url": "https://dfa.gov.ph/a", "says": "9"}, {"url": "https://elsewhere.org/", "says": "8"}]}]',
+             "'https://elsewhere.org/' is not one of the row's source URLs"),
+        ],
+    )
+    def test_disagreements_errors(self, data_dir, cell, message):
+        """A malformed disagreements cell is a row error naming what is wrong."""
+        rows = [["date", "participants", "source_url", "disagreements"],
+                ["2016-09-09", "Rodrigo Duterte (PH); Joko Widodo (ID)", "https://dfa.gov.ph/a; https://pco.gov.ph/b", cell]]
+        write(data_dir, "meetings.csv", csv_text(rows))
+        [error] = failed_import(data_dir)
+        assert error.startswith("meetings.csv:2: disagreements: ") and message in error
+
+    def test_translated_by(self, data_dir):
+        """translated_by says whose English a quote's translation is."""
+        rows = [["date", "speaker", "about", "language", "original_text", "english_text", "translated_by", "source_url"],
+                ["2016-09-13", "Rodrigo Duterte (PH)", "RU; CN", "fil", "Sabi ko sa kanila na I want weaponry's and armaments",
+                 "I told them I want weaponries and armaments", "The Manila Times", "https://example.org/a"]]
+        write(data_dir, "statements.csv", csv_text(rows))
+        run_import(data_dir)
+        assert Quote.objects.get().translated_by == "The Manila Times"
+
+    def test_publishers_file(self, data_dir):
+        """publishers.csv fills the publisher table: www. dropped, sub-domains matched, a bad kind refused."""
+        from events.models import publisher_for
+
+        write(data_dir, "publishers.csv", "domain,name,kind,aggregator\nwww.Inquirer.net,Philippine Daily Inquirer,news,\n"
+                                          "ilovepagadian.com,I Love Pagadian,news,true\n")
+        assert "publishers: 2 created" in run_import(data_dir)
+        assert publisher_for("https://newsinfo.inquirer.net/1/x").label == "Philippine Daily Inquirer · Independent news"
+        assert publisher_for("http://www.ilovepagadian.com/x").aggregator
+        assert publisher_for("https://example.org/") is None
+        assert "Nothing new" in run_import(data_dir)
+        write(data_dir, "publishers.csv", "domain,name,kind\nrappler.com,Rappler,blog\n")
+        [error] = failed_import(data_dir)
+        assert error.startswith("publishers.csv:2: kind: 'blog' is not one of official_ph, official_foreign")
+
+
+def csv_text(rows: list[list[str]]) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue()

@@ -42,6 +42,7 @@ def event_form(**overrides):
         "city": "", "venue": "", "plover_category": "", "plover_mode": "", "plover_context": "",
         "actor_country": "", "target_country": "", "score_override": "", "score_justification": "",
         **inline_management("participants"), **inline_management("quotes"), **inline_management("sources"),
+        **inline_management("disagreements"),
     }
     return {**data, **overrides}
 

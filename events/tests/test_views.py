@@ -468,14 +468,14 @@ class EventPageTests:
 
     @pytest.mark.parametrize("size", [3, 30])
     def test_query_count_is_constant(self, client, django_assert_num_queries, size):
-        """Four queries whatever the number of participants, quotes, sources and relationships: guards their N+1s."""
+        """Five queries whatever the number of participants, quotes, sources, relationships and disagreements: guards their N+1s."""
         leaders = [make_leader(f"Leader {n}", OTHER_COUNTRIES[n % len(OTHER_COUNTRIES)], office=f"Office {n}")
                    for n in range(size)]
         event = make_event("Summit dinner", participants=leaders, sources=())
         for n, leader in enumerate(leaders):
             make_quote(event, leader, original=f"Bonjour {n}", language="fr", english=f"Hello {n}")
             EventSource.objects.create(event=event, url=f"https://example.org/{n}")
-        with django_assert_num_queries(4):
+        with django_assert_num_queries(5):
             response = page(client, event.get_absolute_url())
         assert visible_text(response).count("Hello") == size
 
@@ -628,3 +628,51 @@ class ValidHtmlTests:
         errors = [f"{Path(m['url']).name}:{m.get('lastLine')}: {m['message']}" for m in messages
                   if m["type"] == "error" or m.get("subType") == "fatal"]
         assert errors == []
+
+
+class GradedSourcesPageTests:
+    """#13 on the event page: each source's publisher and kind, disagreements, whose translation."""
+
+    def build(self):
+        from events.models import Publisher, Quote
+
+        from events.tests.factories import make_disagreement
+
+        Publisher.objects.create(domain="dfa.gov.ph", name="Department of Foreign Affairs", kind="official_ph")
+        Publisher.objects.create(domain="pco.gov.ph", name="Presidential Communications Office", kind="official_ph")
+        Publisher.objects.create(domain="rappler.com", name="Rappler", kind="news")
+        duterte = make_leader("Rodrigo Duterte", "PH", office="President of the Philippines")
+        widodo = make_leader("Joko Widodo", "ID")
+        visit = make_event("Duterte visits Jakarta", kind=EventKind.STATE_VISIT, date=datetime.date(2016, 9, 9),
+                           participants=(duterte, widodo),
+                           sources=("https://dfa.gov.ph/jakarta", "https://pco.gov.ph/jakarta", "https://www.rappler.com/x"))
+        make_disagreement(visit, "the visit's classification",
+                          [("https://dfa.gov.ph/jakarta", "a state visit"), ("https://pco.gov.ph/jakarta", "a working visit")])
+        Quote.objects.create(event=visit, speaker=duterte, language="fil", original_text="Sabi ko sa kanila",
+                             english_text="I told them", translated_by="Rappler")
+        return visit
+
+    def test_disagreement_shown_with_each_sources_version(self, client):
+        """The page says what the sources disagree on and what each of them, by name, says."""
+        text = visible_text(page(client, self.build().get_absolute_url()))
+        assert "Where the sources disagree Sources disagree on the visit's classification:" in text
+        assert "Department of Foreign Affairs says a state visit" in text
+        assert "Presidential Communications Office says a working visit" in text
+
+    def test_source_kinds_beside_every_source(self, client):
+        """Each source in the list is followed by its publisher and the publisher's kind."""
+        text = visible_text(page(client, self.build().get_absolute_url()))
+        assert "· Department of Foreign Affairs · Official (Philippine government)" in text
+        assert "· Rappler · Independent news" in text
+
+    def test_translation_attributed(self, client):
+        """A translated quote says whose translation it is, on the page and on the timeline's cards."""
+        visit = self.build()
+        assert "I told them Translation: Rappler" in visible_text(page(client, visit.get_absolute_url()))
+        cards = visible_text(page(client, "/relationships/ph-id/"))
+        assert "Translation: Rappler" in cards and "· Rappler · Independent news" in cards
+
+    def test_no_disagreement_no_section(self, client):
+        """An event whose sources agree has no disagreement section."""
+        event = make_event("Plain event", sources=("https://example.org/plain",))
+        assert "Where the sources disagree" not in visible_text(page(client, event.get_absolute_url()))

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils.dateformat import format as format_date
 from jinja2 import Environment
 
+from events.models import publisher_for
 from events.queries.temperature import format_score
 from events.vocab.administrations import administration_for
 from events.vocab.dates import datetime_attribute
@@ -115,6 +116,7 @@ def environment(**options) -> Environment:
         date=format_date,
         linebreaksbr=linebreaksbr,  # Escapes its input, returns a SafeString (which Jinja2 honours).
         labelled_sources=labelled_sources,
+        source_publisher=publisher_for,
         pluralize=pluralize,
         truncatewords=truncatewords,
         regroup=regroup,

@@ -177,7 +177,8 @@ class EventDetailView(DetailView):
             Event.objects.visible_to(self.request.user)
             .with_related()
             .prefetch_related(
-                "sources", "pairs", Prefetch("involvements", queryset=EventCountry.objects.select_related("country"))
+                "sources", "pairs", Prefetch("involvements", queryset=EventCountry.objects.select_related("country")),
+                "disagreements__versions__source",
             )
         )
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from events.services.importing import LEADERS, MEETINGS, OTHER_EVENTS, STATEMENTS, SUMMITS
+from events.services.formats import LEADERS, MEETINGS, OTHER_EVENTS, STATEMENTS, SUMMITS
 from events.models import Event
 from events.web.guards import unbounded_command
 
