@@ -48,11 +48,12 @@ def bundled(django_db_setup, django_db_blocker):
         call_command("load_bundled_data", stdout=io.StringIO())
     yield
     with django_db_blocker.unblock():
-        from events.models import Event, Leader, Summit
+        from events.models import Event, Leader, Publisher, Summit
 
         Event.objects.all().delete()
         Leader.objects.all().delete()
         Summit.objects.all().delete()
+        Publisher.objects.all().delete()
 
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
