@@ -112,6 +112,8 @@ class RecordAdmin(SimpleHistoryAdmin, ConcurrentModelAdmin):
             return super().history_form_view(request, object_id, version_id, extra_context)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method != "POST":  # showing the form writes nothing
+            return super().changeform_view(request, object_id, form_url, extra_context)
         # One sync of the derived tables for the whole save: each inline row saved would
         # otherwise sync the event again. Inside the save's transaction, so that the derived
         # rows commit with the record and the version it bumps (never a page cached stale).

@@ -113,6 +113,7 @@ class Table:
 
     def __init__(self, model, columns: tuple[str, ...]):
         self.model = model
+        self.db_table = model._meta.db_table
         self.columns = columns
         self.rows: list[tuple] = []
         self.next_id = 1

@@ -161,6 +161,9 @@ TITLE_LENGTH = Event._meta.get_field("title").max_length
 STATUSES = tuple(EventStatus.values)
 
 
+TITLE_SEPARATOR = re.compile(r"(?<!\|)\|(?!\|)")
+
+
 @functools.lru_cache(maxsize=1000)
 def language_error(tag: str) -> str | None:
     """Why `tag` is not a language tag, or None; a file uses a handful of tags on many rows."""
@@ -492,9 +495,10 @@ class Parser:
         }
 
     def source_details(self, row: Row, sources: tuple[str, ...]) -> tuple[SourceDetail, ...]:
-        # ` | ` separates the titles; a `|` inside a title is written `||`.
+        # A single `|` separates the titles (an empty one stays in its place, first or last
+        # included, though the cell's outer spaces are stripped); a `|` inside a title is `||`.
         titles = (
-            [t.strip().replace("||", "|") for t in row.values.get("source_titles", "").split(" | ")]
+            [t.strip().replace("||", "|") for t in TITLE_SEPARATOR.split(row.values["source_titles"])]
             if row.values.get("source_titles")
             else []
         )

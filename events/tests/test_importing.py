@@ -724,6 +724,31 @@ class RecordColumnsTests:
             ("https://pco.gov.ph/b", "PCO", None),
         ]
 
+    def test_an_untitled_first_source_keeps_each_title_on_its_own_url(self, data_dir, tmp_path):
+        """` |  | Title`: the first two sources untitled, the third titled, also after an export and re-import.
+
+        The cell's outer spaces are stripped when it is read; splitting on ` | ` then
+        gave the first source a title of "|" and the third's title to the second.
+        """
+        write(
+            data_dir,
+            "other_events.csv",
+            "date,kind,title,countries,source_url,source_titles\n"
+            "2016-09~,agreement,Soft loans for arms,PH; RU; CN,https://a.example/1; https://b.example/2; https://c.example/3,"
+            '" |  | PHL to buy weaponry, armaments from Russia and China"\n',
+        )
+        run_import(data_dir)
+        titles = lambda: list(EventSource.objects.order_by("url").values_list("url", "title"))  # noqa: E731
+        expected = [
+            ("https://a.example/1", ""),
+            ("https://b.example/2", ""),
+            ("https://c.example/3", "PHL to buy weaponry, armaments from Russia and China"),
+        ]
+        assert titles() == expected
+        call_command("export_events", str(tmp_path / "out"), stdout=io.StringIO())
+        assert "Nothing new" in run_import(tmp_path / "out")
+        assert titles() == expected
+
     def test_disagreements_column(self, data_dir):
         """A disagreements cell becomes the event's disagreement, each version tied to the row's source."""
         cell = json.dumps([{"about": "the visit's classification", "versions": [

@@ -5,7 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from events.services import involvement
+from events.services import involvement, versioning
 from events.models import Event
 
 from events.management.commands.backup import pg_connection_args
@@ -43,4 +43,6 @@ class Command(BaseCommand):
                 call_command("loaddata", str(path), verbosity=0)
                 # The derived involvement rows are not in the dump: rebuild them.
                 involvement.sync_involvement(Event.objects.values_list("pk", flat=True))
+        # A new version: no page cached before the restore is served for the restored record.
+        versioning.bump()
         self.stdout.write(f"Restored {path}: {Event.objects.count():,} events.")
