@@ -52,6 +52,11 @@ PUBLISHERS = [
     ("mfa.gov.sg", "Ministry of Foreign Affairs of Singapore", OFFICIAL_FOREIGN, False),
     ("protocol.mfa.go.th", "Ministry of Foreign Affairs of Thailand", OFFICIAL_FOREIGN, False),
     ("setkab.go.id", "Cabinet Secretariat of Indonesia", OFFICIAL_FOREIGN, False),
+    ("af.mil", "US Air Force", OFFICIAL_FOREIGN, False),
+    ("pacom.mil", "US Indo-Pacific Command", OFFICIAL_FOREIGN, False),
+    ("pa.go.kr", "Office of the President of South Korea", OFFICIAL_FOREIGN, False),
+    ("china-embassy.org", "Chinese embassies", OFFICIAL_FOREIGN, False),
+    ("kantei.go.jp", "Prime Minister's Office of Japan", OFFICIAL_FOREIGN, False),
     # -- state media ---------------------------------------------------------
     ("xinhuanet.com", "Xinhua", STATE, False),
     ("globaltimes.cn", "Global Times", STATE, False),

@@ -135,8 +135,8 @@ class BundledRecordTests:
         """At least 60 % of events have two or more sources; the share with an official source is pinned.
 
         The issue asks for 40 % with an official (Philippine or foreign government)
-        source; the research reached 16 %: this floor holds what there is, so that
-        it can only rise.
+        source; the research reached 16 %, and a search for the official pages of
+        the others 29 %: this floor holds what there is, so that it can only rise.
         """
         from django.db.models import Count
 
@@ -149,7 +149,7 @@ class BundledRecordTests:
             any((p := publisher_for(s.url)) and p.kind in OFFICIAL_KINDS for s in event.sources.all())
             for event in events.prefetch_related("sources")
         )
-        assert official / total >= 0.16
+        assert official / total >= 0.29
 
     def test_every_publisher_is_graded(self, bundled):
         """Every source's site is in the publisher table, the IP-addressed one apart."""
