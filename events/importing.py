@@ -99,6 +99,7 @@ class FileSpec:
 # Optional columns of every event file (#13); a file without them imports as before,
 # and leaves what they describe as it is stored.
 EVENT_EXTRA_COLUMNS = ("end_date", "venue", "source_titles", "source_dates", "disagreements")
+TITLE_SEPARATOR = re.compile(r"(?<!\|)\|(?!\|)")  # in source_titles: a `|` that is not half of `||`
 # The record's fields they fill; `translated_by` is statements.csv's.
 EXTRA_FIELDS = ("end_date", "venue", "source_details", "disagreements", "translated_by")
 
@@ -818,9 +819,10 @@ class Parser:
         }
 
     def source_details(self, row: Row, sources: tuple[str, ...]) -> tuple[SourceDetail, ...]:
-        # ` | ` separates the titles; a `|` inside a title is written `||`.
+        # A lone `|` separates the titles (` | ` as written; a cell's edges lose their spaces);
+        # a `|` inside a title is written `||`.
         titles = (
-            [t.strip().replace("||", "|") for t in row.values.get("source_titles", "").split(" | ")]
+            [t.strip().replace("||", "|") for t in TITLE_SEPARATOR.split(row.values["source_titles"])]
             if row.values.get("source_titles")
             else []
         )

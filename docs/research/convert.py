@@ -124,7 +124,11 @@ def split_urls(value: str) -> list[str]:
 def sources_of(row: dict) -> list[list[str]]:
     """[url, title, date] for each of a row's sources, from its source_url, source_titles and source_dates."""
     urls = split_urls(row["source_url"])
-    titles = [t.strip().replace("||", "|") for t in row["source_titles"].split(" | ")] if row.get("source_titles") else []
+    titles = (
+        [t.strip().replace("||", "|") for t in re.split(r"(?<!\|)\|(?!\|)", row["source_titles"])]
+        if row.get("source_titles")
+        else []
+    )
     dates = [d.strip() for d in row["source_dates"].split(";")] if row.get("source_dates") else []
     return [[u, titles[i] if i < len(titles) else "", dates[i] if i < len(dates) else ""] for i, u in enumerate(urls)]
 
