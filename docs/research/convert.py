@@ -46,7 +46,7 @@ RESEARCH = sorted(HERE.glob("r*.jsonl"))
 TODAY = datetime.date(2026, 12, 2)  # when the research was merged: "past" for planned records
 
 sys.path.insert(0, str(HERE))
-from publishers import PUBLISHERS  # noqa: E402
+from publishers import PUBLISHERS
 
 EXTRA = ["end_date", "venue", "source_titles", "source_dates", "disagreements"]
 COLUMNS = {
@@ -203,11 +203,6 @@ def research_disagreements(record: dict, urls: set[str], where: str) -> str:
 def person(value: str) -> tuple[str, str] | None:
     match = re.fullmatch(r"\s*(.+?)\s*\(\s*([A-Za-z]{2})\s*\)\s*", value or "")
     return (match[1], match[2].upper()) if match else None
-
-
-def norm(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.lower())
-    return re.sub(r"[^a-z0-9 ]+", " ", text).split().__str__()
 
 
 def words(text: str) -> set[str]:
