@@ -46,7 +46,7 @@ RESEARCH = sorted(HERE.glob("r*.jsonl"))
 TODAY = datetime.date(2026, 12, 2)  # when the research was merged: "past" for planned records
 
 sys.path.insert(0, str(HERE))
-from publishers import PUBLISHERS  # noqa: E402
+from publishers import PUBLISHERS
 
 EXTRA = ["end_date", "venue", "source_titles", "source_dates", "disagreements"]
 COLUMNS = {
@@ -124,7 +124,11 @@ def split_urls(value: str) -> list[str]:
 def sources_of(row: dict) -> list[list[str]]:
     """[url, title, date] for each of a row's sources, from its source_url, source_titles and source_dates."""
     urls = split_urls(row["source_url"])
-    titles = [t.strip().replace("||", "|") for t in row["source_titles"].split(" | ")] if row.get("source_titles") else []
+    titles = (
+        [t.strip().replace("||", "|") for t in re.split(r"(?<!\|)\|(?!\|)", row["source_titles"])]
+        if row.get("source_titles")
+        else []
+    )
     dates = [d.strip() for d in row["source_dates"].split(";")] if row.get("source_dates") else []
     return [[u, titles[i] if i < len(titles) else "", dates[i] if i < len(dates) else ""] for i, u in enumerate(urls)]
 
@@ -199,11 +203,6 @@ def research_disagreements(record: dict, urls: set[str], where: str) -> str:
 def person(value: str) -> tuple[str, str] | None:
     match = re.fullmatch(r"\s*(.+?)\s*\(\s*([A-Za-z]{2})\s*\)\s*", value or "")
     return (match[1], match[2].upper()) if match else None
-
-
-def norm(text: str) -> str:
-    text = unicodedata.normalize("NFKD", text.lower())
-    return re.sub(r"[^a-z0-9 ]+", " ", text).split().__str__()
 
 
 def words(text: str) -> set[str]:

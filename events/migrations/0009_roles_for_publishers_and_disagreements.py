@@ -17,8 +17,8 @@ def grant(apps, schema_editor):
     Permission = apps.get_model("auth", "Permission")
     perms = Permission.objects.filter(content_type__app_label="events")
     roles = {
-        "Editor": perms.filter(codename__regex=r"^(add|change|view)_(%s)$" % "|".join(NEW_MODELS)),
-        "Publisher": perms.filter(codename__regex=r"^(add|change|view|delete)_(%s)$" % "|".join(NEW_MODELS)),
+        "Editor": perms.filter(codename__regex=rf"^(add|change|view)_({'|'.join(NEW_MODELS)})$"),
+        "Publisher": perms.filter(codename__regex=rf"^(add|change|view|delete)_({'|'.join(NEW_MODELS)})$"),
     }
     for name, granted in roles.items():
         group, _ = Group.objects.get_or_create(name=name)
