@@ -1,16 +1,17 @@
 #!/usr/bin/env python
 """Django's command-line utility for administrative tasks."""
+
 import os
 import sys
 
 
 def main():
     """Run administrative tasks."""
-    os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'diplomacy.settings')
-    if sys.argv[1:2] != ['runserver']:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "diplomacy.settings")
+    if sys.argv[1:2] != ["runserver"]:
         # Commands (migrate, import, generate_events) may run long statements on
         # purpose; web requests keep the limit (DJANGO_STATEMENT_TIMEOUT_MS).
-        os.environ.setdefault('DJANGO_STATEMENT_TIMEOUT_MS', '0')
+        os.environ.setdefault("DJANGO_STATEMENT_TIMEOUT_MS", "0")
     try:
         from django.core.management import execute_from_command_line
     except ImportError as exc:
@@ -22,5 +23,5 @@ def main():
     execute_from_command_line(sys.argv)
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

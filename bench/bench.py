@@ -116,9 +116,23 @@ class Server:
         self.name, self.port = name, port
         self.base = f"http://127.0.0.1:{port}"
         self.process = subprocess.Popen(
-            [GUNICORN, "diplomacy.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4",
-             "--worker-class", "gthread", "--log-level", "warning"],
-            env=env, cwd=ROOT, start_new_session=True,
+            [
+                GUNICORN,
+                "diplomacy.wsgi",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+                "--worker-class",
+                "gthread",
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            cwd=ROOT,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -251,7 +265,9 @@ def load(wrk: str, url: str, seconds: int, headers: dict) -> dict:
     subprocess.run([wrk, "-t2", "-c8", "-d2s", *header_args, url], capture_output=True, check=True)  # warm-up
     out = subprocess.run(
         [wrk, "-t2", "-c8", f"-d{seconds}s", "--timeout", "30s", "--latency", *header_args, url],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     result = {
         "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out)[1]),
@@ -280,8 +296,14 @@ def download_csv(server: Server, path: str) -> dict | None:
         rows += chunk.count(b"\n")
         size += len(chunk)
     elapsed = time.monotonic() - started
-    return {"rows": rows - 1, "seconds": elapsed, "rows_per_s": (rows - 1) / elapsed, "mb": size / 1e6,
-            "peak_rss_before": before, "peak_rss_after": server.peak_rss_mb()}
+    return {
+        "rows": rows - 1,
+        "seconds": elapsed,
+        "rows_per_s": (rows - 1) / elapsed,
+        "mb": size / 1e6,
+        "peak_rss_before": before,
+        "peak_rss_after": server.peak_rss_mb(),
+    }
 
 
 # ---------------------------------------------------------------------------
@@ -292,7 +314,10 @@ def main():
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--seconds", type=int, default=15, help="Length of each wrk run.")
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/diplomacy_bench"))
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/diplomacy_bench"),
+    )
     parser.add_argument("--port", type=int, default=8701, help="Hot server; the cold one takes the next port.")
     args = parser.parse_args()
 
@@ -310,8 +335,9 @@ def main():
     wrk = ensure_wrk()
     database = prepare_database(args, env)
     run([PY, "manage.py", "collectstatic", "--no-input", "-v", "0"], env)
-    inprocess = json.loads(run([PY, "bench/inprocess.py"], {**env, "DJANGO_PAGE_CACHE": "0"},
-                               capture_output=True, text=True).stdout)
+    inprocess = json.loads(
+        run([PY, "bench/inprocess.py"], {**env, "DJANGO_PAGE_CACHE": "0"}, capture_output=True, text=True).stdout
+    )
     timeline = inprocess["timeline"]
     filtered = "/events/?country=CN&kind=meeting"
 
@@ -350,7 +376,11 @@ def main():
     # The hot runs sit between two /healthz runs: their mean is the reference,
     # so that a change in the machine's load during the hot runs moves both sides.
     health = {"rps": (results["/healthz"]["rps"] + results["/healthz, again"]["rps"]) / 2}
-    first, hot_first, deep_page = results["timeline p1, cold"], results["timeline p1, hot"], results["timeline p50, cold"]
+    first, hot_first, deep_page = (
+        results["timeline p1, cold"],
+        results["timeline p1, hot"],
+        results["timeline p50, cold"],
+    )
     pagination = "keyset (?after=)" if "after=" in deep else "page numbers (?page=), not yet keyset"
     lines = [
         "",
@@ -364,7 +394,9 @@ def main():
         f"{'path':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>9}",
     ]
     for label, r in results.items():
-        lines.append(f"{label:<28}{r['rps']:>10.{0 if r['rps'] >= 100 else 1}f}{r['p50']:>10.2f}{r['p99']:>10.2f}{r['errors']:>9}")
+        lines.append(
+            f"{label:<28}{r['rps']:>10.{0 if r['rps'] >= 100 else 1}f}{r['p50']:>10.2f}{r['p99']:>10.2f}{r['errors']:>9}"
+        )
     if export:
         lines.append(
             f"/events.csv, cold: {export['rows']:,} rows in {export['seconds']:.1f} s = {export['rows_per_s']:,.0f} rows/s, "
@@ -391,7 +423,11 @@ def main():
         f"{verdict(max(q.values()) <= 6 and q['timeline p1'] == q['timeline p50'])}",
         "",
         "EXPLAIN at this size (every filter and common pairs, page 1 and page 50): "
-        + ("no Seq Scan on events_event" if not inprocess["full_scans"] else "Seq Scan on events_event in: " + ", ".join(inprocess["full_scans"])),
+        + (
+            "no Seq Scan on events_event"
+            if not inprocess["full_scans"]
+            else "Seq Scan on events_event in: " + ", ".join(inprocess["full_scans"])
+        ),
         "",
         "Where the cold timeline's time goes (bench/inprocess.py: one process, Django's test client,",
         "median of 30 runs each; the parts are timed alone, so they need not add up to the whole):",

@@ -20,7 +20,10 @@ DEEP = 2_450  # the first row of page 50, at 50 a page
 def filter_cases() -> dict[str, str]:
     """The query strings to check: every contract filter alone, then the common pairs."""
     summit = (
-        Event.objects.filter(summit__isnull=False).values_list("summit__slug", flat=True).order_by("summit__slug").first()
+        Event.objects.filter(summit__isnull=False)
+        .values_list("summit__slug", flat=True)
+        .order_by("summit__slug")
+        .first()
     )
     leader = Leader.objects.filter(country_id="CN").order_by("pk").values_list("slug", flat=True).first()
     return {

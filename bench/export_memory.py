@@ -54,7 +54,9 @@ def main():
         lines += chunk.count(b"\n")
     elapsed = time.perf_counter() - started
     peak_python = tracemalloc.get_traced_memory()[1] / 2**20 if tracemalloc.is_tracing() else None
-    print(f"{url}: status {response.status_code}, {Event.objects.published().count():,} published events in the database")
+    print(
+        f"{url}: status {response.status_code}, {Event.objects.published().count():,} published events in the database"
+    )
     print(f"sent {size / 2**20:,.1f} MB, {lines:,} lines, in {elapsed:.1f} s")
     print(f"peak RSS: {baseline:,.1f} MB before, {max_rss_mb():,.1f} MB after (+{max_rss_mb() - baseline:,.1f} MB)")
     if peak_python is not None:

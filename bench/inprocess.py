@@ -32,14 +32,19 @@ from django.template import loader  # noqa: E402
 from django.test import Client, RequestFactory  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from events.models import reference  # noqa: E402
-from events.queries import relationships as timelines  # noqa: E402
-from events.web.filters import EventFilter  # noqa: E402
-from events.models import Event, EventPair  # noqa: E402
-from events.queries.pagination import paginator_for  # noqa: E402
-from events.web.jinja import render_macro  # noqa: E402
-from events.queries.pagination import PER_PAGE  # noqa: E402
 from bench.explain import full_scans  # noqa: E402
+from events.models import (  # noqa: E402
+    Event,
+    EventPair,
+    reference,  # noqa: E402
+)
+from events.queries import relationships as timelines  # noqa: E402
+from events.queries.pagination import (
+    PER_PAGE,  # noqa: E402
+    paginator_for,  # noqa: E402
+)
+from events.web.filters import EventFilter  # noqa: E402
+from events.web.jinja import render_macro  # noqa: E402
 
 HOME = settings.HOME_COUNTRY.lower()
 
@@ -47,7 +52,11 @@ HOME = settings.HOME_COUNTRY.lower()
 def busiest_pair() -> str:
     return (
         EventPair.objects.filter(pair__regex=rf"(^{HOME}-|-{HOME}$)", published=True)
-        .values("pair").annotate(n=Count("id")).order_by("-n").values_list("pair", flat=True).first()
+        .values("pair")
+        .annotate(n=Count("id"))
+        .order_by("-n")
+        .values_list("pair", flat=True)
+        .first()
     )
 
 
@@ -94,7 +103,9 @@ def cold_parts(client: Client, path: str, pair: str) -> dict[str, float]:
             lambda: timelines.relationship_overview(relationship.home, relationship.other)
         ),
         f"{len(events)} event cards": median_ms(cards),
-        "temperature chart": median_ms(lambda: render_macro("events/_temperature_chart.html", "temperature_chart", chart)),
+        "temperature chart": median_ms(
+            lambda: render_macro("events/_temperature_chart.html", "temperature_chart", chart)
+        ),
         "filter form": median_ms(
             lambda: form.render({"filter": EventFilter({}, queryset=Event.objects.all())}, request)
         ),
@@ -117,13 +128,20 @@ def main():
         path = urljoin(path, parser.href)
         deep, page = queries_of(client, path)
     listed, _ = queries_of(client, "/events/?country=CN&kind=meeting")
-    print(json.dumps({
-        "timeline": timeline,
-        "queries": {"timeline p1": first, "timeline p50": deep, "events list": listed},
-        "full_scans": [f"{where}: {case}" for where, pair in (("/events/", None), ("timeline", pair))
-                       for case in full_scans(pair)],
-        "cold_parts": cold_parts(client, timeline, pair),
-    }))
+    print(
+        json.dumps(
+            {
+                "timeline": timeline,
+                "queries": {"timeline p1": first, "timeline p50": deep, "events list": listed},
+                "full_scans": [
+                    f"{where}: {case}"
+                    for where, pair in (("/events/", None), ("timeline", pair))
+                    for case in full_scans(pair)
+                ],
+                "cold_parts": cold_parts(client, timeline, pair),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

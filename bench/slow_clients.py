@@ -37,7 +37,7 @@ MARKER = "bench/slow_clients.py serves the block below"
 def server_block(gunicorn_port: int, nginx_port: int) -> str:
     """docs/deploy.md's nginx block, listening on loopback without TLS, proxying to our gunicorn."""
     guide = (ROOT / "docs" / "deploy.md").read_text()
-    after = guide[guide.index(MARKER):]
+    after = guide[guide.index(MARKER) :]
     block = re.search(r"```nginx\n(.*?)```", after, re.S).group(1)
     lines = []
     for line in block.splitlines():
@@ -53,15 +53,17 @@ def server_block(gunicorn_port: int, nginx_port: int) -> str:
 
 def nginx_conf(gunicorn_port: int, nginx_port: int) -> Path:
     (VAR / "static").mkdir(parents=True, exist_ok=True)
-    temp = "\n".join(f"    {kind}_temp_path {VAR / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+    temp = "\n".join(
+        f"    {kind}_temp_path {VAR / kind};" for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    )
     conf = VAR / "nginx.conf"
     conf.write_text(f"""worker_processes 1;
-pid {VAR / 'nginx.pid'};
-error_log {VAR / 'nginx-error.log'} warn;
+pid {VAR / "nginx.pid"};
+error_log {VAR / "nginx-error.log"} warn;
 events {{ worker_connections 256; }}
 http {{
     include /etc/nginx/mime.types;
-    access_log {VAR / 'nginx-access.log'};
+    access_log {VAR / "nginx-access.log"};
 {temp}
 {server_block(gunicorn_port, nginx_port)}
 }}
@@ -167,14 +169,29 @@ def main() -> int:
     conf = nginx_conf(args.gunicorn_port, args.nginx_port)
     subprocess.run([nginx, "-t", "-q", "-p", str(VAR), "-c", str(conf)], check=True)
 
-    gunicorn = [GUNICORN, "diplomacy.wsgi", "--bind", f"{HOST}:{args.gunicorn_port}", "--worker-class", "gthread",
-                "--workers", "2", "--threads", "4", "--log-level", "warning"]
+    gunicorn = [
+        GUNICORN,
+        "diplomacy.wsgi",
+        "--bind",
+        f"{HOST}:{args.gunicorn_port}",
+        "--worker-class",
+        "gthread",
+        "--workers",
+        "2",
+        "--threads",
+        "4",
+        "--log-level",
+        "warning",
+    ]
     rows = []
     # A fresh gunicorn for each run, so that the second does not inherit what the first left behind.
     for name, port, in_front in (
         (f"gunicorn gthread 2x4 alone :{args.gunicorn_port}", args.gunicorn_port, None),
-        (f"nginx :{args.nginx_port} -> the same gunicorn", args.nginx_port,
-         [nginx, "-p", str(VAR), "-c", str(conf), "-g", "daemon off;"]),
+        (
+            f"nginx :{args.nginx_port} -> the same gunicorn",
+            args.nginx_port,
+            [nginx, "-p", str(VAR), "-c", str(conf), "-g", "daemon off;"],
+        ),
     ):
         servers = []
         try:
@@ -193,8 +210,10 @@ def main() -> int:
                 server.wait(timeout=30)
         rows.append((name, results, recovery))
 
-    print(f"\n{args.clients} clients sending a POST body 1 byte every {args.interval:g} s for {args.seconds:g} s;"
-          f" /healthz every 0.5 s, 3 s timeout")
+    print(
+        f"\n{args.clients} clients sending a POST body 1 byte every {args.interval:g} s for {args.seconds:g} s;"
+        f" /healthz every 0.5 s, 3 s timeout"
+    )
     print(f"{'':<34} {'answered':>10} {'median':>9} {'slowest':>9} {'after':>7}  each probe (x: no answer in 3 s)")
     for name, results, recovery in rows:
         print(summary(name, results, recovery))

@@ -109,8 +109,9 @@ def editor(base: str, username: str, password: str, stop: threading.Event, stats
     def post(path, fields):
         page = opener.open(base + path, timeout=10).read().decode()
         fields = {**fields, "csrfmiddlewaretoken": csrf.search(page).group(1)}
-        request = urllib.request.Request(base + path, data=urllib.parse.urlencode(fields).encode(),
-                                         headers={"Referer": base + path})
+        request = urllib.request.Request(
+            base + path, data=urllib.parse.urlencode(fields).encode(), headers={"Referer": base + path}
+        )
         return opener.open(request, timeout=10)
 
     logged_in = False
@@ -123,21 +124,36 @@ def editor(base: str, username: str, password: str, stop: threading.Event, stats
             n += 1
             title = f"Soak edit {number}-{n}-{secrets.token_hex(4)}"
             fields = {
-                "kind": "meeting", "title": title, "summary": "Written by the soak test.", "status": "held",
-                "published": "on", "date": "2017-05-23", "date_precision": "day", "version": "0",
+                "kind": "meeting",
+                "title": title,
+                "summary": "Written by the soak test.",
+                "status": "held",
+                "published": "on",
+                "date": "2017-05-23",
+                "date_precision": "day",
+                "version": "0",
                 "countries": ["PH", "RU"],
-                "sources-TOTAL_FORMS": "1", "sources-INITIAL_FORMS": "0",
-                "sources-MIN_NUM_FORMS": "0", "sources-MAX_NUM_FORMS": "1000",
+                "sources-TOTAL_FORMS": "1",
+                "sources-INITIAL_FORMS": "0",
+                "sources-MIN_NUM_FORMS": "0",
+                "sources-MAX_NUM_FORMS": "1000",
                 "sources-0-url": "https://example.org/soak",
             }
             for prefix in ("participants", "quotes"):
-                fields.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0",
-                               f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"})
+                fields.update(
+                    {
+                        f"{prefix}-TOTAL_FORMS": "0",
+                        f"{prefix}-INITIAL_FORMS": "0",
+                        f"{prefix}-MIN_NUM_FORMS": "0",
+                        f"{prefix}-MAX_NUM_FORMS": "1000",
+                    }
+                )
             data = urllib.parse.urlencode(fields, doseq=True)
             page = opener.open(base + "/admin/events/event/add/", timeout=10).read().decode()
             token = csrf.search(page).group(1)
             request = urllib.request.Request(
-                base + "/admin/events/event/add/", data=(data + "&csrfmiddlewaretoken=" + token).encode(),
+                base + "/admin/events/event/add/",
+                data=(data + "&csrfmiddlewaretoken=" + token).encode(),
                 headers={"Referer": base + "/admin/events/event/add/"},
             )
             with opener.open(request, timeout=10) as response:
@@ -162,8 +178,9 @@ def main():
     parser.add_argument("--editors", type=int, default=2)
     parser.add_argument("--port", type=int, default=0, help="default: a free port")
     parser.add_argument("--database", default="diplomacy_soak")
-    parser.add_argument("--restart-db-at", type=float, default=None,
-                        help="restart PostgreSQL this many seconds into the run")
+    parser.add_argument(
+        "--restart-db-at", type=float, default=None, help="restart PostgreSQL this many seconds into the run"
+    )
     args = parser.parse_args()
 
     if not args.port:
@@ -185,17 +202,44 @@ def main():
         "AXES_ENABLED": "0",
     }
     print(f"Preparing {args.database} ...", flush=True)
-    run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", f"DROP DATABASE IF EXISTS {args.database}",
-         "-c", f"CREATE DATABASE {args.database}"], env, stdout=subprocess.DEVNULL)
+    run(
+        [
+            "psql",
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-q",
+            "-c",
+            f"DROP DATABASE IF EXISTS {args.database}",
+            "-c",
+            f"CREATE DATABASE {args.database}",
+        ],
+        env,
+        stdout=subprocess.DEVNULL,
+    )
     run([PY, "manage.py", "migrate", "-v0"], env)
     run([PY, "manage.py", "load_bundled_data", "-v0"], env, stdout=subprocess.DEVNULL)
     run([PY, "manage.py", "ensure_admin", "--username", "soak"], env, stdout=subprocess.DEVNULL)
     run([PY, "manage.py", "collectstatic", "--no-input", "-v0"], env)
 
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "diplomacy.wsgi", "--bind", f"127.0.0.1:{args.port}",
-         "--workers", "2", "--threads", "4", "--worker-class", "gthread", "--log-level", "warning"],
-        env=env, cwd=ROOT,
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "diplomacy.wsgi",
+            "--bind",
+            f"127.0.0.1:{args.port}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--worker-class",
+            "gthread",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
     )
     base = f"http://127.0.0.1:{args.port}"
     try:
@@ -211,8 +255,9 @@ def main():
         stats = Stats()
         stop = threading.Event()
         threads = [threading.Thread(target=reader, args=(base, stop, stats, i * 3)) for i in range(args.readers)]
-        threads += [threading.Thread(target=editor, args=(base, "soak", password, stop, stats, i))
-                    for i in range(args.editors)]
+        threads += [
+            threading.Thread(target=editor, args=(base, "soak", password, stop, stats, i)) for i in range(args.editors)
+        ]
         started = time.monotonic()
         for t in threads:
             t.start()
@@ -259,10 +304,14 @@ def main():
         outside = [t for t in stats.error_times if not (t0 - 1 <= t <= t1 + 5)]
         print(f"database restart    {t1 - t0:.1f} s; errors outside the outage window: {len(outside)}")
         print(f"workers restarted   {'no' if same_workers else 'YES'}")
-    print(f"writes acknowledged {len(stats.acknowledged)}; in the database {len(stats.acknowledged) - len(lost)}; "
-          f"lost {len(lost)}")
+    print(
+        f"writes acknowledged {len(stats.acknowledged)}; in the database {len(stats.acknowledged) - len(lost)}; "
+        f"lost {len(lost)}"
+    )
     for pid in workers:
-        print(f"worker {pid} memory  {memory_start.get(pid, 0) / 1024:.1f} MiB -> {memory_end.get(pid, 0) / 1024:.1f} MiB")
+        print(
+            f"worker {pid} memory  {memory_start.get(pid, 0) / 1024:.1f} MiB -> {memory_end.get(pid, 0) / 1024:.1f} MiB"
+        )
     failed = lost or (not restart and stats.errors)
     sys.exit(1 if failed else 0)
 

@@ -32,9 +32,7 @@ DEBUG = env_flag("DJANGO_DEBUG", False)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG and not os.environ.get("DJANGO_ALLOW_INSECURE_KEY"):
-        raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY is not set. Set it, or set DJANGO_DEBUG=1 for local work."
-        )
+        raise ImproperlyConfigured("DJANGO_SECRET_KEY is not set. Set it, or set DJANGO_DEBUG=1 for local work.")
     SECRET_KEY = "django-insecure-local-development-key-not-for-production"
 
 ALLOWED_HOSTS = [

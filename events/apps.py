@@ -9,8 +9,8 @@ class EventsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from events.services import signals  # noqa: F401  (connects the receivers)
         from events.models import reference
+        from events.services import signals  # noqa: F401  (connects the receivers)
         from events.services.versioning import connect_signals
         from events.web.guards import limit_sqlite_statements
 

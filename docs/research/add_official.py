@@ -40,7 +40,11 @@ def matches(kind, row, record):
 
 def add(row, sources):
     urls = urls_of(row)
-    titles = [t.strip().replace("||", "|") for t in SEPARATOR.split(row["source_titles"])] if row.get("source_titles") else []
+    titles = (
+        [t.strip().replace("||", "|") for t in SEPARATOR.split(row["source_titles"])]
+        if row.get("source_titles")
+        else []
+    )
     dates = [d.strip() for d in row["source_dates"].split(";")] if row.get("source_dates") else []
     titles += [""] * (len(urls) - len(titles))
     dates += [""] * (len(urls) - len(dates))
@@ -94,7 +98,10 @@ def main():
             name = FILES[record["type"]]
             found = [row for row in tables[name][1] if matches(record["type"], row, record)]
             if len(found) != 1:
-                print(f"{path.name}:{n}: {len(found)} rows match {record['date']} {record.get('title') or record.get('speaker')}", file=sys.stderr)
+                print(
+                    f"{path.name}:{n}: {len(found)} rows match {record['date']} {record.get('title') or record.get('speaker')}",
+                    file=sys.stderr,
+                )
                 unmatched += 1
                 continue
             count = add(found[0], record["sources"])

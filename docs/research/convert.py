@@ -50,15 +50,54 @@ from publishers import PUBLISHERS
 
 EXTRA = ["end_date", "venue", "source_titles", "source_dates", "disagreements"]
 COLUMNS = {
-    "meetings.csv": ["date", "title", "participants", "city", "summit", "status", "kind", "source_url", "summary", *EXTRA],
-    "statements.csv": [
-        "date", "speaker", "about", "language", "original_text", "english_text", "context", "source_url",
-        "group", "translated_by", "summary", *EXTRA,
+    "meetings.csv": [
+        "date",
+        "title",
+        "participants",
+        "city",
+        "summit",
+        "status",
+        "kind",
+        "source_url",
+        "summary",
+        *EXTRA,
     ],
-    "other_events.csv": ["date", "kind", "title", "summary", "countries", "city", "summit", "status", "source_url", *EXTRA],
+    "statements.csv": [
+        "date",
+        "speaker",
+        "about",
+        "language",
+        "original_text",
+        "english_text",
+        "context",
+        "source_url",
+        "group",
+        "translated_by",
+        "summary",
+        *EXTRA,
+    ],
+    "other_events.csv": [
+        "date",
+        "kind",
+        "title",
+        "summary",
+        "countries",
+        "city",
+        "summit",
+        "status",
+        "source_url",
+        *EXTRA,
+    ],
     "summits.csv": ["name", "short_name", "forum", "host_country", "city", "start_date", "end_date", "source_url"],
     "leaders.csv": [
-        "name", "country", "other_names", "wikidata_id", "office_title", "office_country", "start_date", "end_date",
+        "name",
+        "country",
+        "other_names",
+        "wikidata_id",
+        "office_title",
+        "office_country",
+        "start_date",
+        "end_date",
         "source_url",
     ],
     "publishers.csv": ["domain", "name", "kind", "aggregator"],
@@ -135,7 +174,9 @@ def sources_of(row: dict) -> list[list[str]]:
 
 def set_sources(row: dict, sources: list[list[str]]) -> None:
     row["source_url"] = "; ".join(u for u, _, _ in sources)
-    row["source_titles"] = " | ".join(t.replace("|", "||") for _, t, _ in sources) if any(t for _, t, _ in sources) else ""
+    row["source_titles"] = (
+        " | ".join(t.replace("|", "||") for _, t, _ in sources) if any(t for _, t, _ in sources) else ""
+    )
     row["source_dates"] = ";".join(d for _, _, d in sources) if any(d for _, _, d in sources) else ""
 
 
@@ -195,8 +236,14 @@ def research_disagreements(record: dict, urls: set[str], where: str) -> str:
         if len(unique) >= 2 and clean(d.get("about")):
             items.append({"about": clean(d["about"])[:300], "versions": unique})
         elif d:
-            doubts.append((where, record.get("date", ""), record.get("title", ""),
-                           f"Disagreement not carried (fewer than two versions tied to the record's sources): {json.dumps(d, ensure_ascii=False)[:400]}"))
+            doubts.append(
+                (
+                    where,
+                    record.get("date", ""),
+                    record.get("title", ""),
+                    f"Disagreement not carried (fewer than two versions tied to the record's sources): {json.dumps(d, ensure_ascii=False)[:400]}",
+                )
+            )
     return json.dumps(items, ensure_ascii=False) if items else ""
 
 
@@ -206,7 +253,17 @@ def person(value: str) -> tuple[str, str] | None:
 
 
 def words(text: str) -> set[str]:
-    return set(re.findall(r"[a-z0-9]+", unicodedata.normalize("NFKD", text.lower()))) - {"the", "a", "of", "in", "and", "to", "on", "with", "for"}
+    return set(re.findall(r"[a-z0-9]+", unicodedata.normalize("NFKD", text.lower()))) - {
+        "the",
+        "a",
+        "of",
+        "in",
+        "and",
+        "to",
+        "on",
+        "with",
+        "for",
+    }
 
 
 def similar(a: str, b: str) -> bool:
@@ -259,15 +316,38 @@ class Merger:
             if row["date"] == "2016-09-13" and row["original_text"].startswith("I told them I want weaponries"):
                 # The Manila Times printed its English rendering; the PCO transcript keeps the Taglish.
                 row["english_text"] = row["original_text"]
-                row["original_text"] = "Sabi ko sa kanila na I want weaponry's and armaments, hindi ko kailangan 'yang mga jets…"
+                row["original_text"] = (
+                    "Sabi ko sa kanila na I want weaponry's and armaments, hindi ko kailangan 'yang mga jets…"
+                )
                 row["language"] = "fil"
                 row["translated_by"] = "The Manila Times"
-                add_sources(row, [[pco, "Speech of President Rodrigo Roa Duterte during 48th Anniversary of the 250th Presidential Airlift Wing", ""]])
+                add_sources(
+                    row,
+                    [
+                        [
+                            pco,
+                            "Speech of President Rodrigo Roa Duterte during 48th Anniversary of the 250th Presidential Airlift Wing",
+                            "",
+                        ]
+                    ],
+                )
             if row["date"] == "2016-09-13" and row["original_text"].startswith("Two countries have agreed"):
                 row["translated_by"] = row["translated_by"] or "The Manila Times"
-                add_sources(row, [[pco, "Speech of President Rodrigo Roa Duterte during 48th Anniversary of the 250th Presidential Airlift Wing", ""]])
+                add_sources(
+                    row,
+                    [
+                        [
+                            pco,
+                            "Speech of President Rodrigo Roa Duterte during 48th Anniversary of the 250th Presidential Airlift Wing",
+                            "",
+                        ]
+                    ],
+                )
         for row in self.files["other_events.csv"]:
-            if row["title"] == "Russia and China agree to extend soft loans payable in 2025 for Philippine military equipment":
+            if (
+                row["title"]
+                == "Russia and China agree to extend soft loans payable in 2025 for Philippine military equipment"
+            ):
                 # The title picked one of the versions the sources disagree on (coding.csv follows it).
                 row["title"] = "Russia and China agree to extend soft loans for Philippine military equipment"
                 row["summary"] = row["summary"].replace(
@@ -278,25 +358,62 @@ class Merger:
                 add_sources(row, [[agency, "PHL to buy weaponry, armaments from Russia and China", ""]])
                 if seed in row["source_url"] and not row["disagreements"]:
                     row["disagreements"] = json.dumps(
-                        [{"about": "when the soft loans are payable", "versions": [
-                            {"url": seed, "says": "payable in 2025"},
-                            {"url": agency, "says": "“The two countries have agreed to give me the softest loan, payable in 20-25 years.” (the agency text of the 13 September speech)"},
-                        ]}],
+                        [
+                            {
+                                "about": "when the soft loans are payable",
+                                "versions": [
+                                    {"url": seed, "says": "payable in 2025"},
+                                    {
+                                        "url": agency,
+                                        "says": "“The two countries have agreed to give me the softest loan, payable in 20-25 years.” (the agency text of the 13 September speech)",
+                                    },
+                                ],
+                            }
+                        ],
                         ensure_ascii=False,
                     )
         dfa = "https://dfa.gov.ph/dfa-news/news-from-our-foreign-service-postsupdate/10393-president-rodrigo-duterte-holds-bilateral-meeting-with-indonesian-president-joko-widodo"
         pco_jakarta = "https://pco.gov.ph/sept-09-2016-press-statement-of-president-rodrigo-roa-duterte-in-his-working-visit-to-indonesia/"
         for row in self.files["meetings.csv"]:
-            if row["date"] == "2016-09-09" and dfa in row["source_url"] and pco_jakarta in row["source_url"] and not row["disagreements"]:
+            if (
+                row["date"] == "2016-09-09"
+                and dfa in row["source_url"]
+                and pco_jakarta in row["source_url"]
+                and not row["disagreements"]
+            ):
                 row["disagreements"] = json.dumps(
-                    [{"about": "the visit's classification", "versions": [
-                        {"url": dfa, "says": "“his first State Visit as the 16th President of the Philippines to the Republic of Indonesia on September 08 to 09”"},
-                        {"url": pco_jakarta, "says": "“Press Statement of President Rodrigo Roa Duterte in his working visit to Indonesia”"},
-                    ]}],
+                    [
+                        {
+                            "about": "the visit's classification",
+                            "versions": [
+                                {
+                                    "url": dfa,
+                                    "says": "“his first State Visit as the 16th President of the Philippines to the Republic of Indonesia on September 08 to 09”",
+                                },
+                                {
+                                    "url": pco_jakarta,
+                                    "says": "“Press Statement of President Rodrigo Roa Duterte in his working visit to Indonesia”",
+                                },
+                            ],
+                        }
+                    ],
                     ensure_ascii=False,
                 )
-                add_sources(row, [[dfa, "President Rodrigo Duterte holds bilateral meeting with Indonesian President Joko Widodo", "2016-09-19"],
-                                  [pco_jakarta, "Press Statement of President Rodrigo Roa Duterte in his working visit to Indonesia", ""]])
+                add_sources(
+                    row,
+                    [
+                        [
+                            dfa,
+                            "President Rodrigo Duterte holds bilateral meeting with Indonesian President Joko Widodo",
+                            "2016-09-19",
+                        ],
+                        [
+                            pco_jakarta,
+                            "Press Statement of President Rodrigo Roa Duterte in his working visit to Indonesia",
+                            "",
+                        ],
+                    ],
+                )
 
     # -- events ----------------------------------------------------------------
 
@@ -307,7 +424,10 @@ class Merger:
             if name == "statements.csv":
                 if other["speaker"] == row["speaker"] and (
                     other["original_text"][:60].lower() == row["original_text"][:60].lower()
-                    or (other.get("english_text") and other["english_text"][:60].lower() == row["english_text"][:60].lower())
+                    or (
+                        other.get("english_text")
+                        and other["english_text"][:60].lower() == row["english_text"][:60].lower()
+                    )
                 ):
                     return other
                 continue
@@ -345,7 +465,14 @@ class Merger:
             if code in ISO:
                 out.append(code)
             elif code:
-                doubts.append((where, record.get("date", ""), record.get("title", ""), f"{code!r} is not an ISO 3166-1 country: left out of the countries."))
+                doubts.append(
+                    (
+                        where,
+                        record.get("date", ""),
+                        record.get("title", ""),
+                        f"{code!r} is not an ISO 3166-1 country: left out of the countries.",
+                    )
+                )
         return list(dict.fromkeys(out))
 
     def convert(self, where: str, record: dict) -> None:
@@ -360,11 +487,25 @@ class Merger:
             dropped.append((where, date, title, "no source URL"))
             return
         if all(is_aggregator(u) for u, _, _ in sources):
-            dropped.append((where, date, title, "its only sources are mirrors or aggregators: " + ", ".join(u for u, _, _ in sources)))
+            dropped.append(
+                (
+                    where,
+                    date,
+                    title,
+                    "its only sources are mirrors or aggregators: " + ", ".join(u for u, _, _ in sources),
+                )
+            )
             return
         status = record.get("status") or "held"
         if status == "planned" and past(date) and record.get("doubts"):
-            dropped.append((where, date, title, "planned, in the past, and the research could not confirm it: " + clean(record["doubts"])[:200]))
+            dropped.append(
+                (
+                    where,
+                    date,
+                    title,
+                    "planned, in the past, and the research could not confirm it: " + clean(record["doubts"])[:200],
+                )
+            )
             return
         urls = {u for u, _, _ in sources}
         disagreements = research_disagreements(record, urls, where)
@@ -377,8 +518,11 @@ class Merger:
             doubts.append((where, date, title, f"summit {summit!r} has no summit record: the event is not tied to it."))
             summit = ""
         common = {
-            "date": date, "end_date": end if len(date.rstrip("~")) == 10 else "", "venue": clean(record.get("venue"))[:200],
-            "disagreements": disagreements, "summary": clean(record.get("summary")),
+            "date": date,
+            "end_date": end if len(date.rstrip("~")) == 10 else "",
+            "venue": clean(record.get("venue"))[:200],
+            "disagreements": disagreements,
+            "summary": clean(record.get("summary")),
         }
         if kind == "statement" and INSTITUTION.search(record.get("speaker", "")):
             speaker = person(record["speaker"])
@@ -392,8 +536,16 @@ class Merger:
             if not countries:
                 dropped.append((where, date, title, "no ISO 3166-1 country"))
                 return
-            row = {**common, "kind": "other", "title": title or summary[:120], "summary": summary, "countries": "; ".join(countries),
-                   "city": clean(record.get("city"))[:100], "summit": summit, "status": status}
+            row = {
+                **common,
+                "kind": "other",
+                "title": title or summary[:120],
+                "summary": summary,
+                "countries": "; ".join(countries),
+                "city": clean(record.get("city"))[:100],
+                "summit": summit,
+                "status": status,
+            }
             self.merge("other_events.csv", row, sources)
             return
         if kind == "meeting" and any(INSTITUTION.search(p) for p in record.get("participants") or []):
@@ -401,9 +553,16 @@ class Merger:
             people = [person(p) for p in record["participants"] if person(p) and not INSTITUTION.search(p)]
             if len(people) < 2:
                 countries = self.countries([person(p)[1] for p in record["participants"] if person(p)], where, record)
-                row = {**common, "kind": "other", "title": title, "summary": common["summary"],
-                       "countries": "; ".join(countries), "city": clean(record.get("city"))[:100], "summit": summit,
-                       "status": status}
+                row = {
+                    **common,
+                    "kind": "other",
+                    "title": title,
+                    "summary": common["summary"],
+                    "countries": "; ".join(countries),
+                    "city": clean(record.get("city"))[:100],
+                    "summit": summit,
+                    "status": status,
+                }
                 self.merge("other_events.csv", row, sources)
                 return
             record = {**record, "participants": [f"{n} ({c})" for n, c in people]}
@@ -414,7 +573,9 @@ class Merger:
                 if parsed and parsed[1] in ISO:
                     people.append(f"{parsed[0]} ({parsed[1]})")
                 else:
-                    doubts.append((where, date, title, f"participant {p!r} does not represent an ISO 3166-1 country: left out."))
+                    doubts.append(
+                        (where, date, title, f"participant {p!r} does not represent an ISO 3166-1 country: left out.")
+                    )
             people = list(dict.fromkeys(people))
             if len(people) < len(record.get("participants") or []) and len({person(p)[1] for p in people}) < 2:
                 dropped.append((where, date, title, "with the UN or EU participant left out, one side remains"))
@@ -424,15 +585,24 @@ class Merger:
                 return
             file_kind = record.get("kind") or "other"
             file_kind = file_kind if file_kind in MEETING_KINDS else "other"
-            row = {**common, "title": title, "participants": "; ".join(people), "city": clean(record.get("city"))[:100],
-                   "summit": summit, "status": status, "kind": file_kind}
+            row = {
+                **common,
+                "title": title,
+                "participants": "; ".join(people),
+                "city": clean(record.get("city"))[:100],
+                "summit": summit,
+                "status": status,
+                "kind": file_kind,
+            }
             self.merge("meetings.csv", row, sources, frozenset(people))
             for p in people:
                 self.mentioned(p, date, (record.get("titles") or {}).get(person(p)[0], ""))
         elif kind == "statement":
             speaker = person(record.get("speaker", ""))
             if not speaker or speaker[1] not in ISO:
-                dropped.append((where, date, title, f"speaker {record.get('speaker')!r} is not Name (CC) with an ISO country"))
+                dropped.append(
+                    (where, date, title, f"speaker {record.get('speaker')!r} is not Name (CC) with an ISO country")
+                )
                 return
             language = clean(record.get("language")) or "en"
             if language == "en-fil":
@@ -442,12 +612,26 @@ class Merger:
                 dropped.append((where, date, title, "no quote text"))
                 return
             if language != "en" and not english:
-                dropped.append((where, date, title, f"a quote in {language!r} with no English rendering printed by a source; the tracker does not translate"))
+                dropped.append(
+                    (
+                        where,
+                        date,
+                        title,
+                        f"a quote in {language!r} with no English rendering printed by a source; the tracker does not translate",
+                    )
+                )
                 return
-            row = {**common, "speaker": f"{speaker[0]} ({speaker[1]})",
-                   "about": "; ".join(self.countries(record.get("about"), where, record)), "language": language,
-                   "original_text": original, "english_text": english if language != "en" else (english if english != original else ""),
-                   "context": clean(record.get("context"))[:300], "group": "", "translated_by": clean(record.get("translated_by"))[:200]}
+            row = {
+                **common,
+                "speaker": f"{speaker[0]} ({speaker[1]})",
+                "about": "; ".join(self.countries(record.get("about"), where, record)),
+                "language": language,
+                "original_text": original,
+                "english_text": english if language != "en" else (english if english != original else ""),
+                "context": clean(record.get("context"))[:300],
+                "group": "",
+                "translated_by": clean(record.get("translated_by"))[:200],
+            }
             if language == "en":
                 row["english_text"] = ""
             self.merge("statements.csv", row, sources)
@@ -464,9 +648,21 @@ class Merger:
             amount = record.get("amount") or {}
             if isinstance(amount, dict) and amount.get("value") and amount.get("currency"):
                 summary = f"{summary} Amount: {amount['currency']} {amount['value']:,}.".strip()
-            file_kind = record.get("kind") if record.get("kind") in ("agreement", "policy_action", "intention", "other") else "other"
-            row = {**common, "kind": file_kind, "title": title, "summary": summary, "countries": "; ".join(countries),
-                   "city": clean(record.get("city"))[:100], "summit": summit, "status": status}
+            file_kind = (
+                record.get("kind")
+                if record.get("kind") in ("agreement", "policy_action", "intention", "other")
+                else "other"
+            )
+            row = {
+                **common,
+                "kind": file_kind,
+                "title": title,
+                "summary": summary,
+                "countries": "; ".join(countries),
+                "city": clean(record.get("city"))[:100],
+                "summit": summit,
+                "status": status,
+            }
             self.merge("other_events.csv", row, sources)
 
     # -- summits and leaders ---------------------------------------------------
@@ -477,17 +673,30 @@ class Merger:
             return
         start, end = clean(record.get("start_date")).rstrip("~"), clean(record.get("end_date")).rstrip("~")
         host = clean(record.get("host_country")).upper()
-        if not (re.fullmatch(r"\d{4}-\d{2}-\d{2}", start) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", end)) or end < start or host not in ISO:
-            dropped.append((where, start, short_name, "a summit needs full start and end dates and an ISO host country"))
+        if (
+            not (re.fullmatch(r"\d{4}-\d{2}-\d{2}", start) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", end))
+            or end < start
+            or host not in ISO
+        ):
+            dropped.append(
+                (where, start, short_name, "a summit needs full start and end dates and an ISO host country")
+            )
             return
         if record.get("doubts"):
             doubts.append((where, start, short_name, clean(record["doubts"])))
         self.summit_names.add(short_name)
-        self.files["summits.csv"].append({
-            "name": clean(record.get("name")) or short_name, "short_name": short_name, "forum": clean(record.get("forum"))[:80],
-            "host_country": host, "city": clean(record.get("city"))[:100], "start_date": start, "end_date": end,
-            "source_url": "; ".join(u for u, _, _ in research_sources(record)),
-        })
+        self.files["summits.csv"].append(
+            {
+                "name": clean(record.get("name")) or short_name,
+                "short_name": short_name,
+                "forum": clean(record.get("forum"))[:80],
+                "host_country": host,
+                "city": clean(record.get("city"))[:100],
+                "start_date": start,
+                "end_date": end,
+                "source_url": "; ".join(u for u, _, _ in research_sources(record)),
+            }
+        )
 
     def leader(self, where: str, record: dict) -> None:
         name, country = clean(record.get("name")), clean(record.get("country")).upper()
@@ -508,9 +717,17 @@ class Merger:
             self.add_other_names(name, country, other_names)
             return
         office_country = clean(record.get("office_country")).upper() or country
-        row = {"name": name, "country": country, "other_names": "", "wikidata_id": "", "office_title": title,
-               "office_country": office_country if office_country in ISO else country, "start_date": start, "end_date": end,
-               "source_url": "; ".join(u for u, _, _ in research_sources(record))}
+        row = {
+            "name": name,
+            "country": country,
+            "other_names": "",
+            "wikidata_id": "",
+            "office_title": title,
+            "office_country": office_country if office_country in ISO else country,
+            "start_date": start,
+            "end_date": end,
+            "source_url": "; ".join(u for u, _, _ in research_sources(record)),
+        }
         if start and end and end.rstrip("~") < start.rstrip("~"):
             row["end_date"] = ""
         rows.append(row)
@@ -556,8 +773,17 @@ class Merger:
                 title, country, start, end, url = self.titles_seen.get(key, ""), key[1], f"{first}~", "", ""
                 if not title:
                     title = f"Official of {pycountry.countries.get(alpha_2=key[1]).name}"
-            row = {"name": key[0], "country": key[1], "other_names": rows[0]["other_names"] if rows else "", "wikidata_id": "",
-                   "office_title": title, "office_country": country, "start_date": start, "end_date": end, "source_url": url}
+            row = {
+                "name": key[0],
+                "country": key[1],
+                "other_names": rows[0]["other_names"] if rows else "",
+                "wikidata_id": "",
+                "office_title": title,
+                "office_country": country,
+                "start_date": start,
+                "end_date": end,
+                "source_url": url,
+            }
             rows.append(row)
             self.files["leaders.csv"].append(row)
         # Listed on every run, including those dated by an earlier one.
@@ -566,7 +792,11 @@ class Merger:
                 if key in KNOWN_OFFICES and row["office_title"] == KNOWN_OFFICES[key][0]:
                     approximated.append(
                         f"{key[0]} ({key[1]}), {row['office_title']}: {row['start_date'] or '?'} – {row['end_date'] or 'present'}"
-                        + (f" (source: {row['source_url']})" if row["source_url"] else " (not researched: dates as generally known, approximate)")
+                        + (
+                            f" (source: {row['source_url']})"
+                            if row["source_url"]
+                            else " (not researched: dates as generally known, approximate)"
+                        )
                     )
                 elif (
                     (key in self.undated_research or not row["source_url"])
@@ -587,7 +817,12 @@ class Merger:
         for url in used:
             domain, info = publisher(url)
             if info:
-                rows[domain] = {"domain": domain, "name": info[0], "kind": info[1], "aggregator": "true" if info[2] else "false"}
+                rows[domain] = {
+                    "domain": domain,
+                    "name": info[0],
+                    "kind": info[1],
+                    "aggregator": "true" if info[2] else "false",
+                }
             else:
                 unknown.add(host_of(url))
         if unknown:
@@ -598,14 +833,25 @@ class Merger:
 # Offices of people the helpers did not research (the Philippine side mostly), with the dates
 # known for them: approximate (~) unless a source is named.
 KNOWN_OFFICES = {
-    ("Ferdinand Marcos Jr.", "PH"): ("President of the Philippines", "PH", "2022-06-30", "",
-                                    "https://mb.com.ph/2022/07/01/what-else-happened-during-marcoss-first-day-in-office"),
+    ("Ferdinand Marcos Jr.", "PH"): (
+        "President of the Philippines",
+        "PH",
+        "2022-06-30",
+        "",
+        "https://mb.com.ph/2022/07/01/what-else-happened-during-marcoss-first-day-in-office",
+    ),
     ("Teodoro Locsin Jr.", "PH"): ("Secretary of Foreign Affairs", "PH", "2018-10~", "2022-06-30~", ""),
     ("Alan Peter Cayetano", "PH"): ("Secretary of Foreign Affairs", "PH", "2017-05~", "2018-10~", ""),
     ("Gilberto Teodoro", "PH"): ("Secretary of National Defense", "PH", "2023-06~", "", ""),
     ("Fidel V. Ramos", "PH"): ("Special Envoy of the President to China", "PH", "2016-07~", "2016-11~", ""),
     ("Hermogenes Esperon Jr.", "PH"): ("National Security Adviser", "PH", "2016-06~", "2022-06~", ""),
-    ("Martin Andanar", "PH"): ("Secretary of the Presidential Communications Operations Office", "PH", "2016-06~", "2022-06~", ""),
+    ("Martin Andanar", "PH"): (
+        "Secretary of the Presidential Communications Operations Office",
+        "PH",
+        "2016-06~",
+        "2022-06~",
+        "",
+    ),
     ("Salvador Panelo", "PH"): ("Presidential Spokesperson", "PH", "2018-10~", "2020-04~", ""),
     ("Jose Manuel Romualdez", "PH"): ("Ambassador of the Philippines to the United States", "US", "2017~", "", ""),
     ("Hun Manet", "KH"): ("Prime Minister of Cambodia", "KH", "2023-08~", "", ""),

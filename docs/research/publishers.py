@@ -14,7 +14,13 @@ others' reporting (mirrors, re-publishers, feed scrapers, blogs, video hosts):
 such a site is never an event's only source.
 """
 
-OFFICIAL_PH, OFFICIAL_FOREIGN, STATE, NEWS, REFERENCE = "official_ph", "official_foreign", "state_media", "news", "reference"
+OFFICIAL_PH, OFFICIAL_FOREIGN, STATE, NEWS, REFERENCE = (
+    "official_ph",
+    "official_foreign",
+    "state_media",
+    "news",
+    "reference",
+)
 
 PUBLISHERS = [
     # -- Philippine government ---------------------------------------------

@@ -1,5 +1,7 @@
 import json
 
+from concurrency.admin import ConcurrentModelAdmin
+from concurrency.forms import ConcurrentForm
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
@@ -8,12 +10,9 @@ from django.db import models, router, transaction
 from django.db.models import Count
 from django.http import Http404
 from django.urls import path
-from concurrency.admin import ConcurrentModelAdmin
-from concurrency.forms import ConcurrentForm
 from simple_history.admin import SimpleHistoryAdmin
 
 from events.admin import imports as admin_import
-from events.services import involvement
 from events.models import (
     Country,
     Disagreement,
@@ -31,8 +30,9 @@ from events.models import (
     Summit,
     SummitSource,
 )
-from events.vocab.plover import MODE_CHOICES, score_source, suggest
 from events.queries.temperature import format_score
+from events.services import involvement
+from events.vocab.plover import MODE_CHOICES, score_source, suggest
 
 
 @admin.register(Country)
@@ -80,7 +80,8 @@ class StaleFormSafeForm(ConcurrentForm):
             # The admin saves inside a transaction: the row lock holds until the save
             # commits, so no other save can slip in between this check and ours.
             current = (
-                type(self.instance)._base_manager.select_for_update()
+                type(self.instance)
+                ._base_manager.select_for_update()
                 .filter(pk=self.instance.pk)
                 .values_list(field, flat=True)
                 .first()
@@ -197,7 +198,13 @@ class QuoteInline(admin.StackedInline):
     formset = QuoteInlineFormSet
     extra = 0
     autocomplete_fields = ["speaker"]
-    fields = [("speaker", "speaker_title"), ("language", "context"), "original_text", ("english_text", "translated_by"), "position"]
+    fields = [
+        ("speaker", "speaker_title"),
+        ("language", "context"),
+        "original_text",
+        ("english_text", "translated_by"),
+        "position",
+    ]
 
 
 class EventSourceFormSet(forms.BaseInlineFormSet):
@@ -260,12 +267,20 @@ class EventAdmin(RecordAdmin):
         ("When", {"fields": [("date", "date_precision", "date_approximate"), "end_date"]}),
         ("Where", {"fields": ["summit", ("city", "venue")]}),
         ("Countries", {"fields": ["countries", "version"]}),
-        ("Coding (PLOVER)", {
-            "description": "Left empty, the category, mode and direction are suggested on saving from the kind, "
-                           "status and participants; check them. Scores run from −10 (conflict) to +10 (cooperation).",
-            "fields": [("plover_category", "plover_mode"), "plover_context", ("actor_country", "target_country"),
-                       "effective_score", ("score_override", "score_justification")],
-        }),
+        (
+            "Coding (PLOVER)",
+            {
+                "description": "Left empty, the category, mode and direction are suggested on saving from the kind, "
+                "status and participants; check them. Scores run from −10 (conflict) to +10 (cooperation).",
+                "fields": [
+                    ("plover_category", "plover_mode"),
+                    "plover_context",
+                    ("actor_country", "target_country"),
+                    "effective_score",
+                    ("score_override", "score_justification"),
+                ],
+            },
+        ),
     ]
     readonly_fields = ["effective_score"]
 
@@ -306,7 +321,9 @@ class EventAdmin(RecordAdmin):
     def effective_score(self, event):
         if event.score is None:
             return "— (not coded)"
-        source = "overridden" if event.score_override is not None else score_source(event.plover_category, event.plover_mode)
+        source = (
+            "overridden" if event.score_override is not None else score_source(event.plover_category, event.plover_mode)
+        )
         return f"{format_score(event.score)} ({source})"
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
@@ -397,7 +414,9 @@ class DisagreementVersionInline(admin.TabularInline):
             object_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
             event_id = Disagreement.objects.filter(pk=object_id).values("event_id")[:1] if object_id else None
             kwargs["queryset"] = (
-                EventSource.objects.filter(event_id__in=event_id) if event_id is not None else EventSource.objects.none()
+                EventSource.objects.filter(event_id__in=event_id)
+                if event_id is not None
+                else EventSource.objects.none()
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 

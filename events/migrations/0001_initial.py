@@ -8,317 +8,749 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Country',
+            name="Country",
             fields=[
-                ('iso2', models.CharField(max_length=2, primary_key=True, serialize=False, verbose_name='ISO 3166-1 alpha-2')),
-                ('iso3', models.CharField(max_length=3, unique=True, verbose_name='ISO 3166-1 alpha-3')),
-                ('name', models.CharField(help_text='Common English short name.', max_length=100)),
-                ('official_name', models.CharField(blank=True, max_length=200)),
+                (
+                    "iso2",
+                    models.CharField(
+                        max_length=2, primary_key=True, serialize=False, verbose_name="ISO 3166-1 alpha-2"
+                    ),
+                ),
+                ("iso3", models.CharField(max_length=3, unique=True, verbose_name="ISO 3166-1 alpha-3")),
+                ("name", models.CharField(help_text="Common English short name.", max_length=100)),
+                ("official_name", models.CharField(blank=True, max_length=200)),
             ],
             options={
-                'verbose_name_plural': 'countries',
-                'ordering': ['name'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('iso2', django.db.models.functions.text.Upper('iso2'))), name='country_iso2_upper_case')],
+                "verbose_name_plural": "countries",
+                "ordering": ["name"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("iso2", django.db.models.functions.text.Upper("iso2"))),
+                        name="country_iso2_upper_case",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('state_visit', 'State visit'), ('official_visit', 'Official visit'), ('working_visit', 'Working visit'), ('sideline', 'Meeting on the sidelines'), ('call', 'Telephone call'), ('meeting', 'Meeting'), ('statement', 'Statement'), ('agreement', 'Agreement or commitment'), ('policy_action', 'Policy action'), ('intention', 'Announced intention'), ('other', 'Other event')], max_length=20)),
-                ('title', models.CharField(help_text='A short headline, e.g. Duterte meets Putin in Lima.', max_length=300)),
-                ('summary', models.TextField(blank=True, help_text='What happened, in a few sentences.')),
-                ('date', models.DateField(help_text='The day; for a month-only or year-only date enter its first day and set the precision.')),
-                ('date_precision', models.CharField(choices=[('day', 'Day'), ('month', 'Month'), ('year', 'Year')], default='day', max_length=5)),
-                ('date_approximate', models.BooleanField(default=False, verbose_name='approximate date')),
-                ('end_date', models.DateField(blank=True, help_text='For events spanning several days (optional).', null=True)),
-                ('status', models.CharField(choices=[('held', 'Held'), ('planned', 'Planned'), ('cancelled', 'Cancelled'), ('postponed', 'Postponed')], default='held', max_length=10)),
-                ('city', models.CharField(blank=True, help_text="Left empty at a summit, the summit's city is shown.", max_length=100)),
-                ('venue', models.CharField(blank=True, help_text='e.g. Malacañang Palace (optional).', max_length=200)),
-                ('published', models.BooleanField(default=True, help_text='Unpublished events are hidden from the public site.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('countries', models.ManyToManyField(blank=True, help_text='Countries the event is about or involves beyond its participants and speakers (those are added automatically).', related_name='+', to='events.country')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("state_visit", "State visit"),
+                            ("official_visit", "Official visit"),
+                            ("working_visit", "Working visit"),
+                            ("sideline", "Meeting on the sidelines"),
+                            ("call", "Telephone call"),
+                            ("meeting", "Meeting"),
+                            ("statement", "Statement"),
+                            ("agreement", "Agreement or commitment"),
+                            ("policy_action", "Policy action"),
+                            ("intention", "Announced intention"),
+                            ("other", "Other event"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "title",
+                    models.CharField(help_text="A short headline, e.g. Duterte meets Putin in Lima.", max_length=300),
+                ),
+                ("summary", models.TextField(blank=True, help_text="What happened, in a few sentences.")),
+                (
+                    "date",
+                    models.DateField(
+                        help_text="The day; for a month-only or year-only date enter its first day and set the precision."
+                    ),
+                ),
+                (
+                    "date_precision",
+                    models.CharField(
+                        choices=[("day", "Day"), ("month", "Month"), ("year", "Year")], default="day", max_length=5
+                    ),
+                ),
+                ("date_approximate", models.BooleanField(default=False, verbose_name="approximate date")),
+                (
+                    "end_date",
+                    models.DateField(blank=True, help_text="For events spanning several days (optional).", null=True),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("held", "Held"),
+                            ("planned", "Planned"),
+                            ("cancelled", "Cancelled"),
+                            ("postponed", "Postponed"),
+                        ],
+                        default="held",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "city",
+                    models.CharField(
+                        blank=True, help_text="Left empty at a summit, the summit's city is shown.", max_length=100
+                    ),
+                ),
+                ("venue", models.CharField(blank=True, help_text="e.g. Malacañang Palace (optional).", max_length=200)),
+                (
+                    "published",
+                    models.BooleanField(default=True, help_text="Unpublished events are hidden from the public site."),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "countries",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Countries the event is about or involves beyond its participants and speakers (those are added automatically).",
+                        related_name="+",
+                        to="events.country",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['date', 'id'],
-                'permissions': [('publish_event', 'Can publish and unpublish events')],
+                "ordering": ["date", "id"],
+                "permissions": [("publish_event", "Can publish and unpublish events")],
             },
         ),
         migrations.CreateModel(
-            name='Leader',
+            name="Leader",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='The name as usually written in English, e.g. Rodrigo Duterte.', max_length=200)),
-                ('other_names', models.TextField(blank=True, help_text='Other spellings and nicknames, one per line (e.g. Digong, Rodrigo Roa Duterte).')),
-                ('slug', models.SlugField(blank=True, help_text='Left empty, made from the name.', max_length=80, unique=True)),
-                ('wikidata_id', models.CharField(blank=True, help_text='e.g. Q457 (optional).', max_length=20, validators=[django.core.validators.RegexValidator('^Q[1-9][0-9]*$', 'A Wikidata id is Q followed by digits, e.g. Q457.')], verbose_name='Wikidata id')),
-                ('description', models.TextField(blank=True, help_text="One or two sentences for the leader's page (optional).")),
-                ('country', models.ForeignKey(help_text='The country this person represents.', on_delete=django.db.models.deletion.PROTECT, related_name='leaders', to='events.country')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="The name as usually written in English, e.g. Rodrigo Duterte.", max_length=200
+                    ),
+                ),
+                (
+                    "other_names",
+                    models.TextField(
+                        blank=True,
+                        help_text="Other spellings and nicknames, one per line (e.g. Digong, Rodrigo Roa Duterte).",
+                    ),
+                ),
+                (
+                    "slug",
+                    models.SlugField(
+                        blank=True, help_text="Left empty, made from the name.", max_length=80, unique=True
+                    ),
+                ),
+                (
+                    "wikidata_id",
+                    models.CharField(
+                        blank=True,
+                        help_text="e.g. Q457 (optional).",
+                        max_length=20,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^Q[1-9][0-9]*$", "A Wikidata id is Q followed by digits, e.g. Q457."
+                            )
+                        ],
+                        verbose_name="Wikidata id",
+                    ),
+                ),
+                (
+                    "description",
+                    models.TextField(blank=True, help_text="One or two sentences for the leader's page (optional)."),
+                ),
+                (
+                    "country",
+                    models.ForeignKey(
+                        help_text="The country this person represents.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="leaders",
+                        to="events.country",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='LeaderSource',
+            name="LeaderSource",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(max_length=1000, validators=[django.core.validators.URLValidator(message='Enter a web address that starts with http:// or https://.', schemes=['http', 'https'])], verbose_name='URL')),
-                ('title', models.CharField(blank=True, max_length=300)),
-                ('publisher', models.CharField(blank=True, help_text="Left empty, the web site's name is used.", max_length=200)),
-                ('published_on', models.DateField(blank=True, null=True, verbose_name='publication date')),
-                ('leader', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sources', to='events.leader')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "url",
+                    models.URLField(
+                        max_length=1000,
+                        validators=[
+                            django.core.validators.URLValidator(
+                                message="Enter a web address that starts with http:// or https://.",
+                                schemes=["http", "https"],
+                            )
+                        ],
+                        verbose_name="URL",
+                    ),
+                ),
+                ("title", models.CharField(blank=True, max_length=300)),
+                (
+                    "publisher",
+                    models.CharField(blank=True, help_text="Left empty, the web site's name is used.", max_length=200),
+                ),
+                ("published_on", models.DateField(blank=True, null=True, verbose_name="publication date")),
+                (
+                    "leader",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="sources", to="events.leader"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'source',
-                'ordering': ['id'],
-                'abstract': False,
+                "verbose_name": "source",
+                "ordering": ["id"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='Office',
+            name="Office",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(help_text='e.g. President of the Philippines, Ambassador of Russia to the Philippines.', max_length=200)),
-                ('start_date', models.DateField(blank=True, help_text='First day in office; for a month or year only, its first day.', null=True)),
-                ('start_precision', models.CharField(choices=[('day', 'Day'), ('month', 'Month'), ('year', 'Year')], default='day', max_length=5)),
-                ('end_date', models.DateField(blank=True, help_text='Last day in office; empty while still in office.', null=True)),
-                ('end_precision', models.CharField(choices=[('day', 'Day'), ('month', 'Month'), ('year', 'Year')], default='day', max_length=5)),
-                ('source_url', models.URLField(blank=True, max_length=1000, validators=[django.core.validators.URLValidator(message='Enter a web address that starts with http:// or https://.', schemes=['http', 'https'])])),
-                ('country', models.ForeignKey(help_text='The country the office belongs to.', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='events.country')),
-                ('leader', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='offices', to='events.leader')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "title",
+                    models.CharField(
+                        help_text="e.g. President of the Philippines, Ambassador of Russia to the Philippines.",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "start_date",
+                    models.DateField(
+                        blank=True, help_text="First day in office; for a month or year only, its first day.", null=True
+                    ),
+                ),
+                (
+                    "start_precision",
+                    models.CharField(
+                        choices=[("day", "Day"), ("month", "Month"), ("year", "Year")], default="day", max_length=5
+                    ),
+                ),
+                (
+                    "end_date",
+                    models.DateField(
+                        blank=True, help_text="Last day in office; empty while still in office.", null=True
+                    ),
+                ),
+                (
+                    "end_precision",
+                    models.CharField(
+                        choices=[("day", "Day"), ("month", "Month"), ("year", "Year")], default="day", max_length=5
+                    ),
+                ),
+                (
+                    "source_url",
+                    models.URLField(
+                        blank=True,
+                        max_length=1000,
+                        validators=[
+                            django.core.validators.URLValidator(
+                                message="Enter a web address that starts with http:// or https://.",
+                                schemes=["http", "https"],
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "country",
+                    models.ForeignKey(
+                        help_text="The country the office belongs to.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="events.country",
+                    ),
+                ),
+                (
+                    "leader",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="offices", to="events.leader"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['leader', 'start_date'],
+                "ordering": ["leader", "start_date"],
             },
         ),
         migrations.CreateModel(
-            name='Participant',
+            name="Participant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('host', 'Host'), ('visitor', 'Visitor'), ('participant', 'Participant')], default='participant', max_length=12)),
-                ('title', models.CharField(blank=True, help_text="Left empty, taken from the office the leader held on the event's date.", max_length=200, verbose_name='title at the time')),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('country', models.ForeignKey(blank=True, help_text="The country represented; left empty, the leader's own.", on_delete=django.db.models.deletion.PROTECT, related_name='+', to='events.country')),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='participants', to='events.event')),
-                ('leader', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='participations', to='events.leader')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("host", "Host"), ("visitor", "Visitor"), ("participant", "Participant")],
+                        default="participant",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "title",
+                    models.CharField(
+                        blank=True,
+                        help_text="Left empty, taken from the office the leader held on the event's date.",
+                        max_length=200,
+                        verbose_name="title at the time",
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "country",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The country represented; left empty, the leader's own.",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="events.country",
+                    ),
+                ),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="participants", to="events.event"
+                    ),
+                ),
+                (
+                    "leader",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="participations", to="events.leader"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'id'],
+                "ordering": ["position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Quote',
+            name="Quote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('speaker_title', models.CharField(blank=True, help_text="Left empty, taken from the office the speaker held on the event's date.", max_length=200, verbose_name="speaker's title at the time")),
-                ('language', models.CharField(default='en', help_text='BCP 47 tag of the original: en, fil, tl, zh, ja, ru, ... Mixed Filipino and English is fil.', max_length=35, validators=[events.vocab.languages.validate_language_tag])),
-                ('original_text', models.TextField(help_text='Verbatim, in the original language.')),
-                ('english_text', models.TextField(blank=True, help_text='Required unless the original is in English.', verbose_name='English translation')),
-                ('context', models.CharField(blank=True, help_text='Where and to whom, e.g. dinner with reporters.', max_length=300)),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='quotes', to='events.event')),
-                ('speaker', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='quotes', to='events.leader')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "speaker_title",
+                    models.CharField(
+                        blank=True,
+                        help_text="Left empty, taken from the office the speaker held on the event's date.",
+                        max_length=200,
+                        verbose_name="speaker's title at the time",
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        default="en",
+                        help_text="BCP 47 tag of the original: en, fil, tl, zh, ja, ru, ... Mixed Filipino and English is fil.",
+                        max_length=35,
+                        validators=[events.vocab.languages.validate_language_tag],
+                    ),
+                ),
+                ("original_text", models.TextField(help_text="Verbatim, in the original language.")),
+                (
+                    "english_text",
+                    models.TextField(
+                        blank=True,
+                        help_text="Required unless the original is in English.",
+                        verbose_name="English translation",
+                    ),
+                ),
+                (
+                    "context",
+                    models.CharField(
+                        blank=True, help_text="Where and to whom, e.g. dinner with reporters.", max_length=300
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="quotes", to="events.event"
+                    ),
+                ),
+                (
+                    "speaker",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="quotes", to="events.leader"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'id'],
+                "ordering": ["position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Summit',
+            name="Summit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text="Full name, e.g. 24th APEC Economic Leaders' Meeting.", max_length=200)),
-                ('short_name', models.CharField(help_text='Short and unique, e.g. APEC 2016. The slug is made from it.', max_length=80, unique=True)),
-                ('slug', models.SlugField(blank=True, max_length=80, unique=True)),
-                ('forum', models.CharField(blank=True, help_text='The series it belongs to: APEC, ASEAN, G20, ...', max_length=80)),
-                ('city', models.CharField(blank=True, max_length=100)),
-                ('start_date', models.DateField()),
-                ('end_date', models.DateField(help_text='The last day; the same as the start for a one-day summit.')),
-                ('description', models.TextField(blank=True)),
-                ('host_country', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='summits_hosted', to='events.country')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "name",
+                    models.CharField(help_text="Full name, e.g. 24th APEC Economic Leaders' Meeting.", max_length=200),
+                ),
+                (
+                    "short_name",
+                    models.CharField(
+                        help_text="Short and unique, e.g. APEC 2016. The slug is made from it.",
+                        max_length=80,
+                        unique=True,
+                    ),
+                ),
+                ("slug", models.SlugField(blank=True, max_length=80, unique=True)),
+                (
+                    "forum",
+                    models.CharField(
+                        blank=True, help_text="The series it belongs to: APEC, ASEAN, G20, ...", max_length=80
+                    ),
+                ),
+                ("city", models.CharField(blank=True, max_length=100)),
+                ("start_date", models.DateField()),
+                ("end_date", models.DateField(help_text="The last day; the same as the start for a one-day summit.")),
+                ("description", models.TextField(blank=True)),
+                (
+                    "host_country",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="summits_hosted", to="events.country"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-start_date'],
+                "ordering": ["-start_date"],
             },
         ),
         migrations.AddField(
-            model_name='event',
-            name='summit',
-            field=models.ForeignKey(blank=True, help_text='The summit it happened at or on the sidelines of (optional).', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='events', to='events.summit'),
+            model_name="event",
+            name="summit",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The summit it happened at or on the sidelines of (optional).",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="events",
+                to="events.summit",
+            ),
         ),
         migrations.CreateModel(
-            name='SummitSource',
+            name="SummitSource",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(max_length=1000, validators=[django.core.validators.URLValidator(message='Enter a web address that starts with http:// or https://.', schemes=['http', 'https'])], verbose_name='URL')),
-                ('title', models.CharField(blank=True, max_length=300)),
-                ('publisher', models.CharField(blank=True, help_text="Left empty, the web site's name is used.", max_length=200)),
-                ('published_on', models.DateField(blank=True, null=True, verbose_name='publication date')),
-                ('summit', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sources', to='events.summit')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "url",
+                    models.URLField(
+                        max_length=1000,
+                        validators=[
+                            django.core.validators.URLValidator(
+                                message="Enter a web address that starts with http:// or https://.",
+                                schemes=["http", "https"],
+                            )
+                        ],
+                        verbose_name="URL",
+                    ),
+                ),
+                ("title", models.CharField(blank=True, max_length=300)),
+                (
+                    "publisher",
+                    models.CharField(blank=True, help_text="Left empty, the web site's name is used.", max_length=200),
+                ),
+                ("published_on", models.DateField(blank=True, null=True, verbose_name="publication date")),
+                (
+                    "summit",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="sources", to="events.summit"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'source',
-                'ordering': ['id'],
-                'abstract': False,
+                "verbose_name": "source",
+                "ordering": ["id"],
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='EventCountry',
+            name="EventCountry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField()),
-                ('published', models.BooleanField()),
-                ('country', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='events.country')),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='involvements', to='events.event')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("date", models.DateField()),
+                ("published", models.BooleanField()),
+                (
+                    "country",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="events.country"
+                    ),
+                ),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="involvements", to="events.event"
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['country', 'date', 'event'], name='event_country_date_idx')],
-                'constraints': [models.UniqueConstraint(fields=('event', 'country'), name='event_country_once')],
+                "indexes": [models.Index(fields=["country", "date", "event"], name="event_country_date_idx")],
+                "constraints": [models.UniqueConstraint(fields=("event", "country"), name="event_country_once")],
             },
         ),
         migrations.CreateModel(
-            name='EventPair',
+            name="EventPair",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('pair', models.CharField(help_text='Two lower-case ISO2 codes in alphabetical order: cn-ph.', max_length=5)),
-                ('date', models.DateField()),
-                ('published', models.BooleanField()),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='pairs', to='events.event')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "pair",
+                    models.CharField(help_text="Two lower-case ISO2 codes in alphabetical order: cn-ph.", max_length=5),
+                ),
+                ("date", models.DateField()),
+                ("published", models.BooleanField()),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="pairs", to="events.event"
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['pair', 'date', 'event'], name='event_pair_date_idx')],
-                'constraints': [models.UniqueConstraint(fields=('event', 'pair'), name='event_pair_once')],
+                "indexes": [models.Index(fields=["pair", "date", "event"], name="event_pair_date_idx")],
+                "constraints": [models.UniqueConstraint(fields=("event", "pair"), name="event_pair_once")],
             },
         ),
         migrations.CreateModel(
-            name='EventSource',
+            name="EventSource",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('url', models.URLField(max_length=1000, validators=[django.core.validators.URLValidator(message='Enter a web address that starts with http:// or https://.', schemes=['http', 'https'])], verbose_name='URL')),
-                ('title', models.CharField(blank=True, max_length=300)),
-                ('publisher', models.CharField(blank=True, help_text="Left empty, the web site's name is used.", max_length=200)),
-                ('published_on', models.DateField(blank=True, null=True, verbose_name='publication date')),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sources', to='events.event')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "url",
+                    models.URLField(
+                        max_length=1000,
+                        validators=[
+                            django.core.validators.URLValidator(
+                                message="Enter a web address that starts with http:// or https://.",
+                                schemes=["http", "https"],
+                            )
+                        ],
+                        verbose_name="URL",
+                    ),
+                ),
+                ("title", models.CharField(blank=True, max_length=300)),
+                (
+                    "publisher",
+                    models.CharField(blank=True, help_text="Left empty, the web site's name is used.", max_length=200),
+                ),
+                ("published_on", models.DateField(blank=True, null=True, verbose_name="publication date")),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="sources", to="events.event"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'source',
-                'ordering': ['id'],
-                'abstract': False,
-                'constraints': [models.UniqueConstraint(fields=('event', 'url'), name='event_source_once'), models.CheckConstraint(condition=models.Q(('url__startswith', 'http://'), ('url__startswith', 'https://'), _connector='OR'), name='event_source_url_http', violation_error_message='A source must be an http:// or https:// address.')],
+                "verbose_name": "source",
+                "ordering": ["id"],
+                "abstract": False,
+                "constraints": [
+                    models.UniqueConstraint(fields=("event", "url"), name="event_source_once"),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("url__startswith", "http://"), ("url__startswith", "https://"), _connector="OR"
+                        ),
+                        name="event_source_url_http",
+                        violation_error_message="A source must be an http:// or https:// address.",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='leader',
-            constraint=models.UniqueConstraint(fields=('name', 'country'), name='leader_unique_name_country'),
+            model_name="leader",
+            constraint=models.UniqueConstraint(fields=("name", "country"), name="leader_unique_name_country"),
         ),
         migrations.AddConstraint(
-            model_name='leader',
-            constraint=models.UniqueConstraint(condition=models.Q(('wikidata_id', ''), _negated=True), fields=('wikidata_id',), name='leader_unique_wikidata_id'),
+            model_name="leader",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("wikidata_id", ""), _negated=True),
+                fields=("wikidata_id",),
+                name="leader_unique_wikidata_id",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='leader',
-            constraint=models.CheckConstraint(condition=models.Q(('name', ''), _negated=True), name='leader_name_not_empty'),
+            model_name="leader",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("name", ""), _negated=True), name="leader_name_not_empty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='leadersource',
-            constraint=models.UniqueConstraint(fields=('leader', 'url'), name='leader_source_once'),
+            model_name="leadersource",
+            constraint=models.UniqueConstraint(fields=("leader", "url"), name="leader_source_once"),
         ),
         migrations.AddConstraint(
-            model_name='leadersource',
-            constraint=models.CheckConstraint(condition=models.Q(('url__startswith', 'http://'), ('url__startswith', 'https://'), _connector='OR'), name='leader_source_url_http', violation_error_message='A source must be an http:// or https:// address.'),
+            model_name="leadersource",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("url__startswith", "http://"), ("url__startswith", "https://"), _connector="OR"),
+                name="leader_source_url_http",
+                violation_error_message="A source must be an http:// or https:// address.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='office',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('start_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='office_ends_after_it_starts', violation_error_message='The office cannot end before it starts.'),
+            model_name="office",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("end_date__isnull", True),
+                    ("start_date__isnull", True),
+                    ("end_date__gte", models.F("start_date")),
+                    _connector="OR",
+                ),
+                name="office_ends_after_it_starts",
+                violation_error_message="The office cannot end before it starts.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='office',
-            constraint=models.CheckConstraint(condition=models.Q(('title', ''), _negated=True), name='office_title_not_empty'),
+            model_name="office",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("title", ""), _negated=True), name="office_title_not_empty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='office',
-            constraint=models.CheckConstraint(condition=models.Q(('source_url', ''), ('source_url__startswith', 'http://'), ('source_url__startswith', 'https://'), _connector='OR'), name='office_source_url_http'),
+            model_name="office",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("source_url", ""),
+                    ("source_url__startswith", "http://"),
+                    ("source_url__startswith", "https://"),
+                    _connector="OR",
+                ),
+                name="office_source_url_http",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='participant',
-            constraint=models.UniqueConstraint(fields=('event', 'leader'), name='participant_once_per_event'),
+            model_name="participant",
+            constraint=models.UniqueConstraint(fields=("event", "leader"), name="participant_once_per_event"),
         ),
         migrations.AddConstraint(
-            model_name='quote',
-            constraint=models.CheckConstraint(condition=models.Q(('original_text', ''), _negated=True), name='quote_has_text', violation_error_message='A quote needs its original text.'),
+            model_name="quote",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("original_text", ""), _negated=True),
+                name="quote_has_text",
+                violation_error_message="A quote needs its original text.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='quote',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('english_text', ''), _negated=True), ('language', 'en'), ('language__startswith', 'en-'), _connector='OR'), name='quote_translated_unless_english', violation_error_message='Give the English translation of a quote that is not in English.'),
+            model_name="quote",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("english_text", ""), _negated=True),
+                    ("language", "en"),
+                    ("language__startswith", "en-"),
+                    _connector="OR",
+                ),
+                name="quote_translated_unless_english",
+                violation_error_message="Give the English translation of a quote that is not in English.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='quote',
-            constraint=models.CheckConstraint(condition=models.Q(('language', ''), _negated=True), name='quote_language_not_empty'),
+            model_name="quote",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("language", ""), _negated=True), name="quote_language_not_empty"
+            ),
         ),
         migrations.AddIndex(
-            model_name='summit',
-            index=models.Index(fields=['start_date'], name='summit_start_idx'),
+            model_name="summit",
+            index=models.Index(fields=["start_date"], name="summit_start_idx"),
         ),
         migrations.AddConstraint(
-            model_name='summit',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__gte', models.F('start_date'))), name='summit_ends_after_it_starts', violation_error_message='A summit cannot end before it starts.'),
+            model_name="summit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end_date__gte", models.F("start_date"))),
+                name="summit_ends_after_it_starts",
+                violation_error_message="A summit cannot end before it starts.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='summit',
-            constraint=models.CheckConstraint(condition=models.Q(('short_name', ''), _negated=True), name='summit_short_name_not_empty'),
+            model_name="summit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("short_name", ""), _negated=True), name="summit_short_name_not_empty"
+            ),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['date', 'id'], name='event_date_idx'),
+            model_name="event",
+            index=models.Index(fields=["date", "id"], name="event_date_idx"),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['summit', 'date'], name='event_summit_date_idx'),
+            model_name="event",
+            index=models.Index(fields=["summit", "date"], name="event_summit_date_idx"),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['kind', 'date'], name='event_kind_date_idx'),
+            model_name="event",
+            index=models.Index(fields=["kind", "date"], name="event_kind_date_idx"),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['status', 'date'], name='event_status_date_idx'),
+            model_name="event",
+            index=models.Index(fields=["status", "date"], name="event_status_date_idx"),
         ),
         migrations.AddConstraint(
-            model_name='event',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('end_date__gte', models.F('date')), _connector='OR'), name='event_ends_after_it_starts', violation_error_message='The end date cannot be before the date.'),
+            model_name="event",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("end_date__isnull", True), ("end_date__gte", models.F("date")), _connector="OR"),
+                name="event_ends_after_it_starts",
+                violation_error_message="The end date cannot be before the date.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='event',
-            constraint=models.CheckConstraint(condition=models.Q(('title', ''), _negated=True), name='event_title_not_empty'),
+            model_name="event",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("title", ""), _negated=True), name="event_title_not_empty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='event',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['state_visit', 'official_visit', 'working_visit', 'sideline', 'call', 'meeting', 'statement', 'agreement', 'policy_action', 'intention', 'other'])), name='event_kind_valid'),
+            model_name="event",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "kind__in",
+                        [
+                            "state_visit",
+                            "official_visit",
+                            "working_visit",
+                            "sideline",
+                            "call",
+                            "meeting",
+                            "statement",
+                            "agreement",
+                            "policy_action",
+                            "intention",
+                            "other",
+                        ],
+                    )
+                ),
+                name="event_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='event',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['held', 'planned', 'cancelled', 'postponed'])), name='event_status_valid'),
+            model_name="event",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["held", "planned", "cancelled", "postponed"])),
+                name="event_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='event',
-            constraint=models.CheckConstraint(condition=models.Q(('date_precision__in', ['day', 'month', 'year'])), name='event_precision_valid'),
+            model_name="event",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("date_precision__in", ["day", "month", "year"])), name="event_precision_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='summitsource',
-            constraint=models.UniqueConstraint(fields=('summit', 'url'), name='summit_source_once'),
+            model_name="summitsource",
+            constraint=models.UniqueConstraint(fields=("summit", "url"), name="summit_source_once"),
         ),
         migrations.AddConstraint(
-            model_name='summitsource',
-            constraint=models.CheckConstraint(condition=models.Q(('url__startswith', 'http://'), ('url__startswith', 'https://'), _connector='OR'), name='summit_source_url_http', violation_error_message='A source must be an http:// or https:// address.'),
+            model_name="summitsource",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("url__startswith", "http://"), ("url__startswith", "https://"), _connector="OR"),
+                name="summit_source_url_http",
+                violation_error_message="A source must be an http:// or https:// address.",
+            ),
         ),
     ]

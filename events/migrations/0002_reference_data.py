@@ -16,7 +16,17 @@ DISPLAY_NAMES = {
     "VA": "Vatican City",
 }
 
-EDITOR_MODELS = ["event", "participant", "quote", "eventsource", "leader", "office", "leadersource", "summit", "summitsource"]
+EDITOR_MODELS = [
+    "event",
+    "participant",
+    "quote",
+    "eventsource",
+    "leader",
+    "office",
+    "leadersource",
+    "summit",
+    "summitsource",
+]
 
 
 def load_countries(apps, schema_editor):

@@ -5,78 +5,162 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('events', '0002_reference_data'),
+        ("events", "0002_reference_data"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='eventcountry',
-            name='event_country_date_idx',
+            model_name="eventcountry",
+            name="event_country_date_idx",
         ),
         migrations.RemoveIndex(
-            model_name='eventpair',
-            name='event_pair_date_idx',
+            model_name="eventpair",
+            name="event_pair_date_idx",
         ),
         migrations.AddField(
-            model_name='event',
-            name='actor_country',
-            field=models.ForeignKey(blank=True, help_text='The country that acts (the source of the event).', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='events.country'),
+            model_name="event",
+            name="actor_country",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The country that acts (the source of the event).",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="events.country",
+            ),
         ),
         migrations.AddField(
-            model_name='event',
-            name='plover_category',
-            field=models.CharField(blank=True, choices=[('AGREE', 'Agree'), ('CONSULT', 'Consult'), ('SUPPORT', 'Support'), ('CONCEDE', 'Concede'), ('COOPERATE', 'Cooperate'), ('AID', 'Aid'), ('RETREAT', 'Retreat'), ('REQUEST', 'Request'), ('ACCUSE', 'Accuse'), ('REJECT', 'Reject'), ('THREATEN', 'Threaten'), ('PROTEST', 'Protest'), ('SANCTION', 'Sanction'), ('MOBILIZE', 'Mobilize'), ('COERCE', 'Coerce'), ('ASSAULT', 'Assault')], help_text='Suggested from the kind and status; always editable.', max_length=10, verbose_name='PLOVER category'),
+            model_name="event",
+            name="plover_category",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("AGREE", "Agree"),
+                    ("CONSULT", "Consult"),
+                    ("SUPPORT", "Support"),
+                    ("CONCEDE", "Concede"),
+                    ("COOPERATE", "Cooperate"),
+                    ("AID", "Aid"),
+                    ("RETREAT", "Retreat"),
+                    ("REQUEST", "Request"),
+                    ("ACCUSE", "Accuse"),
+                    ("REJECT", "Reject"),
+                    ("THREATEN", "Threaten"),
+                    ("PROTEST", "Protest"),
+                    ("SANCTION", "Sanction"),
+                    ("MOBILIZE", "Mobilize"),
+                    ("COERCE", "Coerce"),
+                    ("ASSAULT", "Assault"),
+                ],
+                help_text="Suggested from the kind and status; always editable.",
+                max_length=10,
+                verbose_name="PLOVER category",
+            ),
         ),
         migrations.AddField(
-            model_name='event',
-            name='plover_context',
-            field=models.CharField(blank=True, help_text='e.g. diplomatic, military, economic (comma-separated).', max_length=100, verbose_name='PLOVER context'),
+            model_name="event",
+            name="plover_context",
+            field=models.CharField(
+                blank=True,
+                help_text="e.g. diplomatic, military, economic (comma-separated).",
+                max_length=100,
+                verbose_name="PLOVER context",
+            ),
         ),
         migrations.AddField(
-            model_name='event',
-            name='plover_mode',
-            field=models.CharField(blank=True, help_text='e.g. visit, phone, third-party.', max_length=40, verbose_name='PLOVER mode'),
+            model_name="event",
+            name="plover_mode",
+            field=models.CharField(
+                blank=True, help_text="e.g. visit, phone, third-party.", max_length=40, verbose_name="PLOVER mode"
+            ),
         ),
         migrations.AddField(
-            model_name='event',
-            name='score',
-            field=models.DecimalField(blank=True, decimal_places=1, editable=False, help_text="Effective cooperation–conflict score: the override if given, else the category's default.", max_digits=3, null=True),
+            model_name="event",
+            name="score",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=1,
+                editable=False,
+                help_text="Effective cooperation–conflict score: the override if given, else the category's default.",
+                max_digits=3,
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='event',
-            name='score_justification',
-            field=models.TextField(blank=True, help_text='Why the score differs from the default.'),
+            model_name="event",
+            name="score_justification",
+            field=models.TextField(blank=True, help_text="Why the score differs from the default."),
         ),
         migrations.AddField(
-            model_name='event',
-            name='score_override',
-            field=models.DecimalField(blank=True, decimal_places=1, help_text='Overrides the default score for the category and mode (−10 to +10); needs a justification.', max_digits=3, null=True),
+            model_name="event",
+            name="score_override",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=1,
+                help_text="Overrides the default score for the category and mode (−10 to +10); needs a justification.",
+                max_digits=3,
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='event',
-            name='target_country',
-            field=models.ForeignKey(blank=True, help_text='The country acted towards (the target).', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='events.country'),
+            model_name="event",
+            name="target_country",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The country acted towards (the target).",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="events.country",
+            ),
         ),
         migrations.AddIndex(
-            model_name='eventcountry',
-            index=models.Index(condition=models.Q(('published', True)), fields=['country', 'date', 'event'], name='event_country_pub_idx'),
+            model_name="eventcountry",
+            index=models.Index(
+                condition=models.Q(("published", True)),
+                fields=["country", "date", "event"],
+                name="event_country_pub_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='eventpair',
-            index=models.Index(condition=models.Q(('published', True)), fields=['pair', 'date', 'event'], name='event_pair_pub_idx'),
+            model_name="eventpair",
+            index=models.Index(
+                condition=models.Q(("published", True)), fields=["pair", "date", "event"], name="event_pair_pub_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='event',
-            constraint=models.CheckConstraint(condition=models.Q(('score__isnull', True), models.Q(('score__gte', -10), ('score__lte', 10)), _connector='OR'), name='event_score_in_range', violation_error_message='A score lies between −10 and +10.'),
+            model_name="event",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("score__isnull", True), models.Q(("score__gte", -10), ("score__lte", 10)), _connector="OR"
+                ),
+                name="event_score_in_range",
+                violation_error_message="A score lies between −10 and +10.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='event',
-            constraint=models.CheckConstraint(condition=models.Q(('score_override__isnull', True), models.Q(('score_override__gte', -10), ('score_override__lte', 10)), _connector='OR'), name='event_score_override_in_range', violation_error_message='A score lies between −10 and +10.'),
+            model_name="event",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("score_override__isnull", True),
+                    models.Q(("score_override__gte", -10), ("score_override__lte", 10)),
+                    _connector="OR",
+                ),
+                name="event_score_override_in_range",
+                violation_error_message="A score lies between −10 and +10.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='event',
-            constraint=models.CheckConstraint(condition=models.Q(('score_override__isnull', True), models.Q(('score_justification', ''), _negated=True), _connector='OR'), name='event_score_override_justified', violation_error_message='Explain why the score differs from the default.'),
+            model_name="event",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("score_override__isnull", True),
+                    models.Q(("score_justification", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="event_score_override_justified",
+                violation_error_message="Explain why the score differs from the default.",
+            ),
         ),
     ]

@@ -72,9 +72,7 @@ class Migration(migrations.Migration):
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
                 (
                     "pair",
-                    models.CharField(
-                        help_text="Two lower-case ISO2 codes in alphabetical order: cn-ph.", max_length=5
-                    ),
+                    models.CharField(help_text="Two lower-case ISO2 codes in alphabetical order: cn-ph.", max_length=5),
                 ),
                 ("month", models.DateField(help_text="The month's first day.")),
                 ("events", models.PositiveIntegerField(help_text="Published events of the pair dated in the month.")),

@@ -27,24 +27,39 @@ def fill_event_leaders(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('events', '0006_pair_months'),
+        ("events", "0006_pair_months"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EventLeader',
+            name="EventLeader",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField()),
-                ('published', models.BooleanField()),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='leaders', to='events.event')),
-                ('leader', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='events.leader')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("date", models.DateField()),
+                ("published", models.BooleanField()),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="leaders", to="events.event"
+                    ),
+                ),
+                (
+                    "leader",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="events.leader"
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(condition=models.Q(('published', True)), fields=['leader', 'date', 'event'], name='event_leader_pub_idx')],
-                'constraints': [models.UniqueConstraint(fields=('event', 'leader'), name='event_leader_once')],
+                "indexes": [
+                    models.Index(
+                        condition=models.Q(("published", True)),
+                        fields=["leader", "date", "event"],
+                        name="event_leader_pub_idx",
+                    )
+                ],
+                "constraints": [models.UniqueConstraint(fields=("event", "leader"), name="event_leader_once")],
             },
         ),
         migrations.RunPython(fill_event_leaders, migrations.RunPython.noop, elidable=False),

@@ -7,135 +7,318 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('events', '0007_event_leaders'),
+        ("events", "0007_event_leaders"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalquote',
-            name='translated_by',
-            field=models.CharField(blank=True, help_text='Whose English translation this is, e.g. Rappler or PCO (optional).', max_length=200),
+            model_name="historicalquote",
+            name="translated_by",
+            field=models.CharField(
+                blank=True,
+                help_text="Whose English translation this is, e.g. Rappler or PCO (optional).",
+                max_length=200,
+            ),
         ),
         migrations.AddField(
-            model_name='quote',
-            name='translated_by',
-            field=models.CharField(blank=True, help_text='Whose English translation this is, e.g. Rappler or PCO (optional).', max_length=200),
+            model_name="quote",
+            name="translated_by",
+            field=models.CharField(
+                blank=True,
+                help_text="Whose English translation this is, e.g. Rappler or PCO (optional).",
+                max_length=200,
+            ),
         ),
         migrations.CreateModel(
-            name='Disagreement',
+            name="Disagreement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('about', models.CharField(help_text="What the sources disagree on, e.g. the visit's classification.", max_length=300)),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='disagreements', to='events.event')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "about",
+                    models.CharField(
+                        help_text="What the sources disagree on, e.g. the visit's classification.", max_length=300
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="disagreements", to="events.event"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'id'],
+                "ordering": ["position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='DisagreementVersion',
+            name="DisagreementVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('says', models.TextField(help_text='What this source says, verbatim or nearly: “a state visit”.')),
-                ('disagreement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='events.disagreement')),
-                ('source', models.ForeignKey(help_text="One of the event's sources.", on_delete=django.db.models.deletion.CASCADE, related_name='+', to='events.eventsource')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("says", models.TextField(help_text="What this source says, verbatim or nearly: “a state visit”.")),
+                (
+                    "disagreement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="versions", to="events.disagreement"
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        help_text="One of the event's sources.",
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="events.eventsource",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='HistoricalDisagreement',
+            name="HistoricalDisagreement",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('about', models.CharField(help_text="What the sources disagree on, e.g. the visit's classification.", max_length=300)),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('event', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='events.event')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                (
+                    "about",
+                    models.CharField(
+                        help_text="What the sources disagree on, e.g. the visit's classification.", max_length=300
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "event",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="events.event",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical disagreement',
-                'verbose_name_plural': 'historical disagreements',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical disagreement",
+                "verbose_name_plural": "historical disagreements",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalDisagreementVersion',
+            name="HistoricalDisagreementVersion",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('says', models.TextField(help_text='What this source says, verbatim or nearly: “a state visit”.')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('disagreement', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='events.disagreement')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('source', models.ForeignKey(blank=True, db_constraint=False, help_text="One of the event's sources.", null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='events.eventsource')),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                ("says", models.TextField(help_text="What this source says, verbatim or nearly: “a state visit”.")),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "disagreement",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="events.disagreement",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "source",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        help_text="One of the event's sources.",
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="events.eventsource",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical disagreement version',
-                'verbose_name_plural': 'historical disagreement versions',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical disagreement version",
+                "verbose_name_plural": "historical disagreement versions",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalPublisher',
+            name="HistoricalPublisher",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('domain', models.CharField(db_index=True, help_text='Lower case, without www.; covers its sub-domains too (inquirer.net covers newsinfo.inquirer.net).', max_length=253)),
-                ('name', models.CharField(help_text='As readers know it, e.g. Rappler, Philippine News Agency.', max_length=200)),
-                ('kind', models.CharField(choices=[('official_ph', 'Official (Philippine government)'), ('official_foreign', 'Official (foreign government)'), ('state_media', 'State media'), ('news', 'Independent news'), ('reference', 'Reference or other')], help_text='Shown beside every source.', max_length=20)),
-                ('aggregator', models.BooleanField(default=False, help_text="Copies others' reporting: never enough as an event's only source.", verbose_name='mirror or aggregator')),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name="ID")),
+                (
+                    "domain",
+                    models.CharField(
+                        db_index=True,
+                        help_text="Lower case, without www.; covers its sub-domains too (inquirer.net covers newsinfo.inquirer.net).",
+                        max_length=253,
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="As readers know it, e.g. Rappler, Philippine News Agency.", max_length=200
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("official_ph", "Official (Philippine government)"),
+                            ("official_foreign", "Official (foreign government)"),
+                            ("state_media", "State media"),
+                            ("news", "Independent news"),
+                            ("reference", "Reference or other"),
+                        ],
+                        help_text="Shown beside every source.",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "aggregator",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Copies others' reporting: never enough as an event's only source.",
+                        verbose_name="mirror or aggregator",
+                    ),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")], max_length=1),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical publisher',
-                'verbose_name_plural': 'historical publishers',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical publisher",
+                "verbose_name_plural": "historical publishers",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='Publisher',
+            name="Publisher",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('domain', models.CharField(help_text='Lower case, without www.; covers its sub-domains too (inquirer.net covers newsinfo.inquirer.net).', max_length=253, unique=True)),
-                ('name', models.CharField(help_text='As readers know it, e.g. Rappler, Philippine News Agency.', max_length=200)),
-                ('kind', models.CharField(choices=[('official_ph', 'Official (Philippine government)'), ('official_foreign', 'Official (foreign government)'), ('state_media', 'State media'), ('news', 'Independent news'), ('reference', 'Reference or other')], help_text='Shown beside every source.', max_length=20)),
-                ('aggregator', models.BooleanField(default=False, help_text="Copies others' reporting: never enough as an event's only source.", verbose_name='mirror or aggregator')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "domain",
+                    models.CharField(
+                        help_text="Lower case, without www.; covers its sub-domains too (inquirer.net covers newsinfo.inquirer.net).",
+                        max_length=253,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="As readers know it, e.g. Rappler, Philippine News Agency.", max_length=200
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("official_ph", "Official (Philippine government)"),
+                            ("official_foreign", "Official (foreign government)"),
+                            ("state_media", "State media"),
+                            ("news", "Independent news"),
+                            ("reference", "Reference or other"),
+                        ],
+                        help_text="Shown beside every source.",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "aggregator",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Copies others' reporting: never enough as an event's only source.",
+                        verbose_name="mirror or aggregator",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['domain'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('domain', ''), _negated=True), name='publisher_domain_not_empty'), models.CheckConstraint(condition=models.Q(('domain__startswith', 'www.'), _negated=True), name='publisher_domain_without_www'), models.CheckConstraint(condition=models.Q(('kind__in', ['official_ph', 'official_foreign', 'state_media', 'news', 'reference'])), name='publisher_kind_valid')],
+                "ordering": ["domain"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("domain", ""), _negated=True), name="publisher_domain_not_empty"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("domain__startswith", "www."), _negated=True),
+                        name="publisher_domain_without_www",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("kind__in", ["official_ph", "official_foreign", "state_media", "news", "reference"])
+                        ),
+                        name="publisher_kind_valid",
+                    ),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='disagreement',
-            constraint=models.CheckConstraint(condition=models.Q(('about', ''), _negated=True), name='disagreement_about_not_empty'),
+            model_name="disagreement",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("about", ""), _negated=True), name="disagreement_about_not_empty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='disagreementversion',
-            constraint=models.UniqueConstraint(fields=('disagreement', 'source'), name='disagreement_version_once_per_source'),
+            model_name="disagreementversion",
+            constraint=models.UniqueConstraint(
+                fields=("disagreement", "source"), name="disagreement_version_once_per_source"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='disagreementversion',
-            constraint=models.CheckConstraint(condition=models.Q(('says', ''), _negated=True), name='disagreement_version_says_something'),
+            model_name="disagreementversion",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("says", ""), _negated=True), name="disagreement_version_says_something"
+            ),
         ),
     ]

@@ -1,6 +1,5 @@
 """Countries: ISO 3166 reference data, read once per process."""
 
-
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper

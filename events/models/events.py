@@ -186,7 +186,6 @@ class EventQuerySet(models.QuerySet):
         return self.select_related("summit").annotate(**_event_children())
 
 
-
 @functools.cache
 def _event_children() -> dict[str, "JSONRows"]:
     """The JSON subqueries of `with_related()`, built once per process.
@@ -204,8 +203,17 @@ def _event_children() -> dict[str, "JSONRows"]:
             Participant, ["position", "id"], "leader_id", "leader__name", "leader__slug", "country_id", "role", "title"
         ),
         "quote_rows": of(
-            Quote, ["position", "id"], "speaker_id", "speaker__name", "speaker__slug", "speaker_title",
-            "language", "original_text", "english_text", "context", "translated_by",
+            Quote,
+            ["position", "id"],
+            "speaker_id",
+            "speaker__name",
+            "speaker__slug",
+            "speaker_title",
+            "language",
+            "original_text",
+            "english_text",
+            "context",
+            "translated_by",
         ),
     }
 
@@ -252,27 +260,47 @@ class Event(models.Model):
     # Event-data coding (PLOVER): what kind of act, by which country towards which,
     # and where it sits on the cooperation (+10) to conflict (-10) scale.
     plover_category = models.CharField(
-        "PLOVER category", max_length=10, choices=PloverCategory.choices, blank=True,
+        "PLOVER category",
+        max_length=10,
+        choices=PloverCategory.choices,
+        blank=True,
         help_text="Suggested from the kind and status; always editable.",
     )
-    plover_mode = models.CharField("PLOVER mode", max_length=40, blank=True, help_text="e.g. visit, phone, third-party.")
+    plover_mode = models.CharField(
+        "PLOVER mode", max_length=40, blank=True, help_text="e.g. visit, phone, third-party."
+    )
     plover_context = models.CharField(
         "PLOVER context", max_length=100, blank=True, help_text="e.g. diplomatic, military, economic (comma-separated)."
     )
     actor_country = models.ForeignKey(
-        Country, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        Country,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="The country that acts (the source of the event).",
     )
     target_country = models.ForeignKey(
-        Country, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        Country,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text="The country acted towards (the target).",
     )
     score = models.DecimalField(
-        max_digits=3, decimal_places=1, null=True, blank=True, editable=False,
+        max_digits=3,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        editable=False,
         help_text="Effective cooperation–conflict score: the override if given, else the category's default.",
     )
     score_override = models.DecimalField(
-        max_digits=3, decimal_places=1, null=True, blank=True,
+        max_digits=3,
+        decimal_places=1,
+        null=True,
+        blank=True,
         help_text="Overrides the default score for the category and mode (−10 to +10); needs a justification.",
     )
     score_justification = models.TextField(blank=True, help_text="Why the score differs from the default.")
@@ -445,8 +473,6 @@ class Event(models.Model):
     @property
     def is_meeting(self) -> bool:
         return self.kind in MEETING_KINDS
-
-
 
 
 class Participant(models.Model):

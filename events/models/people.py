@@ -74,11 +74,15 @@ class Office(models.Model):
     """An office held for a while: 'President of the Philippines', 30 June 2016 – 30 June 2022."""
 
     leader = models.ForeignKey(Leader, on_delete=models.CASCADE, related_name="offices")
-    title = models.CharField(max_length=200, help_text="e.g. President of the Philippines, Ambassador of Russia to the Philippines.")
+    title = models.CharField(
+        max_length=200, help_text="e.g. President of the Philippines, Ambassador of Russia to the Philippines."
+    )
     country = models.ForeignKey(
         Country, on_delete=models.PROTECT, related_name="+", help_text="The country the office belongs to."
     )
-    start_date = models.DateField(null=True, blank=True, help_text="First day in office; for a month or year only, its first day.")
+    start_date = models.DateField(
+        null=True, blank=True, help_text="First day in office; for a month or year only, its first day."
+    )
     start_precision = models.CharField(max_length=5, choices=Precision.choices, default=Precision.DAY)
     end_date = models.DateField(null=True, blank=True, help_text="Last day in office; empty while still in office.")
     end_precision = models.CharField(max_length=5, choices=Precision.choices, default=Precision.DAY)

@@ -198,9 +198,7 @@ class Disagreement(models.Model):
     """Sources that disagree about one point of an event: 'the visit's classification'."""
 
     event = models.ForeignKey("events.Event", on_delete=models.CASCADE, related_name="disagreements")
-    about = models.CharField(
-        max_length=300, help_text="What the sources disagree on, e.g. the visit's classification."
-    )
+    about = models.CharField(max_length=300, help_text="What the sources disagree on, e.g. the visit's classification.")
     position = models.PositiveSmallIntegerField(default=0)
 
     history = HistoricalRecords()

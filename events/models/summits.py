@@ -27,7 +27,9 @@ class Summit(models.Model):
     """A multilateral gathering: APEC 2016 in Lima, the ASEAN summits in Vientiane."""
 
     name = models.CharField(max_length=200, help_text="Full name, e.g. 24th APEC Economic Leaders' Meeting.")
-    short_name = models.CharField(max_length=80, unique=True, help_text="Short and unique, e.g. APEC 2016. The slug is made from it.")
+    short_name = models.CharField(
+        max_length=80, unique=True, help_text="Short and unique, e.g. APEC 2016. The slug is made from it."
+    )
     slug = models.SlugField(max_length=80, unique=True, blank=True)
     forum = models.CharField(max_length=80, blank=True, help_text="The series it belongs to: APEC, ASEAN, G20, ...")
     host_country = models.ForeignKey(Country, on_delete=models.PROTECT, related_name="summits_hosted")

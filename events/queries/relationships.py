@@ -18,10 +18,10 @@ from django.conf import settings
 from django.db.models import Case, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Concat, Lower
 
+from events.models import Country, Event, EventPair, PairMonth, pair_key
 from events.queries import temperature
 from events.vocab.coding import home_first
 from events.vocab.dates import Precision
-from events.models import Country, Event, EventPair, PairMonth, pair_key
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,6 @@ class Relationship:
 
     def __str__(self):
         return f"{self.home.name}–{self.other.name}"
-
 
 
 def relationship_for(first: Country, second: Country) -> Relationship:
@@ -118,14 +117,18 @@ def home_relationships(*, home: str | None = None) -> list[Relationship]:
         .order_by("-date", "-event_id")
         .values("event_id")[:1]
     )
-    countries = Country.objects.annotate(pair=pair, latest_event=Subquery(latest_event)).in_bulk([home.upper(), *counts])
-    latest_events = Event.objects.only(
-        "title", "kind", "status", "date", "date_precision", "date_approximate"
-    ).in_bulk([countries[iso2].latest_event for iso2 in counts])
+    countries = Country.objects.annotate(pair=pair, latest_event=Subquery(latest_event)).in_bulk(
+        [home.upper(), *counts]
+    )
+    latest_events = Event.objects.only("title", "kind", "status", "date", "date_precision", "date_approximate").in_bulk(
+        [countries[iso2].latest_event for iso2 in counts]
+    )
     relationships = []
     for iso2, count in counts.items():
         latest = latest_events.get(countries[iso2].latest_event)
-        relationships.append(Relationship(countries[home.upper()], countries[iso2], count, latest and latest.date, latest))
+        relationships.append(
+            Relationship(countries[home.upper()], countries[iso2], count, latest and latest.date, latest)
+        )
     relationships.sort(key=lambda r: (-r.event_count, r.other.name))
     return relationships
 
@@ -145,7 +148,6 @@ def event_relationships(event: Event) -> list[Relationship]:
     home = settings.HOME_COUNTRY
     relationships.sort(key=lambda r: (r.home.iso2 != home, r.home.name, r.other.name))
     return relationships
-
 
 
 @dataclass

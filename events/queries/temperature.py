@@ -183,6 +183,7 @@ MARKERS = ("circle", "square", "triangle", "diamond", "triangle-down", "hexagon"
 
 def _marker_path(shape: str, r: float = 6.5) -> str:
     """The outline of a marker centred on (0, 0), for a `translate()` to place."""
+
     def pts(points):
         return "M" + " L".join(f"{dx:.1f} {dy:.1f}" for dx, dy in points) + " Z"
 
@@ -452,10 +453,13 @@ def build_chart(
         series = [Series(c, i, urls[i], [], [], "") for i, c in enumerate(counterparts)]
         names = _names(home, counterparts)
         return TemperatureChart(
-            dom_id, home, series, kind,
+            dom_id,
+            home,
+            series,
+            kind,
             title=f"Temperature of {names}",
             description=f"No coded events between {_with_article(home.name)} and "
-                        f"{' or '.join(_with_article(c.name) for c in counterparts)} yet.",
+            f"{' or '.join(_with_article(c.name) for c in counterparts)} yet.",
         )
     periods = periods_between(min(present), max(present))
     # Each period's label and timeline filter, worked out once for the points, columns and table.
@@ -474,10 +478,15 @@ def build_chart(
                 continue
             x, y = round(LEFT + step * (i + 0.5), 2), y_for(row.mean)
             current.append((x, y))
-            points.append(Point(
-                x, y, row, urls[index] + queries[i],
-                f"{country.name}, {labels[i]}: {row.mean_display} ({_events(row.count)})",
-            ))
+            points.append(
+                Point(
+                    x,
+                    y,
+                    row,
+                    urls[index] + queries[i],
+                    f"{country.name}, {labels[i]}: {row.mean_display} ({_events(row.count)})",
+                )
+            )
         if current:
             segments.append(current)
         line = " ".join("M" + " L".join(f"{x} {y}" for x, y in seg) for seg in segments if len(seg) > 1)
@@ -485,20 +494,38 @@ def build_chart(
     columns = []
     if len(series) == 1:
         for i, row in enumerate(series[0].rows):
-            text = f"{labels[i]}: {row.mean_display} ({_events(row.count)})" if row.count else \
-                f"{labels[i]}: no coded events"
-            columns.append(Column(round(LEFT + step * i, 2), round(step, 2), row, urls[0] + queries[i],
-                                  f"{text}. Show the timeline of {labels[i]}."))
+            text = (
+                f"{labels[i]}: {row.mean_display} ({_events(row.count)})"
+                if row.count
+                else f"{labels[i]}: no coded events"
+            )
+            columns.append(
+                Column(
+                    round(LEFT + step * i, 2),
+                    round(step, 2),
+                    row,
+                    urls[0] + queries[i],
+                    f"{text}. Show the timeline of {labels[i]}.",
+                )
+            )
     rows = [
         TableRow(p, [s.rows[i] for s in series], [s.timeline_url + queries[i] for s in series])
         for i, p in enumerate(periods)
     ]
     y_ticks = [Tick(y_for(v), f"+{v}" if v > 0 else f"−{-v}" if v < 0 else "0") for v in (10, 5, 0, -5, -10)]
     return TemperatureChart(
-        dom_id, home, series, kind, periods,
+        dom_id,
+        home,
+        series,
+        kind,
+        periods,
         title=f"Temperature of {_names(home, counterparts)}, by {kind}",
         description=_describe(home, series, periods, kind),
-        y_ticks=y_ticks, x_ticks=_x_ticks(periods, step), eras=_eras(periods, step), columns=columns, rows=rows,
+        y_ticks=y_ticks,
+        x_ticks=_x_ticks(periods, step),
+        eras=_eras(periods, step),
+        columns=columns,
+        rows=rows,
     )
 
 
@@ -588,5 +615,3 @@ def compare_temperatures(
     home = home or Country.objects.get(iso2=settings.HOME_COUNTRY)
     months = month_figures([(home.iso2, c.iso2) for c in counterparts])
     return chart_of(home, counterparts, months, period=period, dom_id=dom_id)
-
-

@@ -22,18 +22,25 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from events.services import versioning
-from events.services import involvement
-from events.services.bulk import BATCH
-from events.vocab.dates import PartialDate
 from events.models import Country, Event, Participant, Quote
+from events.services import involvement, versioning
+from events.services.bulk import BATCH
 from events.vocab.coding import Parties, coding_for, direction_for
+from events.vocab.dates import PartialDate
 from events.vocab.plover import CATEGORIES, modes_of
 
 BUNDLED_CODING = Path(__file__).resolve().parents[1] / "data" / "bundled" / "coding.csv"
 CODING_COLUMNS = (
-    "date", "title", "plover_category", "plover_mode", "plover_context", "actor", "target",
-    "score_override", "score_justification", "note",
+    "date",
+    "title",
+    "plover_category",
+    "plover_mode",
+    "plover_context",
+    "actor",
+    "target",
+    "score_override",
+    "score_justification",
+    "note",
 )
 
 
@@ -60,26 +67,46 @@ class CodingReport:
 def _parties_of(pks: list[int]) -> dict[int, tuple[Event, Parties]]:
     """The coding fields and parties of these events, as plain values (five queries, no model instances)."""
     rows = Event.objects.filter(pk__in=pks).values_list(
-        "pk", "kind", "status", "summit__host_country_id", "plover_category", "plover_mode",
-        "actor_country_id", "target_country_id", "score", "score_override",
+        "pk",
+        "kind",
+        "status",
+        "summit__host_country_id",
+        "plover_category",
+        "plover_mode",
+        "actor_country_id",
+        "target_country_id",
+        "score",
+        "score_override",
     )
     found = {}
     for pk, kind, status, host, category, mode, actor, target, score, override in rows:
-        event = Event(pk=pk, kind=kind, status=status, plover_category=category, plover_mode=mode,
-                      actor_country_id=actor, target_country_id=target, score=score, score_override=override)
+        event = Event(
+            pk=pk,
+            kind=kind,
+            status=status,
+            plover_category=category,
+            plover_mode=mode,
+            actor_country_id=actor,
+            target_country_id=target,
+            score=score,
+            score_override=override,
+        )
         found[pk] = (event, Parties(kind, status, summit_host=host))
     for event_id, country, role in (
-        Participant.objects.filter(event_id__in=pks).order_by("event_id", "position", "id")
+        Participant.objects.filter(event_id__in=pks)
+        .order_by("event_id", "position", "id")
         .values_list("event_id", "country_id", "role")
     ):
         found[event_id][1].participants.append((country, role))
     for event_id, country in (
-        Quote.objects.filter(event_id__in=pks).order_by("event_id", "position", "id")
+        Quote.objects.filter(event_id__in=pks)
+        .order_by("event_id", "position", "id")
         .values_list("event_id", "speaker__country_id")
     ):
         found[event_id][1].speakers.append(country)
     for event_id, country in (
-        Event.countries.through.objects.filter(event_id__in=pks).order_by("event_id", "country_id")
+        Event.countries.through.objects.filter(event_id__in=pks)
+        .order_by("event_id", "country_id")
         .values_list("event_id", "country_id")
     ):
         found[event_id][1].countries.append(country)
@@ -143,8 +170,13 @@ def code_events(queryset=None, *, report: CodingReport | None = None, mark_chang
                 now, version = timezone.now(), _version_change()
                 for (category, mode, actor, target, score), ids in groups.items():
                     Event.objects.filter(pk__in=ids).update(
-                        plover_category=category, plover_mode=mode, actor_country_id=actor,
-                        target_country_id=target, score=score, updated_at=now, **version,
+                        plover_category=category,
+                        plover_mode=mode,
+                        actor_country_id=actor,
+                        target_country_id=target,
+                        score=score,
+                        updated_at=now,
+                        **version,
                     )
                 # The relationships' monthly temperatures count these scores; an UPDATE sends no signal.
                 involvement.refresh_event_months(itertools.chain.from_iterable(groups.values()))
@@ -189,7 +221,9 @@ def apply_coding_file(path: str | Path = BUNDLED_CODING, *, report: CodingReport
             continue
         matches = list(Event.objects.filter(date=date, title=values["title"]))
         if len(matches) != 1:
-            errors.append(f"{where}: {'no' if not matches else len(matches)} events dated {values['date']} titled {values['title']!r}")
+            errors.append(
+                f"{where}: {'no' if not matches else len(matches)} events dated {values['date']} titled {values['title']!r}"
+            )
             continue
         category, mode = values["plover_category"], values["plover_mode"]
         if category not in CATEGORIES:
@@ -207,11 +241,20 @@ def apply_coding_file(path: str | Path = BUNDLED_CODING, *, report: CodingReport
                 errors.append(f"{where}: score_override: {values['score_override']!r} is not a number")
             if not values["score_justification"]:
                 errors.append(f"{where}: score_justification: an override needs its justification")
-        updates.append((matches[0], {
-            "plover_category": category, "plover_mode": mode, "plover_context": values["plover_context"],
-            "actor_country_id": values["actor"] or None, "target_country_id": values["target"] or None,
-            "score_override": override, "score_justification": values["score_justification"],
-        }))
+        updates.append(
+            (
+                matches[0],
+                {
+                    "plover_category": category,
+                    "plover_mode": mode,
+                    "plover_context": values["plover_context"],
+                    "actor_country_id": values["actor"] or None,
+                    "target_country_id": values["target"] or None,
+                    "score_override": override,
+                    "score_justification": values["score_justification"],
+                },
+            )
+        )
     if errors:
         raise CodingFileError(errors)
     with transaction.atomic():

@@ -22,20 +22,6 @@ from django.utils.html import escape, format_html
 from icalendar import Calendar as ICalendar
 from icalendar import Event as ICalEvent
 
-from events.services.formats import chunked, disagreement_records, event_records, extra_cells, publisher_row
-from events.services.formats import (
-    LEADERS,
-    MEETINGS,
-    OTHER_EVENTS,
-    PUBLISHERS,
-    STATEMENTS,
-    SUMMITS,
-    DisagreementRecord,
-    EventRecord,
-    ParticipantRecord,
-)
-from events.vocab.administrations import ADMINISTRATIONS
-from events.vocab.dates import Precision
 from events.models import (
     MEETING_KINDS,
     Event,
@@ -50,6 +36,24 @@ from events.models import (
     Summit,
     publisher_for,
 )
+from events.services.formats import (
+    LEADERS,
+    MEETINGS,
+    OTHER_EVENTS,
+    PUBLISHERS,
+    STATEMENTS,
+    SUMMITS,
+    DisagreementRecord,
+    EventRecord,
+    ParticipantRecord,
+    chunked,
+    disagreement_records,
+    event_records,
+    extra_cells,
+    publisher_row,
+)
+from events.vocab.administrations import ADMINISTRATIONS
+from events.vocab.dates import Precision
 
 FILE_KIND = {EventKind.MEETING: "other"}  # meetings.csv calls a plain meeting "other"
 
@@ -148,7 +152,14 @@ def leader_rows(leader: Leader) -> Iterator[dict]:
     office_sources = {office.source_url for office in offices}
     other_sources = [s.url for s in leader.sources.all() if s.url not in office_sources]
     if other_sources or not offices:
-        yield {**common, "office_title": "", "office_country": "", "start_date": "", "end_date": "", "source_url": joined(other_sources)}
+        yield {
+            **common,
+            "office_title": "",
+            "office_country": "",
+            "start_date": "",
+            "end_date": "",
+            "source_url": joined(other_sources),
+        }
 
 
 def export_directory(directory: str | Path, events: QuerySet | None = None) -> dict[str, int]:
@@ -216,9 +227,21 @@ def export_directory(directory: str | Path, events: QuerySet | None = None) -> d
 EXPORT_CHUNK = 2000  # events per database round trip: memory stays flat whatever the size of the export
 
 CSV_COLUMNS = (
-    "id", "url", "date", "date_display", "kind", "status", "title", "summary",
-    "countries", "participants", "summit", "city", "sources",
-    "source_kinds", "disagreements",  # #13
+    "id",
+    "url",
+    "date",
+    "date_display",
+    "kind",
+    "status",
+    "title",
+    "summary",
+    "countries",
+    "participants",
+    "summit",
+    "city",
+    "sources",
+    "source_kinds",
+    "disagreements",  # #13
 )
 
 # A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets.
@@ -250,7 +273,9 @@ def events_with_parts(events: QuerySet, *, quotes: bool = False) -> Iterator[tup
         ids = [event.pk for event in chunk]
         parts = defaultdict(EventParts)
         for event_id, iso2 in (
-            EventCountry.objects.filter(event_id__in=ids).order_by("event_id", "country_id").values_list("event_id", "country_id")
+            EventCountry.objects.filter(event_id__in=ids)
+            .order_by("event_id", "country_id")
+            .values_list("event_id", "country_id")
         ):
             parts[event_id].countries.append(iso2)
         for event_id, *participant in (
@@ -259,13 +284,17 @@ def events_with_parts(events: QuerySet, *, quotes: bool = False) -> Iterator[tup
             .values_list("event_id", "leader__name", "country_id", "role")
         ):
             parts[event_id].participants.append(ParticipantRecord(*participant))
-        for event_id, url in EventSource.objects.filter(event_id__in=ids).order_by("event_id", "id").values_list("event_id", "url"):
+        for event_id, url in (
+            EventSource.objects.filter(event_id__in=ids).order_by("event_id", "id").values_list("event_id", "url")
+        ):
             parts[event_id].sources.append(url)
         if quotes:
             for event_id, *quote in (
                 Quote.objects.filter(event_id__in=ids)
                 .order_by("event_id", "position", "id")
-                .values_list("event_id", "speaker__name", "speaker__country_id", "language", "original_text", "english_text")
+                .values_list(
+                    "event_id", "speaker__name", "speaker__country_id", "language", "original_text", "english_text"
+                )
             ):
                 parts[event_id].quotes.append(tuple(quote))
         for event_id, records in disagreement_records(ids).items():
@@ -344,6 +373,7 @@ def spreadsheet_safe(value):
 
 # -- TimelineJS 3 ------------------------------------------------------------
 
+
 def timeline_date(date: datetime.date, precision: str = Precision.DAY) -> dict:
     """A TimelineJS date object holding only what is known: {year}, {year, month} or {year, month, day}."""
     value = {"year": date.year}
@@ -373,13 +403,18 @@ def slide_text(event: Event, parts: EventParts, url: str) -> str:
     if event.summary:
         paragraphs.append(format_html("<p>{}</p>", event.summary))
     if parts.participants:
-        paragraphs.append(
-            format_html("<p>{}</p>", "; ".join(f"{p.name} ({p.country})" for p in parts.participants))
-        )
+        paragraphs.append(format_html("<p>{}</p>", "; ".join(f"{p.name} ({p.country})" for p in parts.participants)))
     for name, country, language, original, english in parts.quotes:
         translation = format_html("<p>“{}”</p>", english) if english else ""
         paragraphs.append(
-            format_html('<blockquote lang="{}"><p>“{}”</p>{}<p>— {} ({})</p></blockquote>', language, original, translation, name, country)
+            format_html(
+                '<blockquote lang="{}"><p>“{}”</p>{}<p>— {} ({})</p></blockquote>',
+                language,
+                original,
+                translation,
+                name,
+                country,
+            )
         )
     place = event.place
     facts = f"{event.get_status_display()}, {place}" if place else event.get_status_display()
@@ -396,7 +431,11 @@ def timeline_eras(first: datetime.date | None, last: datetime.date | None) -> li
         start, end = max(administration.start, first), min(administration.end or last, last)
         if start <= end:
             eras.append(
-                {"start_date": timeline_date(start), "end_date": timeline_date(end), "text": {"headline": str(administration)}}
+                {
+                    "start_date": timeline_date(start),
+                    "end_date": timeline_date(end),
+                    "text": {"headline": str(administration)},
+                }
             )
     return eras
 

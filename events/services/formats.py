@@ -19,10 +19,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
-
-
 from django.db.models import QuerySet
-from events.vocab.dates import PartialDate, Precision
+
 from events.models import (
     MEETING_KINDS,
     DisagreementVersion,
@@ -36,6 +34,7 @@ from events.models import (
     Quote,
     Summit,
 )
+from events.vocab.dates import PartialDate, Precision
 
 # The longest value any cell may hold: a quote is long, a 10 MB cell is a mistake.
 MAX_CELL = 100_000
@@ -81,19 +80,50 @@ SUMMITS = FileSpec(
 )
 LEADERS = FileSpec(  # our own addition: people and the offices they held
     "leaders.csv",
-    ("name", "country", "other_names", "wikidata_id", "office_title", "office_country", "start_date", "end_date", "source_url"),
+    (
+        "name",
+        "country",
+        "other_names",
+        "wikidata_id",
+        "office_title",
+        "office_country",
+        "start_date",
+        "end_date",
+        "source_url",
+    ),
     frozenset({"name", "country"}),
 )
 MEETINGS = FileSpec(
     "meetings.csv",
-    ("date", "title", "participants", "city", "summit", "status", "kind", "source_url", "summary", *EVENT_EXTRA_COLUMNS),
+    (
+        "date",
+        "title",
+        "participants",
+        "city",
+        "summit",
+        "status",
+        "kind",
+        "source_url",
+        "summary",
+        *EVENT_EXTRA_COLUMNS,
+    ),
     frozenset({"date", "participants"}),
 )
 STATEMENTS = FileSpec(
     "statements.csv",
     (
-        "date", "speaker", "about", "language", "original_text", "english_text", "context", "source_url",
-        "group", "translated_by", "summary", *EVENT_EXTRA_COLUMNS,
+        "date",
+        "speaker",
+        "about",
+        "language",
+        "original_text",
+        "english_text",
+        "context",
+        "source_url",
+        "group",
+        "translated_by",
+        "summary",
+        *EVENT_EXTRA_COLUMNS,
     ),
     frozenset({"date", "speaker", "language", "original_text"}),
 )
@@ -224,8 +254,13 @@ class EventRecord:
             # The first quote's words too: one speaker's two statements of a day are two events (#13).
             first = self.quotes[0]
             return (
-                "statement", self.date.date, self.date.precision, first.speaker.name, first.speaker.country,
-                first.context, first.original_text,
+                "statement",
+                self.date.date,
+                self.date.precision,
+                first.speaker.name,
+                first.speaker.country,
+                first.context,
+                first.original_text,
             )
         if not self.title_given:
             return self.untitled_key
@@ -235,7 +270,12 @@ class EventRecord:
     def untitled_key(self) -> tuple:
         """The key of a meeting or other event whose row gives no title."""
         if self.kind in MEETING_KINDS:
-            return ("meetings by participants", self.date.date, self.date.precision, frozenset((p.name, p.country) for p in self.participants))
+            return (
+                "meetings by participants",
+                self.date.date,
+                self.date.precision,
+                frozenset((p.name, p.country) for p in self.participants),
+            )
         return ("other events by summary", self.date.date, self.date.precision, self.kind, self.summary)
 
     def stored_keys(self) -> list[tuple]:
@@ -249,7 +289,7 @@ class EventRecord:
         """meetings.csv has no countries column: a meeting's countries are left as the editors set them."""
         return self.kind not in MEETING_KINDS
 
-    def same_as(self, stored: "EventRecord") -> bool:
+    def same_as(self, stored: EventRecord) -> bool:
         """Whether the stored event already says everything this row says (sources included)."""
         return (
             self.comparable(with_title=self.title_given) == stored.comparable(with_title=self.title_given)
@@ -267,7 +307,7 @@ class EventRecord:
             tuple(q.translated_by for q in self.quotes) if "translated_by" in given else None,
         )
 
-    def differences(self, stored: "EventRecord") -> list[str]:
+    def differences(self, stored: EventRecord) -> list[str]:
         """The columns in which this row would change the stored event (`sources` when it adds one)."""
         mine, theirs = self.comparable(with_title=self.title_given), stored.comparable(with_title=self.title_given)
         changed = [name for name, a, b in zip(COMPARED, mine, theirs, strict=True) if a != b]
@@ -349,7 +389,9 @@ class ImportReport:
         """What else a person importing should know."""
         events_created = sum(self.counts[what].get("created", 0) for what in EVENT_FAMILIES if what in self.counts)
         if events_created and not self.publish:
-            return [f"The {events_created} new event(s) are unpublished drafts: publishing needs the publish permission."]
+            return [
+                f"The {events_created} new event(s) are unpublished drafts: publishing needs the publish permission."
+            ]
         if self.unsourced:
             return [f"{self.unsourced} new event(s) without a source_url are unpublished drafts."]
         return []
@@ -386,8 +428,18 @@ def event_records(events: QuerySet, *, chunk_size: int = 2000) -> Iterator[tuple
     summit_names = dict(Summit.objects.values_list("pk", "short_name"))
     through = Event.countries.through
     rows = events.values_list(
-        "pk", "kind", "title", "summary", "date", "date_precision", "date_approximate", "status", "city", "summit_id",
-        "end_date", "venue",
+        "pk",
+        "kind",
+        "title",
+        "summary",
+        "date",
+        "date_precision",
+        "date_approximate",
+        "status",
+        "city",
+        "summit_id",
+        "end_date",
+        "venue",
     ).iterator(chunk_size=chunk_size)
     for chunk in chunked(rows, chunk_size):
         ids = [row[0] for row in chunk]
@@ -400,7 +452,13 @@ def event_records(events: QuerySet, *, chunk_size: int = 2000) -> Iterator[tuple
             Quote.objects.filter(event_id__in=ids)
             .order_by("event_id", "position", "id")
             .values_list(
-                "event_id", "speaker__name", "speaker__country_id", "language", "original_text", "english_text", "context",
+                "event_id",
+                "speaker__name",
+                "speaker__country_id",
+                "language",
+                "original_text",
+                "english_text",
+                "context",
                 "translated_by",
             )
         )
@@ -418,26 +476,31 @@ def event_records(events: QuerySet, *, chunk_size: int = 2000) -> Iterator[tuple
             )
             if kind == EventKind.STATEMENT and not event_quotes:
                 continue
-            yield pk, EventRecord(
-                file="",
-                line=0,
-                kind=kind,
-                date=PartialDate(date, precision, approximate),
-                title=title,
-                summary=summary,
-                status=status,
-                city=city,
-                summit=summit_names.get(summit_id, "") if summit_id else "",
-                countries=tuple(sorted(code for (code,) in countries.get(pk, ()))),
-                participants=tuple(ParticipantRecord(*p) for p in participants.get(pk, ())),
-                quotes=event_quotes,
-                sources=tuple(url for url, *_ in sources.get(pk, ())),
-                end_date=PartialDate(end_date, Precision.DAY) if end_date else None,
-                venue=venue,
-                source_details=tuple(
-                    SourceDetail(url, title, published) for url, title, published in sources.get(pk, ()) if title or published
+            yield (
+                pk,
+                EventRecord(
+                    file="",
+                    line=0,
+                    kind=kind,
+                    date=PartialDate(date, precision, approximate),
+                    title=title,
+                    summary=summary,
+                    status=status,
+                    city=city,
+                    summit=summit_names.get(summit_id, "") if summit_id else "",
+                    countries=tuple(sorted(code for (code,) in countries.get(pk, ()))),
+                    participants=tuple(ParticipantRecord(*p) for p in participants.get(pk, ())),
+                    quotes=event_quotes,
+                    sources=tuple(url for url, *_ in sources.get(pk, ())),
+                    end_date=PartialDate(end_date, Precision.DAY) if end_date else None,
+                    venue=venue,
+                    source_details=tuple(
+                        SourceDetail(url, title, published)
+                        for url, title, published in sources.get(pk, ())
+                        if title or published
+                    ),
+                    disagreements=disagreements.get(pk, ()),
                 ),
-                disagreements=disagreements.get(pk, ()),
             )
 
 
@@ -448,7 +511,12 @@ def disagreement_records(event_ids: list[int]) -> dict[int, tuple[DisagreementRe
         DisagreementVersion.objects.filter(disagreement__event_id__in=event_ids)
         .order_by("disagreement__event_id", "disagreement__position", "disagreement_id", "id")
         .values_list(
-            "disagreement__event_id", "disagreement__position", "disagreement_id", "disagreement__about", "source__url", "says"
+            "disagreement__event_id",
+            "disagreement__position",
+            "disagreement_id",
+            "disagreement__about",
+            "source__url",
+            "says",
         )
     ):
         versions[(event_id, position, disagreement_id, about)].append((url, says))
@@ -482,7 +550,10 @@ def disagreements_json(disagreements: tuple[DisagreementRecord, ...]) -> str:
     if not disagreements:
         return ""
     return json.dumps(
-        [{"about": d.about, "versions": [{"url": url, "says": says} for url, says in d.versions]} for d in disagreements],
+        [
+            {"about": d.about, "versions": [{"url": url, "says": says} for url, says in d.versions]}
+            for d in disagreements
+        ],
         ensure_ascii=False,
     )
 

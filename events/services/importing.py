@@ -20,11 +20,6 @@ from django.db import connection, transaction
 from django.db.models import prefetch_related_objects
 from simple_history.utils import bulk_create_with_history
 
-from events.services.formats import EventRecord, FILES, ImportFailed, ImportReport, LEADERS, LeaderKey, LeaderRecord, MEETINGS, OTHER_EVENTS, PUBLISHERS, PublisherRecord, RowError, STATEMENTS, SUMMITS, SummitRecord
-from events.services.parsing import Parser, read_rows
-from events.services import versioning
-from events.services import involvement
-from events.services.bulk import BATCH, batched, insert_rows
 from events.models import (
     DERIVED_MODELS,
     Country,
@@ -43,11 +38,31 @@ from events.models import (
     Quote,
     Summit,
     SummitSource,
-    publisher_table,
-    unique_slug,
     publisher_from_url,
+    publisher_table,
     title_on,
+    unique_slug,
 )
+from events.services import involvement, versioning
+from events.services.bulk import BATCH, batched, insert_rows
+from events.services.formats import (
+    FILES,
+    LEADERS,
+    MEETINGS,
+    OTHER_EVENTS,
+    PUBLISHERS,
+    STATEMENTS,
+    SUMMITS,
+    EventRecord,
+    ImportFailed,
+    ImportReport,
+    LeaderKey,
+    LeaderRecord,
+    PublisherRecord,
+    RowError,
+    SummitRecord,
+)
+from events.services.parsing import Parser, read_rows
 
 # ---------------------------------------------------------------------------
 # Writing
@@ -75,11 +90,11 @@ def import_directory(
     if not directory.is_dir():
         raise ImportFailed([RowError(str(directory), 0, "-", "no such directory")])
     errors: list[RowError] = []
-    rows = {spec.name: read_rows(directory / spec.name, spec, errors) for spec in FILES if (directory / spec.name).exists()}
+    rows = {
+        spec.name: read_rows(directory / spec.name, spec, errors) for spec in FILES if (directory / spec.name).exists()
+    }
     if not rows:
-        raise ImportFailed(
-            [RowError(str(directory), 0, "-", f"none of {', '.join(s.name for s in FILES)} is there")]
-        )
+        raise ImportFailed([RowError(str(directory), 0, "-", f"none of {', '.join(s.name for s in FILES)} is there")])
 
     countries = set(Country.objects.values_list("iso2", flat=True))
     stored_summits = set(Summit.objects.values_list("short_name", flat=True))
@@ -202,7 +217,9 @@ class Writer:
 
     # -- leaders and offices -----------------------------------------------
 
-    def write_leaders(self, records: dict[LeaderKey, LeaderRecord], events: list[EventRecord]) -> dict[LeaderKey, Leader]:
+    def write_leaders(
+        self, records: dict[LeaderKey, LeaderRecord], events: list[EventRecord]
+    ) -> dict[LeaderKey, Leader]:
         """Leaders from leaders.csv, plus every participant and speaker not yet stored, with their offices."""
         mentioned = {(p.name, p.country) for e in events for p in e.participants}
         mentioned |= {(q.speaker.name, q.speaker.country) for e in events for q in e.quotes}
@@ -246,7 +263,9 @@ class Writer:
             prefetch_related_objects(batch, "offices")
         return existing
 
-    def write_offices(self, leaders: dict[LeaderKey, Leader], records: dict[LeaderKey, LeaderRecord], new: set[int]) -> None:
+    def write_offices(
+        self, leaders: dict[LeaderKey, Leader], records: dict[LeaderKey, LeaderRecord], new: set[int]
+    ) -> None:
         created, sources = [], []
         for key, record in records.items():
             leader = leaders[key]
@@ -264,7 +283,13 @@ class Writer:
                 existing = stored.get(office_key)
                 if existing is None:
                     created.append(
-                        Office(leader=leader, title=office.title, start_date=office_key[1], start_precision=office_key[2], **values)
+                        Office(
+                            leader=leader,
+                            title=office.title,
+                            start_date=office_key[1],
+                            start_precision=office_key[2],
+                            **values,
+                        )
                     )
                     self.report.count("offices", "created")
                 elif all(getattr(existing, k) == v for k, v in values.items()):
@@ -333,12 +358,16 @@ class Writer:
                 self.report.count(record.family, "unchanged")
                 continue
             if pk in published:
-                refused.append(RowError(
-                    record.file, record.line, "-",
-                    f"would change the published event {pk} ({', '.join(record.differences(existing))}); "
-                    "changing a published event by import needs the publish and delete permissions: "
-                    "leave the row out, or ask a Publisher to import it",
-                ))
+                refused.append(
+                    RowError(
+                        record.file,
+                        record.line,
+                        "-",
+                        f"would change the published event {pk} ({', '.join(record.differences(existing))}); "
+                        "changing a published event by import needs the publish and delete permissions: "
+                        "leave the row out, or ask a Publisher to import it",
+                    )
+                )
                 continue
             if self.writes:
                 self.update_event(pk, existing, record, fields, leaders)
@@ -410,13 +439,26 @@ class Writer:
                 speaking.append((leader.pk, q.speaker.country))
                 quotes.append(
                     (
-                        pk, leader.pk, title_on(leader, date), q.language, q.original_text, q.english_text, q.context,
-                        q.translated_by, position,
+                        pk,
+                        leader.pk,
+                        title_on(leader, date),
+                        q.language,
+                        q.original_text,
+                        q.english_text,
+                        q.context,
+                        q.translated_by,
+                        position,
                     )
                 )
             details = {d.url: d for d in record.source_details}
             sources.extend(
-                (pk, url, publisher_of(url), details[url].title if url in details else "", details[url].published if url in details else None)
+                (
+                    pk,
+                    url,
+                    publisher_of(url),
+                    details[url].title if url in details else "",
+                    details[url].published if url in details else None,
+                )
                 for url in record.sources
                 if url not in skip_sources
             )
@@ -440,8 +482,15 @@ class Writer:
         insert_rows(
             Quote,
             (
-                "event_id", "speaker_id", "speaker_title", "language", "original_text", "english_text", "context",
-                "translated_by", "position",
+                "event_id",
+                "speaker_id",
+                "speaker_title",
+                "language",
+                "original_text",
+                "english_text",
+                "context",
+                "translated_by",
+                "position",
             ),
             quotes,
         )

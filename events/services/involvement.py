@@ -291,7 +291,9 @@ def pair_month_figures(event_pairs: models.QuerySet) -> models.QuerySet:
             events=Count("id"),
             scored=Count("id", filter=scored),
             score_total=Coalesce(
-                Sum("event__score", filter=scored), Value(Decimal(0)), output_field=DecimalField(max_digits=12, decimal_places=1)
+                Sum("event__score", filter=scored),
+                Value(Decimal(0)),
+                output_field=DecimalField(max_digits=12, decimal_places=1),
             ),
             **quads,
         )

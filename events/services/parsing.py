@@ -21,8 +21,6 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 
-from events.services.formats import DisagreementRecord, EventRecord, FileSpec, LeaderKey, LeaderRecord, MAX_CELL, MAX_COLUMNS, MEETING_FILE_KINDS, NUL_MESSAGE, OTHER_FILE_KINDS, OfficeRecord, ParticipantRecord, PublisherRecord, QuoteRecord, RowError, SourceDetail, SummitRecord
-from events.vocab.dates import PartialDate
 from events.models import (
     MEETING_KINDS,
     Event,
@@ -36,6 +34,26 @@ from events.models import (
     validate_language_tag,
     wikidata_validator,
 )
+from events.services.formats import (
+    MAX_CELL,
+    MAX_COLUMNS,
+    MEETING_FILE_KINDS,
+    NUL_MESSAGE,
+    OTHER_FILE_KINDS,
+    DisagreementRecord,
+    EventRecord,
+    FileSpec,
+    LeaderKey,
+    LeaderRecord,
+    OfficeRecord,
+    ParticipantRecord,
+    PublisherRecord,
+    QuoteRecord,
+    RowError,
+    SourceDetail,
+    SummitRecord,
+)
+from events.vocab.dates import PartialDate
 
 # ---------------------------------------------------------------------------
 # Reading files
@@ -60,7 +78,7 @@ def read_rows(path: Path, spec: FileSpec, errors: list[RowError]) -> list[Row]:
     """The rows of one file, with the line each starts on; header problems go to `errors`."""
     raw = path.read_bytes()
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        errors.append(RowError(spec.name, 1, "-", "the file is UTF-16 (Excel's \"Unicode text\"); save it as CSV UTF-8"))
+        errors.append(RowError(spec.name, 1, "-", 'the file is UTF-16 (Excel\'s "Unicode text"); save it as CSV UTF-8'))
         return []
     # Undecodable bytes are kept as surrogates so that the error can name the cell that holds them.
     text = raw.decode("utf-8-sig", errors="surrogateescape")
@@ -74,12 +92,19 @@ def read_rows(path: Path, spec: FileSpec, errors: list[RowError]) -> list[Row]:
         errors.append(RowError(spec.name, 1, "-", f"cannot read the header: {exc}"))
         return []
     if len(header) > MAX_COLUMNS:
-        errors.append(RowError(
-            spec.name, 1, "-", f"the header has {len(header):,} columns; the most is {MAX_COLUMNS} ({spec.name} takes {len(spec.columns)})"
-        ))
+        errors.append(
+            RowError(
+                spec.name,
+                1,
+                "-",
+                f"the header has {len(header):,} columns; the most is {MAX_COLUMNS} ({spec.name} takes {len(spec.columns)})",
+            )
+        )
         return []
     if any(_UNDECODABLE.search(h) for h in header):
-        errors.append(RowError(spec.name, 1, "-", f"the header {undecodable(','.join(header))}; save the file as UTF-8"))
+        errors.append(
+            RowError(spec.name, 1, "-", f"the header {undecodable(','.join(header))}; save the file as UTF-8")
+        )
         return []
     if any("\x00" in h for h in header):
         errors.append(RowError(spec.name, 1, "-", f"the header {NUL_MESSAGE}"))
@@ -242,7 +267,9 @@ class Parser:
             return None
         return ParticipantRecord(name, code, role) if code else None
 
-    def choice(self, row: Row, column: str, choices: dict[str, str] | Iterable[str], default: str | None = None) -> str | None:
+    def choice(
+        self, row: Row, column: str, choices: dict[str, str] | Iterable[str], default: str | None = None
+    ) -> str | None:
         value = row.values.get(column, "").lower() or (default or "")
         if value not in choices:
             self.fail(row, column, f"{value!r} is not one of {', '.join(choices)}")
@@ -421,8 +448,13 @@ class Parser:
                 record.sources = tuple(dict.fromkeys(record.sources + common["sources"]))
             else:
                 grouped[key] = EventRecord(
-                    kind=EventKind.STATEMENT, title="", title_given=False, countries=about, quotes=(quote,),
-                    summary=summary, **common,
+                    kind=EventKind.STATEMENT,
+                    title="",
+                    title_given=False,
+                    countries=about,
+                    quotes=(quote,),
+                    summary=summary,
+                    **common,
                 )
         records = list(grouped.values())
         for record in records:
@@ -458,19 +490,35 @@ class Parser:
             elif record.kind == EventKind.STATEMENT:
                 self.errors.append(
                     RowError(
-                        record.file, record.line, "original_text",
+                        record.file,
+                        record.line,
+                        "original_text",
                         f"the same statement as line {other.line} (same date, speaker, context and words); "
                         "rows of one statement share a group",
                     )
                 )
             elif record.title_given:
                 self.errors.append(
-                    RowError(record.file, record.line, "title", f"the same event as {other.file} line {other.line} (same date and title)")
+                    RowError(
+                        record.file,
+                        record.line,
+                        "title",
+                        f"the same event as {other.file} line {other.line} (same date and title)",
+                    )
                 )
             else:
-                column, what = ("participants", "participants") if record.kind in MEETING_KINDS else ("summary", "kind and summary")
+                column, what = (
+                    ("participants", "participants")
+                    if record.kind in MEETING_KINDS
+                    else ("summary", "kind and summary")
+                )
                 self.errors.append(
-                    RowError(record.file, record.line, column, f"the same event as {other.file} line {other.line} (same date and {what}, no title)")
+                    RowError(
+                        record.file,
+                        record.line,
+                        column,
+                        f"the same event as {other.file} line {other.line} (same date and {what}, no title)",
+                    )
                 )
 
     # -- the optional columns of #13 -----------------------------------------
@@ -502,10 +550,14 @@ class Parser:
             if row.values.get("source_titles")
             else []
         )
-        dates = [d.strip() for d in row.values.get("source_dates", "").split(";")] if row.values.get("source_dates") else []
+        dates = (
+            [d.strip() for d in row.values.get("source_dates", "").split(";")] if row.values.get("source_dates") else []
+        )
         for column, values in (("source_titles", titles), ("source_dates", dates)):
             if len(values) > len(sources):
-                self.fail(row, column, f"{len(values)} values for {len(sources)} source URL(s); give one per URL, in order")
+                self.fail(
+                    row, column, f"{len(values)} values for {len(sources)} source URL(s); give one per URL, in order"
+                )
                 return ()
         if any(len(t) > 300 for t in titles):
             self.fail(row, "source_titles", "a title is longer than 300 characters")
@@ -528,7 +580,9 @@ class Parser:
         value = row.values.get("disagreements", "")
         if not value:
             return ()
-        shape = 'a JSON array [{"about": "...", "versions": [{"url": "<one of the row\'s source URLs>", "says": "..."}]}]'
+        shape = (
+            'a JSON array [{"about": "...", "versions": [{"url": "<one of the row\'s source URLs>", "says": "..."}]}]'
+        )
         try:
             items = json.loads(value)
         except ValueError as exc:
@@ -542,7 +596,11 @@ class Parser:
             about = item.get("about") if isinstance(item, dict) else None
             versions = item.get("versions") if isinstance(item, dict) else None
             if not isinstance(about, str) or not about.strip() or len(about) > 300:
-                self.fail(row, "disagreements", f"item {n}: \"about\" must say what the sources disagree on (text, at most 300 characters)")
+                self.fail(
+                    row,
+                    "disagreements",
+                    f'item {n}: "about" must say what the sources disagree on (text, at most 300 characters)',
+                )
                 return ()
             if not isinstance(versions, list) or len(versions) < 2:
                 self.fail(row, "disagreements", f"item {n} ({about!r}): give at least two versions, one per source")
@@ -552,10 +610,14 @@ class Parser:
                 url = version.get("url") if isinstance(version, dict) else None
                 says = version.get("says") if isinstance(version, dict) else None
                 if url not in sources:
-                    self.fail(row, "disagreements", f"item {n} ({about!r}): {str(url)[:80]!r} is not one of the row's source URLs")
+                    self.fail(
+                        row,
+                        "disagreements",
+                        f"item {n} ({about!r}): {str(url)[:80]!r} is not one of the row's source URLs",
+                    )
                     return ()
                 if not isinstance(says, str) or not says.strip():
-                    self.fail(row, "disagreements", f"item {n} ({about!r}): \"says\" is empty for {url[:80]!r}")
+                    self.fail(row, "disagreements", f'item {n} ({about!r}): "says" is empty for {url[:80]!r}')
                     return ()
                 if any(url == other for other, _ in pairs):
                     self.fail(row, "disagreements", f"item {n} ({about!r}): {url[:80]!r} has two versions")
@@ -635,4 +697,3 @@ def headline(text: str, length: int = 120) -> str:
     if len(sentence) <= length:
         return sentence.rstrip(".")
     return sentence[:length].rsplit(" ", 1)[0] + "…"
-

@@ -3,8 +3,8 @@
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
-from events.services.involvement import months_of, refresh_pair_months, sync_involvement
 from events.models import Event, EventSource, Leader, Participant, Quote
+from events.services.involvement import months_of, refresh_pair_months, sync_involvement
 
 
 @receiver(post_save, sender=Event, dispatch_uid="event_saved")

@@ -38,12 +38,6 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils.text import capfirst, slugify
 
-from events.services import versioning
-from events.services import involvement
-from events.services.bulk import Table, write
-from events.services.involvement import involvement_of
-from events.vocab import plover
-from events.vocab.dates import Precision, normalise
 from events.models import (
     DERIVED_MODELS,
     MEETING_KINDS,
@@ -64,6 +58,11 @@ from events.models import (
     Summit,
     SummitSource,
 )
+from events.services import involvement, versioning
+from events.services.bulk import Table, write
+from events.services.involvement import involvement_of
+from events.vocab import plover
+from events.vocab.dates import Precision, normalise
 
 HOME = "PH"
 SYNTHETIC_URL = "https://example.org/synthetic/"
@@ -100,74 +99,281 @@ _AR_GIVEN = ("Faisal", "Khalid", "Abdullah", "Saud", "Nasser", "Hamad", "Turki",
 _AR_FAMILY = ("Al-Harbi", "Al-Otaibi", "Al-Qahtani", "Al-Shamsi", "Al-Mansouri", "Al-Zahrani", "Al-Dosari", "Al-Ketbi")
 
 PROFILES = (
-    Profile("PH", 0, "fil", "President of the Philippines", "Secretary of Foreign Affairs",
-            ("Manila", "Cebu City", "Davao City"),
-            ("Jose", "Maria", "Antonio", "Teresa", "Ramon", "Carmen", "Eduardo", "Lourdes", "Renato", "Cristina"),
-            ("Santos", "Reyes", "Cruz", "Bautista", "Ocampo", "Mendoza", "Villanueva", "Castillo", "Navarro", "Dizon")),
-    Profile("CN", 16, "zh", "President of China", "Minister of Foreign Affairs of China", ("Beijing", "Shanghai", "Xiamen"),
-            ("Wei", "Jun", "Ming", "Hua", "Qiang", "Lei", "Jie", "Tao", "Yan", "Ping"),
-            ("Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Zhao", "Huang", "Zhou", "Wu"), family_first=True),
-    Profile("US", 15, "en", "President of the United States", "Secretary of State of the United States",
-            ("Washington, D.C.", "New York", "Honolulu"), _EN_GIVEN, _EN_FAMILY),
-    Profile("JP", 11, "ja", "Prime Minister of Japan", "Minister for Foreign Affairs of Japan", ("Tokyo", "Osaka", "Kyoto"),
-            ("Hiroshi", "Takashi", "Kenji", "Yuko", "Akira", "Naoko", "Satoshi", "Keiko", "Masato", "Emi"),
-            ("Sato", "Suzuki", "Takahashi", "Tanaka", "Watanabe", "Ito", "Yamamoto", "Nakamura", "Kobayashi", "Kato")),
-    Profile("RU", 7, "ru", "President of Russia", "Minister of Foreign Affairs of Russia", ("Moscow", "Saint Petersburg", "Vladivostok"),
-            ("Sergei", "Andrei", "Dmitri", "Nikolai", "Alexei", "Pavel", "Mikhail", "Igor", "Yuri", "Boris"),
-            ("Ivanov", "Smirnov", "Kuznetsov", "Popov", "Sokolov", "Lebedev", "Kozlov", "Novikov", "Morozov", "Volkov")),
-    Profile("KR", 5, "ko", "President of South Korea", "Minister of Foreign Affairs of South Korea", ("Seoul", "Busan"),
-            ("Min-jun", "Seo-yeon", "Ji-ho", "Hyun-woo", "Eun-ji", "Sung-min", "Ji-won", "Dong-hyun"),
-            ("Kim", "Lee", "Park", "Choi", "Jung", "Kang", "Cho", "Yoon"), family_first=True),
-    Profile("AU", 4.5, "en", "Prime Minister of Australia", "Minister for Foreign Affairs of Australia",
-            ("Canberra", "Sydney", "Melbourne"), _EN_GIVEN, _EN_FAMILY),
-    Profile("ID", 4, "id", "President of Indonesia", "Minister of Foreign Affairs of Indonesia", ("Jakarta", "Bali"),
-            ("Budi", "Siti", "Agus", "Dewi", "Joko", "Rina", "Hadi", "Wati"),
-            ("Santoso", "Wijaya", "Pratama", "Hidayat", "Kusuma", "Saputra", "Nugroho", "Setiawan")),
-    Profile("VN", 4, "vi", "Prime Minister of Vietnam", "Minister of Foreign Affairs of Vietnam", ("Hanoi", "Ho Chi Minh City", "Da Nang"),
-            ("Van Minh", "Thi Lan", "Duc Anh", "Quoc Bao", "Thanh Hai", "Ngoc Mai", "Hong Son", "Minh Tuan"),
-            ("Nguyen", "Tran", "Le", "Pham", "Hoang", "Vu", "Dang", "Bui"), family_first=True),
-    Profile("MY", 3.5, "ms", "Prime Minister of Malaysia", "Minister of Foreign Affairs of Malaysia", ("Kuala Lumpur", "Putrajaya"),
-            _MS_GIVEN, _MS_FAMILY),
-    Profile("SG", 3.5, "en", "Prime Minister of Singapore", "Minister for Foreign Affairs of Singapore", ("Singapore",),
-            ("Wei Ming", "Li Hua", "Kok Wah", "Siew Ling", "Boon Heng", "Mei Ling"),
-            ("Tan", "Lim", "Ng", "Goh", "Teo", "Chua"), family_first=True),
-    Profile("TH", 3, "th", "Prime Minister of Thailand", "Minister of Foreign Affairs of Thailand", ("Bangkok", "Chiang Mai"),
-            ("Somchai", "Suda", "Prasert", "Malee", "Anan", "Kanya", "Niran", "Pranee"),
-            ("Chaiyaporn", "Kittisak", "Rattanakorn", "Suwannarat", "Boonmee", "Thongchai", "Srisawat", "Panyarat")),
-    Profile("IN", 3, "en", "Prime Minister of India", "Minister of External Affairs of India", ("New Delhi", "Mumbai"),
-            ("Rajesh", "Priya", "Amit", "Sunita", "Vikram", "Anjali", "Suresh", "Kavita"),
-            ("Sharma", "Patel", "Reddy", "Nair", "Gupta", "Iyer", "Menon", "Rao")),
-    Profile("GB", 2.5, "en", "Prime Minister of the United Kingdom", "Foreign Secretary of the United Kingdom", ("London",),
-            _EN_GIVEN, _EN_FAMILY),
-    Profile("DE", 2, "de", "Chancellor of Germany", "Foreign Minister of Germany", ("Berlin", "Munich"),
-            ("Klaus", "Sabine", "Jürgen", "Petra", "Stefan", "Monika", "Wolfgang", "Ursula"),
-            ("Müller", "Schneider", "Fischer", "Weber", "Wagner", "Becker", "Hoffmann", "Schäfer")),
-    Profile("FR", 2, "fr", "President of France", "Minister for Europe and Foreign Affairs of France", ("Paris",),
-            ("Jean", "Marie", "Pierre", "Claire", "Philippe", "Isabelle", "Laurent", "Sophie"),
-            ("Martin", "Bernard", "Dubois", "Laurent", "Moreau", "Lefèvre", "Girard", "Fournier")),
-    Profile("CA", 1.5, "en", "Prime Minister of Canada", "Minister of Foreign Affairs of Canada", ("Ottawa", "Vancouver"),
-            _EN_GIVEN, _EN_FAMILY),
-    Profile("NZ", 1.5, "en", "Prime Minister of New Zealand", "Minister of Foreign Affairs of New Zealand", ("Wellington", "Auckland"),
-            _EN_GIVEN, _EN_FAMILY),
-    Profile("BN", 1.2, "ms", "Sultan of Brunei", "Minister of Foreign Affairs of Brunei", ("Bandar Seri Begawan",),
-            _MS_GIVEN, _MS_FAMILY),
-    Profile("KH", 1.2, "km", "Prime Minister of Cambodia", "Minister of Foreign Affairs of Cambodia", ("Phnom Penh", "Siem Reap"),
-            ("Sokha", "Dara", "Vanna", "Sophal", "Chantha", "Bopha"), ("Sok", "Chan", "Meas", "Keo", "Pich", "Long"), family_first=True),
-    Profile("LA", 1, "lo", "Prime Minister of Laos", "Minister of Foreign Affairs of Laos", ("Vientiane", "Luang Prabang"),
-            ("Somphone", "Khamla", "Bounmy", "Vilayvanh", "Thongsavanh", "Phonesavanh"),
-            ("Phommachanh", "Sisavath", "Vongsa", "Keomany", "Inthavong", "Sengdara")),
-    Profile("MM", 1, "my", "President of Myanmar", "Minister of Foreign Affairs of Myanmar", ("Naypyidaw", "Yangon"),
-            ("Aung", "Kyaw", "Thant", "Zaw", "Hla", "Min"), ("Naing", "Win", "Htun", "Oo", "Myint", "Lwin")),
-    Profile("ES", 1, "es", "Prime Minister of Spain", "Minister of Foreign Affairs of Spain", ("Madrid", "Barcelona"),
-            ("Javier", "Carmen", "Miguel", "Lucía", "Alejandro", "Elena"), ("García", "Fernández", "López", "Martínez", "Sánchez", "Romero")),
-    Profile("IT", 1, "it", "Prime Minister of Italy", "Minister of Foreign Affairs of Italy", ("Rome", "Milan"),
-            ("Marco", "Giulia", "Luca", "Francesca", "Giovanni", "Chiara"), ("Rossi", "Russo", "Ferrari", "Esposito", "Bianchi", "Romano")),
-    Profile("TR", 0.8, "tr", "President of Turkey", "Minister of Foreign Affairs of Turkey", ("Ankara", "Istanbul"),
-            ("Mehmet", "Ayşe", "Mustafa", "Fatma", "Ahmet", "Elif"), ("Yılmaz", "Kaya", "Demir", "Şahin", "Çelik", "Aydın")),
-    Profile("SA", 0.8, "ar", "Crown Prince of Saudi Arabia", "Minister of Foreign Affairs of Saudi Arabia", ("Riyadh", "Jeddah"),
-            _AR_GIVEN, _AR_FAMILY),
-    Profile("AE", 0.8, "ar", "President of the United Arab Emirates", "Minister of Foreign Affairs of the United Arab Emirates",
-            ("Abu Dhabi", "Dubai"), _AR_GIVEN, _AR_FAMILY),
+    Profile(
+        "PH",
+        0,
+        "fil",
+        "President of the Philippines",
+        "Secretary of Foreign Affairs",
+        ("Manila", "Cebu City", "Davao City"),
+        ("Jose", "Maria", "Antonio", "Teresa", "Ramon", "Carmen", "Eduardo", "Lourdes", "Renato", "Cristina"),
+        ("Santos", "Reyes", "Cruz", "Bautista", "Ocampo", "Mendoza", "Villanueva", "Castillo", "Navarro", "Dizon"),
+    ),
+    Profile(
+        "CN",
+        16,
+        "zh",
+        "President of China",
+        "Minister of Foreign Affairs of China",
+        ("Beijing", "Shanghai", "Xiamen"),
+        ("Wei", "Jun", "Ming", "Hua", "Qiang", "Lei", "Jie", "Tao", "Yan", "Ping"),
+        ("Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Zhao", "Huang", "Zhou", "Wu"),
+        family_first=True,
+    ),
+    Profile(
+        "US",
+        15,
+        "en",
+        "President of the United States",
+        "Secretary of State of the United States",
+        ("Washington, D.C.", "New York", "Honolulu"),
+        _EN_GIVEN,
+        _EN_FAMILY,
+    ),
+    Profile(
+        "JP",
+        11,
+        "ja",
+        "Prime Minister of Japan",
+        "Minister for Foreign Affairs of Japan",
+        ("Tokyo", "Osaka", "Kyoto"),
+        ("Hiroshi", "Takashi", "Kenji", "Yuko", "Akira", "Naoko", "Satoshi", "Keiko", "Masato", "Emi"),
+        ("Sato", "Suzuki", "Takahashi", "Tanaka", "Watanabe", "Ito", "Yamamoto", "Nakamura", "Kobayashi", "Kato"),
+    ),
+    Profile(
+        "RU",
+        7,
+        "ru",
+        "President of Russia",
+        "Minister of Foreign Affairs of Russia",
+        ("Moscow", "Saint Petersburg", "Vladivostok"),
+        ("Sergei", "Andrei", "Dmitri", "Nikolai", "Alexei", "Pavel", "Mikhail", "Igor", "Yuri", "Boris"),
+        ("Ivanov", "Smirnov", "Kuznetsov", "Popov", "Sokolov", "Lebedev", "Kozlov", "Novikov", "Morozov", "Volkov"),
+    ),
+    Profile(
+        "KR",
+        5,
+        "ko",
+        "President of South Korea",
+        "Minister of Foreign Affairs of South Korea",
+        ("Seoul", "Busan"),
+        ("Min-jun", "Seo-yeon", "Ji-ho", "Hyun-woo", "Eun-ji", "Sung-min", "Ji-won", "Dong-hyun"),
+        ("Kim", "Lee", "Park", "Choi", "Jung", "Kang", "Cho", "Yoon"),
+        family_first=True,
+    ),
+    Profile(
+        "AU",
+        4.5,
+        "en",
+        "Prime Minister of Australia",
+        "Minister for Foreign Affairs of Australia",
+        ("Canberra", "Sydney", "Melbourne"),
+        _EN_GIVEN,
+        _EN_FAMILY,
+    ),
+    Profile(
+        "ID",
+        4,
+        "id",
+        "President of Indonesia",
+        "Minister of Foreign Affairs of Indonesia",
+        ("Jakarta", "Bali"),
+        ("Budi", "Siti", "Agus", "Dewi", "Joko", "Rina", "Hadi", "Wati"),
+        ("Santoso", "Wijaya", "Pratama", "Hidayat", "Kusuma", "Saputra", "Nugroho", "Setiawan"),
+    ),
+    Profile(
+        "VN",
+        4,
+        "vi",
+        "Prime Minister of Vietnam",
+        "Minister of Foreign Affairs of Vietnam",
+        ("Hanoi", "Ho Chi Minh City", "Da Nang"),
+        ("Van Minh", "Thi Lan", "Duc Anh", "Quoc Bao", "Thanh Hai", "Ngoc Mai", "Hong Son", "Minh Tuan"),
+        ("Nguyen", "Tran", "Le", "Pham", "Hoang", "Vu", "Dang", "Bui"),
+        family_first=True,
+    ),
+    Profile(
+        "MY",
+        3.5,
+        "ms",
+        "Prime Minister of Malaysia",
+        "Minister of Foreign Affairs of Malaysia",
+        ("Kuala Lumpur", "Putrajaya"),
+        _MS_GIVEN,
+        _MS_FAMILY,
+    ),
+    Profile(
+        "SG",
+        3.5,
+        "en",
+        "Prime Minister of Singapore",
+        "Minister for Foreign Affairs of Singapore",
+        ("Singapore",),
+        ("Wei Ming", "Li Hua", "Kok Wah", "Siew Ling", "Boon Heng", "Mei Ling"),
+        ("Tan", "Lim", "Ng", "Goh", "Teo", "Chua"),
+        family_first=True,
+    ),
+    Profile(
+        "TH",
+        3,
+        "th",
+        "Prime Minister of Thailand",
+        "Minister of Foreign Affairs of Thailand",
+        ("Bangkok", "Chiang Mai"),
+        ("Somchai", "Suda", "Prasert", "Malee", "Anan", "Kanya", "Niran", "Pranee"),
+        ("Chaiyaporn", "Kittisak", "Rattanakorn", "Suwannarat", "Boonmee", "Thongchai", "Srisawat", "Panyarat"),
+    ),
+    Profile(
+        "IN",
+        3,
+        "en",
+        "Prime Minister of India",
+        "Minister of External Affairs of India",
+        ("New Delhi", "Mumbai"),
+        ("Rajesh", "Priya", "Amit", "Sunita", "Vikram", "Anjali", "Suresh", "Kavita"),
+        ("Sharma", "Patel", "Reddy", "Nair", "Gupta", "Iyer", "Menon", "Rao"),
+    ),
+    Profile(
+        "GB",
+        2.5,
+        "en",
+        "Prime Minister of the United Kingdom",
+        "Foreign Secretary of the United Kingdom",
+        ("London",),
+        _EN_GIVEN,
+        _EN_FAMILY,
+    ),
+    Profile(
+        "DE",
+        2,
+        "de",
+        "Chancellor of Germany",
+        "Foreign Minister of Germany",
+        ("Berlin", "Munich"),
+        ("Klaus", "Sabine", "Jürgen", "Petra", "Stefan", "Monika", "Wolfgang", "Ursula"),
+        ("Müller", "Schneider", "Fischer", "Weber", "Wagner", "Becker", "Hoffmann", "Schäfer"),
+    ),
+    Profile(
+        "FR",
+        2,
+        "fr",
+        "President of France",
+        "Minister for Europe and Foreign Affairs of France",
+        ("Paris",),
+        ("Jean", "Marie", "Pierre", "Claire", "Philippe", "Isabelle", "Laurent", "Sophie"),
+        ("Martin", "Bernard", "Dubois", "Laurent", "Moreau", "Lefèvre", "Girard", "Fournier"),
+    ),
+    Profile(
+        "CA",
+        1.5,
+        "en",
+        "Prime Minister of Canada",
+        "Minister of Foreign Affairs of Canada",
+        ("Ottawa", "Vancouver"),
+        _EN_GIVEN,
+        _EN_FAMILY,
+    ),
+    Profile(
+        "NZ",
+        1.5,
+        "en",
+        "Prime Minister of New Zealand",
+        "Minister of Foreign Affairs of New Zealand",
+        ("Wellington", "Auckland"),
+        _EN_GIVEN,
+        _EN_FAMILY,
+    ),
+    Profile(
+        "BN",
+        1.2,
+        "ms",
+        "Sultan of Brunei",
+        "Minister of Foreign Affairs of Brunei",
+        ("Bandar Seri Begawan",),
+        _MS_GIVEN,
+        _MS_FAMILY,
+    ),
+    Profile(
+        "KH",
+        1.2,
+        "km",
+        "Prime Minister of Cambodia",
+        "Minister of Foreign Affairs of Cambodia",
+        ("Phnom Penh", "Siem Reap"),
+        ("Sokha", "Dara", "Vanna", "Sophal", "Chantha", "Bopha"),
+        ("Sok", "Chan", "Meas", "Keo", "Pich", "Long"),
+        family_first=True,
+    ),
+    Profile(
+        "LA",
+        1,
+        "lo",
+        "Prime Minister of Laos",
+        "Minister of Foreign Affairs of Laos",
+        ("Vientiane", "Luang Prabang"),
+        ("Somphone", "Khamla", "Bounmy", "Vilayvanh", "Thongsavanh", "Phonesavanh"),
+        ("Phommachanh", "Sisavath", "Vongsa", "Keomany", "Inthavong", "Sengdara"),
+    ),
+    Profile(
+        "MM",
+        1,
+        "my",
+        "President of Myanmar",
+        "Minister of Foreign Affairs of Myanmar",
+        ("Naypyidaw", "Yangon"),
+        ("Aung", "Kyaw", "Thant", "Zaw", "Hla", "Min"),
+        ("Naing", "Win", "Htun", "Oo", "Myint", "Lwin"),
+    ),
+    Profile(
+        "ES",
+        1,
+        "es",
+        "Prime Minister of Spain",
+        "Minister of Foreign Affairs of Spain",
+        ("Madrid", "Barcelona"),
+        ("Javier", "Carmen", "Miguel", "Lucía", "Alejandro", "Elena"),
+        ("García", "Fernández", "López", "Martínez", "Sánchez", "Romero"),
+    ),
+    Profile(
+        "IT",
+        1,
+        "it",
+        "Prime Minister of Italy",
+        "Minister of Foreign Affairs of Italy",
+        ("Rome", "Milan"),
+        ("Marco", "Giulia", "Luca", "Francesca", "Giovanni", "Chiara"),
+        ("Rossi", "Russo", "Ferrari", "Esposito", "Bianchi", "Romano"),
+    ),
+    Profile(
+        "TR",
+        0.8,
+        "tr",
+        "President of Turkey",
+        "Minister of Foreign Affairs of Turkey",
+        ("Ankara", "Istanbul"),
+        ("Mehmet", "Ayşe", "Mustafa", "Fatma", "Ahmet", "Elif"),
+        ("Yılmaz", "Kaya", "Demir", "Şahin", "Çelik", "Aydın"),
+    ),
+    Profile(
+        "SA",
+        0.8,
+        "ar",
+        "Crown Prince of Saudi Arabia",
+        "Minister of Foreign Affairs of Saudi Arabia",
+        ("Riyadh", "Jeddah"),
+        _AR_GIVEN,
+        _AR_FAMILY,
+    ),
+    Profile(
+        "AE",
+        0.8,
+        "ar",
+        "President of the United Arab Emirates",
+        "Minister of Foreign Affairs of the United Arab Emirates",
+        ("Abu Dhabi", "Dubai"),
+        _AR_GIVEN,
+        _AR_FAMILY,
+    ),
 )
 BY_CODE = {p.iso2: p for p in PROFILES}
 NAMES_WITH_THE = {"PH", "US", "GB", "AE"}
@@ -270,17 +476,40 @@ SAYINGS = {
 }
 
 TOPICS = (
-    "trade", "investment", "defence cooperation", "maritime security", "fisheries", "energy", "infrastructure",
-    "agriculture", "education", "tourism", "public health", "climate change", "disaster relief",
-    "labour migration", "cultural exchange", "the digital economy", "counter-terrorism", "science and technology",
+    "trade",
+    "investment",
+    "defence cooperation",
+    "maritime security",
+    "fisheries",
+    "energy",
+    "infrastructure",
+    "agriculture",
+    "education",
+    "tourism",
+    "public health",
+    "climate change",
+    "disaster relief",
+    "labour migration",
+    "cultural exchange",
+    "the digital economy",
+    "counter-terrorism",
+    "science and technology",
 )
 CONTEXTS = ("press conference", "joint press statement", "speech to business leaders", "interview with reporters", "")
 
 # How often each kind of event occurs, per hundred.
 KIND_WEIGHTS = {
-    EventKind.STATE_VISIT: 3, EventKind.OFFICIAL_VISIT: 6, EventKind.WORKING_VISIT: 6, EventKind.SIDELINE: 12,
-    EventKind.CALL: 10, EventKind.MEETING: 18, EventKind.STATEMENT: 22, EventKind.AGREEMENT: 9,
-    EventKind.POLICY_ACTION: 8, EventKind.INTENTION: 4, EventKind.OTHER: 2,
+    EventKind.STATE_VISIT: 3,
+    EventKind.OFFICIAL_VISIT: 6,
+    EventKind.WORKING_VISIT: 6,
+    EventKind.SIDELINE: 12,
+    EventKind.CALL: 10,
+    EventKind.MEETING: 18,
+    EventKind.STATEMENT: 22,
+    EventKind.AGREEMENT: 9,
+    EventKind.POLICY_ACTION: 8,
+    EventKind.INTENTION: 4,
+    EventKind.OTHER: 2,
 }
 STATEMENT_CODES = (("SUPPORT", 50), ("ACCUSE", 14), ("REJECT", 10), ("PROTEST", 10), ("REQUEST", 10), ("THREATEN", 6))
 POLICY_CODES = (("COOPERATE", 50), ("AID", 30), ("SANCTION", 12), ("MOBILIZE", 8))
@@ -366,7 +595,9 @@ def build_world(seed: int) -> World:
                     taken_slugs.add(slug)
                     office = title.split(" of ")[0].lower()
                     leader = Leader(
-                        name=name, slug=slug, country_id=profile.iso2,
+                        name=name,
+                        slug=slug,
+                        country_id=profile.iso2,
                         description=f"A fictional {office}. Synthetic person made by generate_events; not a real one.",
                     )
                     existing[(name, profile.iso2)] = leader
@@ -377,13 +608,23 @@ def build_world(seed: int) -> World:
                 start = end + datetime.timedelta(days=1)
     Leader.objects.bulk_create(new_leaders)
     Office.objects.bulk_create(
-        Office(leader=leader, title=title, country_id=leader.country_id, start_date=start, end_date=end,
-               source_url=f"{SYNTHETIC_URL}offices/{leader.slug}")
+        Office(
+            leader=leader,
+            title=title,
+            country_id=leader.country_id,
+            start_date=start,
+            end_date=end,
+            source_url=f"{SYNTHETIC_URL}offices/{leader.slug}",
+        )
         for leader, title, start, end in new_offices
     )
     LeaderSource.objects.bulk_create(
-        LeaderSource(leader=leader, url=f"{SYNTHETIC_URL}leaders/{leader.slug}", publisher="example.org",
-                     title="Synthetic biography")
+        LeaderSource(
+            leader=leader,
+            url=f"{SYNTHETIC_URL}leaders/{leader.slug}",
+            publisher="example.org",
+            title="Synthetic biography",
+        )
         for leader in new_leaders
     )
     for iso2, level, leader, title, start, end in terms:
@@ -400,27 +641,54 @@ def _build_summits(world: World, rng: random.Random) -> None:
     for year in range(FIRST_YEAR, LAST_YEAR + 1):
         if year >= 1993:
             host = APEC[(year - 1993) % len(APEC)]
-            planned.append((f"APEC {year}", f"APEC Economic Leaders' Meeting {year}", "APEC", host,
-                            datetime.date(year, 11, rng.randint(8, 18)), 2, APEC))
+            planned.append(
+                (
+                    f"APEC {year}",
+                    f"APEC Economic Leaders' Meeting {year}",
+                    "APEC",
+                    host,
+                    datetime.date(year, 11, rng.randint(8, 18)),
+                    2,
+                    APEC,
+                )
+            )
         for half in (1, 2) if year >= 2008 else (2,):
             asean_number += 1
             host = ASEAN[(year - FIRST_YEAR) % len(ASEAN)]
             start = datetime.date(year, 4 if half == 1 else 11, rng.randint(5, 25))
-            planned.append((f"ASEAN {asean_number}", f"ASEAN Summit no. {asean_number}", "ASEAN", host, start, 2, ASEAN))
+            planned.append(
+                (f"ASEAN {asean_number}", f"ASEAN Summit no. {asean_number}", "ASEAN", host, start, 2, ASEAN)
+            )
             if half == 2 and year >= 2005:
-                planned.append((f"EAS {year}", f"East Asia Summit {year}", "EAS", host, start + datetime.timedelta(days=1), 1, EAS))
-        planned.append((f"UNGA {year}", f"United Nations General Assembly, high-level week {year}", "UN", "US",
-                        datetime.date(year, 9, rng.randint(18, 26)), 5, tuple(BY_CODE)))
+                planned.append(
+                    (f"EAS {year}", f"East Asia Summit {year}", "EAS", host, start + datetime.timedelta(days=1), 1, EAS)
+                )
+        planned.append(
+            (
+                f"UNGA {year}",
+                f"United Nations General Assembly, high-level week {year}",
+                "UN",
+                "US",
+                datetime.date(year, 9, rng.randint(18, 26)),
+                5,
+                tuple(BY_CODE),
+            )
+        )
     short_names = [f"{short} (synthetic)" for short, *_ in planned]
     stored = {s.short_name: s for s in Summit.objects.filter(short_name__in=short_names)}
     new = []
-    for short_name, (_, name, forum, host, start, days, members) in zip(short_names, planned):
+    for short_name, (_, name, forum, host, start, days, _members) in zip(short_names, planned):
         summit = stored.get(short_name)
         if summit is None:
             summit = Summit(
-                short_name=short_name, slug=slugify(short_name), name=f"{name} (synthetic)", forum=forum,
-                host_country_id=host, city=BY_CODE[host].cities[0] if host in BY_CODE else "",
-                start_date=start, end_date=start + datetime.timedelta(days=days - 1),
+                short_name=short_name,
+                slug=slugify(short_name),
+                name=f"{name} (synthetic)",
+                forum=forum,
+                host_country_id=host,
+                city=BY_CODE[host].cities[0] if host in BY_CODE else "",
+                start_date=start,
+                end_date=start + datetime.timedelta(days=days - 1),
                 description=SYNTHETIC_NOTE.replace("event", "summit"),
             )
             stored[short_name] = summit
@@ -442,21 +710,58 @@ class Generator:
         self.seed = seed
         self.rng = random.Random(f"{seed}:events")
         self.serial = 0
-        self.events = Table(Event, (
-            "id", "kind", "title", "summary", "date", "date_precision", "date_approximate", "status", "summit_id",
-            "city", "published", "plover_category", "plover_mode", "actor_country_id", "target_country_id", "score",
-        ))
-        self.participants = Table(Participant, ("id", "event_id", "leader_id", "country_id", "role", "title", "position"))
-        self.quotes = Table(Quote, (
-            "id", "event_id", "speaker_id", "speaker_title", "language", "original_text", "english_text", "context", "position",
-        ))
+        self.events = Table(
+            Event,
+            (
+                "id",
+                "kind",
+                "title",
+                "summary",
+                "date",
+                "date_precision",
+                "date_approximate",
+                "status",
+                "summit_id",
+                "city",
+                "published",
+                "plover_category",
+                "plover_mode",
+                "actor_country_id",
+                "target_country_id",
+                "score",
+            ),
+        )
+        self.participants = Table(
+            Participant, ("id", "event_id", "leader_id", "country_id", "role", "title", "position")
+        )
+        self.quotes = Table(
+            Quote,
+            (
+                "id",
+                "event_id",
+                "speaker_id",
+                "speaker_title",
+                "language",
+                "original_text",
+                "english_text",
+                "context",
+                "position",
+            ),
+        )
         self.sources = Table(EventSource, ("id", "event_id", "url", "title", "publisher"))
         self.named = Table(Event.countries.through, ("id", "event_id", "country_id"))
         self.involved = Table(EventCountry, ("id", "event_id", "country_id", "date", "published"))
         self.pairs = Table(EventPair, ("id", "event_id", "pair", "date", "published"))
         self.leaders = Table(EventLeader, ("id", "event_id", "leader_id", "date", "published"))
         self.tables = (
-            self.events, self.participants, self.quotes, self.sources, self.named, self.involved, self.pairs, self.leaders
+            self.events,
+            self.participants,
+            self.quotes,
+            self.sources,
+            self.named,
+            self.involved,
+            self.pairs,
+            self.leaders,
         )
 
         rng = self.rng
@@ -593,16 +898,30 @@ class Generator:
         else:
             named.extend((HOME, other))
             city = rng.choice(BY_CODE[HOME].cities)
-            title = f"{home_name.removeprefix('the ')}–{other_name.removeprefix('the ')} forum on {topic} held in {city}"
+            title = (
+                f"{home_name.removeprefix('the ')}–{other_name.removeprefix('the ')} forum on {topic} held in {city}"
+            )
             summary = f"Officials and experts discussed {topic}."
 
         title = capfirst(title)
         published = rng.random() < 0.98
         score = plover.default_score(category, mode) if category else None
         event_id = self.events.add(
-            kind, title, f"{summary} {SYNTHETIC_NOTE}", date, precision, approximate, status,
-            summit[0] if summit else None, city, published, category, mode,
-            actor if category else None, target if category else None, score,
+            kind,
+            title,
+            f"{summary} {SYNTHETIC_NOTE}",
+            date,
+            precision,
+            approximate,
+            status,
+            summit[0] if summit else None,
+            city,
+            published,
+            category,
+            mode,
+            actor if category else None,
+            target if category else None,
+            score,
         )
         for position, (term, iso2, role) in enumerate(people):
             self.participants.add(event_id, term.leader_id, iso2, role, term.title, position)
@@ -613,13 +932,17 @@ class Generator:
                 language, sayings = "en", SAYINGS["en"]
             n = rng.randrange(len(sayings))
             english = "" if language == "en" else SAYINGS["en"][n]
-            self.quotes.add(event_id, term.leader_id, term.title, language, sayings[n], english, rng.choice(CONTEXTS), position)
+            self.quotes.add(
+                event_id, term.leader_id, term.title, language, sayings[n], english, rng.choice(CONTEXTS), position
+            )
         for iso2 in named:
             self.named.add(event_id, iso2)
         for k in range(1 if rng.random() < 0.7 else 2):
             self.sources.add(
-                event_id, f"{SYNTHETIC_URL}{self.seed}/events/{self.serial}/{k + 1}",
-                f"Synthetic report {self.serial}.{k + 1}", "example.org",
+                event_id,
+                f"{SYNTHETIC_URL}{self.seed}/events/{self.serial}/{k + 1}",
+                f"Synthetic report {self.serial}.{k + 1}",
+                "example.org",
             )
         # The derived rows, by the rule of services/involvement.py.
         derived = involvement_of(

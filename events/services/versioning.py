@@ -23,6 +23,7 @@ from events.models import DERIVED_MODELS, SiteVersion
 SINGLETON = 1
 _VERSION_SQL = "SELECT version, changed_at FROM {table} WHERE id = %s"
 
+
 def current_version(using: str = DEFAULT_DB_ALIAS) -> tuple[int, datetime.datetime | None]:
     """The record's version and when it last changed (one query; (0, None) before any write).
 
@@ -39,7 +40,7 @@ def current_version(using: str = DEFAULT_DB_ALIAS) -> tuple[int, datetime.dateti
     if isinstance(changed_at, str):
         changed_at = datetime.datetime.fromisoformat(changed_at)
     if timezone.is_naive(changed_at):  # SQLite, outside the ORM: naive UTC.
-        changed_at = changed_at.replace(tzinfo=datetime.timezone.utc)
+        changed_at = changed_at.replace(tzinfo=datetime.UTC)
     return version, changed_at
 
 
@@ -86,5 +87,7 @@ def connect_signals() -> None:
         post_delete.connect(_bump_on_write, sender=model, dispatch_uid=f"site_version:{label}:delete")
         for field in model._meta.local_many_to_many:
             through = field.remote_field.through
-            m2m_changed.connect(_bump_on_write, sender=through, dispatch_uid=f"site_version:{through._meta.label_lower}")
+            m2m_changed.connect(
+                _bump_on_write, sender=through, dispatch_uid=f"site_version:{through._meta.label_lower}"
+            )
     post_migrate.connect(_bump_after_migrate, sender=app, dispatch_uid="site_version:migrate")

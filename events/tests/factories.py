@@ -34,12 +34,23 @@ def make_summit(short_name=None, host="PE", start=datetime.date(2016, 11, 19), e
     )
 
 
-def make_event(title=None, *, kind=EventKind.MEETING, date=datetime.date(2016, 11, 19), participants=(),
-               countries=(), sources=("https://example.org/report",), **fields):
+def make_event(
+    title=None,
+    *,
+    kind=EventKind.MEETING,
+    date=datetime.date(2016, 11, 19),
+    participants=(),
+    countries=(),
+    sources=("https://example.org/report",),
+    **fields,
+):
     """An event; `participants` are Leader rows (or (leader, role) pairs)."""
     event = Event.objects.create(
-        kind=kind, title=title or f"Event {next(_counter)}", date=date,
-        status=fields.pop("status", EventStatus.HELD), **fields
+        kind=kind,
+        title=title or f"Event {next(_counter)}",
+        date=date,
+        status=fields.pop("status", EventStatus.HELD),
+        **fields,
     )
     for position, p in enumerate(participants):
         leader, role = p if isinstance(p, tuple) else (p, "participant")

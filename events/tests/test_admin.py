@@ -1,11 +1,8 @@
-import datetime
-
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from events.models import Country, Event, EventKind, EventSource, Leader, Office, Participant, Quote, Summit
-
+from events.models import Country, Event, EventKind, EventSource, Leader, Office, Quote, Summit
 from events.tests.factories import make_event, make_leader, make_quote, make_summit
 
 pytestmark = pytest.mark.django_db
@@ -98,8 +95,7 @@ class AdminPagesTests:
     CHANGE_QUERIES = {Country: 3, Leader: 7, Summit: 5, Event: 17}
 
     @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
-    def test_add_and_change_page_query_counts_are_pinned(self, staff_client, records, model,
-                                                         django_assert_num_queries):
+    def test_add_and_change_page_query_counts_are_pinned(self, staff_client, records, model, django_assert_num_queries):
         """A change in an admin page's query count (an inline's N+1, say) shows up here."""
         opts = model._meta
         with django_assert_num_queries(self.ADD_QUERIES[model]):
@@ -129,8 +125,10 @@ class AdminQueryCountTests:
             make_event(f"Event {n}-{i}", summit=summit, participants=(leaders[i % 4], leaders[(i + 1) % 4]))
         return Event.objects.last()
 
-    @pytest.mark.parametrize("url_name", ["admin:events_event_changelist", "admin:events_leader_changelist",
-                                          "admin:events_summit_changelist"])
+    @pytest.mark.parametrize(
+        "url_name",
+        ["admin:events_event_changelist", "admin:events_leader_changelist", "admin:events_summit_changelist"],
+    )
     def test_changelist_queries_are_constant(self, staff_client, django_assert_max_num_queries, url_name):
         """Guards N+1 on summits, countries and source counts in the change lists."""
         self.populate(3)
@@ -159,11 +157,16 @@ class AdminDataEntryTests:
         summit = make_summit("APEC 2016", city="Lima")
         data = event_form(summit=str(summit.pk))
         data.update(inline_management("participants", total=2))
-        data.update({
-            "participants-0-leader": str(duterte.pk), "participants-0-role": "visitor",
-            "participants-0-position": "0", "participants-1-leader": str(putin.pk),
-            "participants-1-role": "participant", "participants-1-position": "1",
-        })
+        data.update(
+            {
+                "participants-0-leader": str(duterte.pk),
+                "participants-0-role": "visitor",
+                "participants-0-position": "0",
+                "participants-1-leader": str(putin.pk),
+                "participants-1-role": "participant",
+                "participants-1-position": "1",
+            }
+        )
         data.update(inline_management("sources", total=1))
         data["sources-0-url"] = "http://www.manilatimes.net/digong-seeks-meeting-putin/296977/"
         response = staff_client.post(reverse("admin:events_event_add"), data)
@@ -186,9 +189,17 @@ class AdminDataEntryTests:
 
     def test_summit_end_before_start_is_a_form_error(self, staff_client):
         """A summit ending before it starts is a form error, not a 500."""
-        data = {"name": "APEC", "short_name": "APEC 2016", "forum": "APEC", "host_country": "PE", "city": "Lima",
-                "start_date": "2016-11-20", "end_date": "2016-11-19", "description": "",
-                **inline_management("sources")}
+        data = {
+            "name": "APEC",
+            "short_name": "APEC 2016",
+            "forum": "APEC",
+            "host_country": "PE",
+            "city": "Lima",
+            "start_date": "2016-11-20",
+            "end_date": "2016-11-19",
+            "description": "",
+            **inline_management("sources"),
+        }
         response = staff_client.post(reverse("admin:events_summit_add"), data)
         assert response.status_code == 200
         assert "A summit cannot end before it starts." in response.content.decode()
@@ -199,8 +210,15 @@ class AdminDataEntryTests:
         speaker = make_leader("Rodrigo Duterte", "PH")
         data = event_form(kind=EventKind.STATEMENT, title="Duterte on Russia")
         data.update(inline_management("quotes", total=1))
-        data.update({"quotes-0-speaker": str(speaker.pk), "quotes-0-language": "fil",
-                     "quotes-0-original_text": "", "quotes-0-english_text": "", "quotes-0-position": "0"})
+        data.update(
+            {
+                "quotes-0-speaker": str(speaker.pk),
+                "quotes-0-language": "fil",
+                "quotes-0-original_text": "",
+                "quotes-0-english_text": "",
+                "quotes-0-position": "0",
+            }
+        )
         response = staff_client.post(reverse("admin:events_event_add"), data)
         assert response.status_code == 200
         assert "This field is required." in response.content.decode()
@@ -218,8 +236,15 @@ class AdminDataEntryTests:
         speaker = make_leader("Rodrigo Duterte", "PH")
         data = event_form(kind=EventKind.STATEMENT, title="Duterte on Russia")
         data.update(inline_management("quotes", total=1))
-        data.update({"quotes-0-speaker": str(speaker.pk), "quotes-0-language": "klingonese",
-                     "quotes-0-original_text": "Qapla'", "quotes-0-english_text": "Success", "quotes-0-position": "0"})
+        data.update(
+            {
+                "quotes-0-speaker": str(speaker.pk),
+                "quotes-0-language": "klingonese",
+                "quotes-0-original_text": "Qapla'",
+                "quotes-0-english_text": "Success",
+                "quotes-0-position": "0",
+            }
+        )
         response = staff_client.post(reverse("admin:events_event_add"), data)
         assert response.status_code == 200
         assert "klingonese is not a BCP 47 language tag" in response.content.decode()
@@ -230,8 +255,15 @@ class AdminDataEntryTests:
         speaker = make_leader("Rodrigo Duterte", "PH")
         data = event_form(kind=EventKind.STATEMENT, title="Duterte on Russia")
         data.update(inline_management("quotes", total=1))
-        data.update({"quotes-0-speaker": str(speaker.pk), "quotes-0-language": "fil",
-                     "quotes-0-original_text": "Matuloy ho.", "quotes-0-english_text": "", "quotes-0-position": "0"})
+        data.update(
+            {
+                "quotes-0-speaker": str(speaker.pk),
+                "quotes-0-language": "fil",
+                "quotes-0-original_text": "Matuloy ho.",
+                "quotes-0-english_text": "",
+                "quotes-0-position": "0",
+            }
+        )
         response = staff_client.post(reverse("admin:events_event_add"), data)
         assert response.status_code == 200
         assert "Give the English translation of a quote that is not in English." in response.content.decode()
@@ -249,11 +281,23 @@ class AdminDataEntryTests:
 
     def test_office_ending_before_it_starts_is_a_form_error(self, staff_client):
         """The leader form refuses an office that ends before it starts."""
-        data = {"name": "Rodrigo Duterte", "other_names": "", "slug": "", "country": "PH", "wikidata_id": "",
-                "description": "", **inline_management("offices", total=1), **inline_management("sources"),
-                "offices-0-title": "President", "offices-0-country": "PH",
-                "offices-0-start_date": "2016-06-30", "offices-0-start_precision": "day",
-                "offices-0-end_date": "2016-01-01", "offices-0-end_precision": "day", "offices-0-source_url": ""}
+        data = {
+            "name": "Rodrigo Duterte",
+            "other_names": "",
+            "slug": "",
+            "country": "PH",
+            "wikidata_id": "",
+            "description": "",
+            **inline_management("offices", total=1),
+            **inline_management("sources"),
+            "offices-0-title": "President",
+            "offices-0-country": "PH",
+            "offices-0-start_date": "2016-06-30",
+            "offices-0-start_precision": "day",
+            "offices-0-end_date": "2016-01-01",
+            "offices-0-end_precision": "day",
+            "offices-0-source_url": "",
+        }
         response = staff_client.post(reverse("admin:events_leader_add"), data)
         assert response.status_code == 200
         assert "The office cannot end before it starts." in response.content.decode()
@@ -288,7 +332,6 @@ class RecordAdminTests:
     def test_version_must_cite_one_of_the_events_sources(self, staff):
         """A version citing another event's source is refused; one citing the event's own is saved."""
         from events.models import Disagreement, EventSource
-
         from events.tests.factories import make_event
 
         event = make_event("Jakarta", sources=("https://dfa.gov.ph/a", "https://pco.gov.ph/b"))
@@ -298,10 +341,17 @@ class RecordAdminTests:
         form = staff.get(url).content.decode()
         assert "https://dfa.gov.ph/a" in form and "https://example.org/other" not in form
         data = {
-            "event": event.pk, "about": "the visit's classification", "position": 0,
-            "versions-TOTAL_FORMS": 2, "versions-INITIAL_FORMS": 0, "versions-MIN_NUM_FORMS": 0, "versions-MAX_NUM_FORMS": 1000,
-            "versions-0-source": other.sources.get().pk, "versions-0-says": "elsewhere",
-            "versions-1-source": "", "versions-1-says": "",
+            "event": event.pk,
+            "about": "the visit's classification",
+            "position": 0,
+            "versions-TOTAL_FORMS": 2,
+            "versions-INITIAL_FORMS": 0,
+            "versions-MIN_NUM_FORMS": 0,
+            "versions-MAX_NUM_FORMS": 1000,
+            "versions-0-source": other.sources.get().pk,
+            "versions-0-says": "elsewhere",
+            "versions-1-source": "",
+            "versions-1-says": "",
         }
         response = staff.post(url, data)
         assert response.status_code == 200 and not disagreement.versions.exists()
@@ -316,7 +366,10 @@ class RecordAdminTests:
         from events.tests.factories import make_disagreement, make_event
 
         event = make_event("Jakarta", sources=("https://dfa.gov.ph/a", "https://pco.gov.ph/b"))
-        make_disagreement(event, "the visit's classification", [("https://dfa.gov.ph/a", "a state visit"),
-                                                                ("https://pco.gov.ph/b", "a working visit")])
+        make_disagreement(
+            event,
+            "the visit's classification",
+            [("https://dfa.gov.ph/a", "a state visit"), ("https://pco.gov.ph/b", "a working visit")],
+        )
         content = staff.get(f"/admin/events/event/{event.pk}/change/").content.decode()
         assert "the visit&#x27;s classification" in content and "dfa.gov.ph: “a state visit”" in content

@@ -6,8 +6,8 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from events.services import involvement
 from events.models import Event, EventPair, EventSource, Leader, Office, PairMonth, Participant, Quote, Summit
+from events.services import involvement
 
 MODELS = (Event, Leader, Office, Summit, Participant, Quote, EventSource, EventPair)
 
@@ -15,9 +15,22 @@ MODELS = (Event, Leader, Office, Summit, Participant, Quote, EventSource, EventP
 def snapshot():
     """Every record the restore must reproduce, as comparable values."""
     return {
-        "events": sorted(Event.objects.values_list("pk", "title", "date", "date_precision", "date_approximate",
-                                                   "status", "kind", "published", "summit__short_name")),
-        "participants": sorted(Participant.objects.values_list("event_id", "leader__name", "country_id", "role", "title")),
+        "events": sorted(
+            Event.objects.values_list(
+                "pk",
+                "title",
+                "date",
+                "date_precision",
+                "date_approximate",
+                "status",
+                "kind",
+                "published",
+                "summit__short_name",
+            )
+        ),
+        "participants": sorted(
+            Participant.objects.values_list("event_id", "leader__name", "country_id", "role", "title")
+        ),
         "quotes": sorted(Quote.objects.values_list("event_id", "language", "original_text", "english_text")),
         "sources": sorted(EventSource.objects.values_list("event_id", "url")),
         "offices": sorted(Office.objects.values_list("leader__name", "title", "start_date", "end_date")),

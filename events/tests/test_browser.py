@@ -14,7 +14,6 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from events.models import EventKind
-
 from events.tests.factories import make_event, make_leader, make_summit
 from events.tests.test_views import putin_record  # noqa: F401  (the fixture)
 
@@ -46,8 +45,12 @@ def event_titles(page) -> list[str]:
 class ReaderTests:
     def test_home_to_relationship_to_summit_filter_to_event_and_its_source(self, live_server, reader, putin_record):
         """A reader opens a relationship, filters it by a summit, sees only its meetings and follows one to its source."""
-        make_event("Duterte and Putin talk by telephone", kind=EventKind.CALL, date=datetime.date(2017, 1, 5),
-                   participants=(putin_record["duterte"], putin_record["putin"]))
+        make_event(
+            "Duterte and Putin talk by telephone",
+            kind=EventKind.CALL,
+            date=datetime.date(2017, 1, 5),
+            participants=(putin_record["duterte"], putin_record["putin"]),
+        )
         reader.goto(live_server.url + "/")
         reader.get_by_role("link", name="Russia", exact=True).click()
         expect(reader).to_have_url(f"{live_server.url}/relationships/ph-ru/")

@@ -6,8 +6,8 @@ import io
 import pytest
 from django.core.management import call_command
 
-from events.services import involvement
 from events.models import Country, Event, EventKind, EventSource, Leader, Quote, Summit
+from events.services import involvement
 
 pytestmark = pytest.mark.django_db
 
@@ -98,11 +98,30 @@ class BundledDataTests:
 # The published record by year and by kind (#13), pinned so that a change to the
 # bundled files is noticed: update these with the reason in the commit message.
 EVENTS_PER_YEAR = {
-    2016: 92, 2017: 135, 2018: 49, 2019: 56, 2020: 30, 2021: 49, 2022: 69, 2023: 78, 2024: 71, 2025: 55, 2026: 16,
+    2016: 92,
+    2017: 135,
+    2018: 49,
+    2019: 56,
+    2020: 30,
+    2021: 49,
+    2022: 69,
+    2023: 78,
+    2024: 71,
+    2025: 55,
+    2026: 16,
 }
 EVENTS_PER_KIND = {
-    "agreement": 56, "call": 26, "intention": 29, "meeting": 82, "official_visit": 40, "other": 106,
-    "policy_action": 69, "sideline": 59, "state_visit": 28, "statement": 201, "working_visit": 4,
+    "agreement": 56,
+    "call": 26,
+    "intention": 29,
+    "meeting": 82,
+    "official_visit": 40,
+    "other": 106,
+    "policy_action": 69,
+    "sideline": 59,
+    "state_visit": 28,
+    "statement": 201,
+    "working_visit": 4,
 }
 
 

@@ -13,10 +13,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from events.models import Event, SiteVersion
 from events.services import versioning
 from events.services.importing import import_directory
-from events.models import Event, SiteVersion
-
 from events.tests.factories import make_event
 
 pytestmark = pytest.mark.django_db

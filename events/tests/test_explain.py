@@ -20,10 +20,9 @@ planner rightly says so; see bench/README.md.
 import pytest
 from django.db import connection, transaction
 from django.db.models import Count
-from django.http import QueryDict
 
 from bench.explain import DEEP, full_scans, page_queries, plan_of
-from events.models import Event, EventLeader, Leader
+from events.models import Event, EventLeader
 from events.queries.pagination import Cursor, KeysetPaginator
 from events.services.synthetic import generate
 
@@ -38,11 +37,10 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def synthetic_events(django_db_setup, django_db_blocker):
     """20,000 events and fresh statistics, rolled back after the module."""
-    with django_db_blocker.unblock():
-        with transaction.atomic():
-            generate(EVENTS, seed=1)
-            yield
-            transaction.set_rollback(True)
+    with django_db_blocker.unblock(), transaction.atomic():
+        generate(EVENTS, seed=1)
+        yield
+        transaction.set_rollback(True)
 
 
 class ExplainTests:

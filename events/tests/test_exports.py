@@ -12,11 +12,10 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from events.vocab.dates import Precision
-from events.services.exporting import CSV_COLUMNS
 from events.models import Event, EventKind, EventStatus
-
+from events.services.exporting import CSV_COLUMNS
 from events.tests.factories import make_event, make_leader, make_quote, make_summit
+from events.vocab.dates import Precision
 
 pytestmark = pytest.mark.django_db
 
@@ -38,33 +37,82 @@ def record():
     duterte = make_leader("Rodrigo Duterte", "PH", office="President of the Philippines")
     putin = make_leader("Vladimir Putin", "RU", office="President of Russia", office_start=datetime.date(2012, 5, 7))
     obama = make_leader("Barack Obama", "US")
-    apec = make_summit("APEC 2016", name="24th APEC Economic Leaders' Meeting", city="Lima",
-                       end=datetime.date(2016, 11, 20))
-    lima = make_event("Duterte meets Putin in Lima", kind=EventKind.SIDELINE, summit=apec,
-                      participants=((duterte, "visitor"), (putin, "host")),
-                      sources=("https://example.org/lima", "https://example.org/lima-2"))
-    statement = make_event("Duterte on Russia", kind=EventKind.STATEMENT, date=datetime.date(2016, 11, 15),
-                           countries=("RU",))
-    make_quote(statement, duterte, "Matuloy ho. Ako ang nanghingi niyan", language="fil",
-               english="It's pushing through, I was the one who asked for it")
-    loans = make_event("Soft loans for military equipment", kind=EventKind.AGREEMENT, date=datetime.date(2016, 9, 1),
-                       date_precision=Precision.MONTH, date_approximate=True, countries=("PH", "RU", "CN"))
-    moscow = make_event("State visit to Moscow", kind=EventKind.STATE_VISIT, status=EventStatus.PLANNED,
-                        date=datetime.date(2017, 1, 1), date_precision=Precision.YEAR, participants=(duterte, putin))
-    vientiane = make_event("Duterte–Obama meeting in Vientiane", kind=EventKind.SIDELINE,
-                           status=EventStatus.CANCELLED, date=datetime.date(2016, 9, 6), participants=(duterte, obama))
-    talks = make_event("Talks in Manila", kind=EventKind.WORKING_VISIT, status=EventStatus.PLANNED,
-                       date=datetime.date(2016, 12, 5), participants=(duterte, obama), city="Manila")
-    hostile = make_event('=HYPERLINK("http://evil.example","click") <script>alert(1)</script>',
-                         kind=EventKind.OTHER, date=datetime.date(2016, 10, 1), countries=("PH", "RU"),
-                         summary="+1 <b>bold</b> & more", city="@SUM(A1)")
-    draft = make_event("A draft nobody may see", date=datetime.date(2016, 11, 20), participants=(duterte, putin),
-                       published=False)
-    unsourced = make_event("An event without a source", date=datetime.date(2016, 11, 21),
-                           participants=(duterte, putin), sources=())
+    apec = make_summit(
+        "APEC 2016", name="24th APEC Economic Leaders' Meeting", city="Lima", end=datetime.date(2016, 11, 20)
+    )
+    lima = make_event(
+        "Duterte meets Putin in Lima",
+        kind=EventKind.SIDELINE,
+        summit=apec,
+        participants=((duterte, "visitor"), (putin, "host")),
+        sources=("https://example.org/lima", "https://example.org/lima-2"),
+    )
+    statement = make_event(
+        "Duterte on Russia", kind=EventKind.STATEMENT, date=datetime.date(2016, 11, 15), countries=("RU",)
+    )
+    make_quote(
+        statement,
+        duterte,
+        "Matuloy ho. Ako ang nanghingi niyan",
+        language="fil",
+        english="It's pushing through, I was the one who asked for it",
+    )
+    loans = make_event(
+        "Soft loans for military equipment",
+        kind=EventKind.AGREEMENT,
+        date=datetime.date(2016, 9, 1),
+        date_precision=Precision.MONTH,
+        date_approximate=True,
+        countries=("PH", "RU", "CN"),
+    )
+    moscow = make_event(
+        "State visit to Moscow",
+        kind=EventKind.STATE_VISIT,
+        status=EventStatus.PLANNED,
+        date=datetime.date(2017, 1, 1),
+        date_precision=Precision.YEAR,
+        participants=(duterte, putin),
+    )
+    vientiane = make_event(
+        "Duterte–Obama meeting in Vientiane",
+        kind=EventKind.SIDELINE,
+        status=EventStatus.CANCELLED,
+        date=datetime.date(2016, 9, 6),
+        participants=(duterte, obama),
+    )
+    talks = make_event(
+        "Talks in Manila",
+        kind=EventKind.WORKING_VISIT,
+        status=EventStatus.PLANNED,
+        date=datetime.date(2016, 12, 5),
+        participants=(duterte, obama),
+        city="Manila",
+    )
+    hostile = make_event(
+        '=HYPERLINK("http://evil.example","click") <script>alert(1)</script>',
+        kind=EventKind.OTHER,
+        date=datetime.date(2016, 10, 1),
+        countries=("PH", "RU"),
+        summary="+1 <b>bold</b> & more",
+        city="@SUM(A1)",
+    )
+    draft = make_event(
+        "A draft nobody may see", date=datetime.date(2016, 11, 20), participants=(duterte, putin), published=False
+    )
+    unsourced = make_event(
+        "An event without a source", date=datetime.date(2016, 11, 21), participants=(duterte, putin), sources=()
+    )
     return {
-        "lima": lima, "statement": statement, "loans": loans, "moscow": moscow, "vientiane": vientiane,
-        "talks": talks, "hostile": hostile, "draft": draft, "unsourced": unsourced, "apec": apec,
+        "lima": lima,
+        "statement": statement,
+        "loans": loans,
+        "moscow": moscow,
+        "vientiane": vientiane,
+        "talks": talks,
+        "hostile": hostile,
+        "draft": draft,
+        "unsourced": unsourced,
+        "apec": apec,
     }
 
 
@@ -80,14 +128,19 @@ class EventsCSVTests:
         lima = by_title["Duterte meets Putin in Lima"]
         assert lima["url"] == "http://testserver" + record["lima"].get_absolute_url()
         assert (lima["date"], lima["date_display"], lima["kind"], lima["status"]) == (
-            "2016-11-19", "19 November 2016", "sideline", "held"
+            "2016-11-19",
+            "19 November 2016",
+            "sideline",
+            "held",
         )
         assert lima["participants"] == "Rodrigo Duterte (PH, visitor); Vladimir Putin (RU, host)"
         assert (lima["countries"], lima["summit"], lima["city"]) == ("PH; RU", "APEC 2016", "Lima")
         assert lima["sources"] == "https://example.org/lima; https://example.org/lima-2"
         loans = by_title["Soft loans for military equipment"]
         assert (loans["date"], loans["date_display"], loans["countries"]) == (
-            "2016-09~", "about September 2016", "CN; PH; RU"
+            "2016-09~",
+            "about September 2016",
+            "CN; PH; RU",
         )
         dates = [row["date"].rstrip("~") for row in rows]
         assert dates == sorted(dates)
@@ -150,7 +203,9 @@ class EventsJSONTests:
         data = json.loads(body(response))
         assert data["filter"] == {"country": ["RU"], "date_after": "2016-11-01"}
         assert {e["title"] for e in data["events"]} == {
-            "Duterte meets Putin in Lima", "Duterte on Russia", "State visit to Moscow"
+            "Duterte meets Putin in Lima",
+            "Duterte on Russia",
+            "State visit to Moscow",
         }
         assert data["count"] == len(data["events"]) == 3
         lima = next(e for e in data["events"] if e["id"] == record["lima"].pk)
@@ -175,7 +230,9 @@ class EventsJSONTests:
         """Rows go out in several chunks; the separators between them stay right."""
         leader = make_leader("Rodrigo Duterte", "PH")
         for i in range(1203):
-            make_event(f"Event {i}", date=datetime.date(2016, 1, 1) + datetime.timedelta(days=i), participants=(leader,))
+            make_event(
+                f"Event {i}", date=datetime.date(2016, 1, 1) + datetime.timedelta(days=i), participants=(leader,)
+            )
         data = json.loads(body(client.get(reverse("events:events_json"))))
         assert data["count"] == len(data["events"]) == 1203
         assert len({e["id"] for e in data["events"]}) == 1203
@@ -184,7 +241,9 @@ class EventsJSONTests:
         """The errors come back as JSON, by field."""
         response = client.get(reverse("events:events_json") + "?date_before=soon")
         assert response.status_code == 400
-        assert json.loads(response.content) == {"errors": {"date_before": [{"message": "Enter a valid date.", "code": "invalid"}]}}
+        assert json.loads(response.content) == {
+            "errors": {"date_before": [{"message": "Enter a valid date.", "code": "invalid"}]}
+        }
 
 
 class TimelineJSONTests:
@@ -233,10 +292,16 @@ class TimelineJSONTests:
         make_event("Aquino-era talks", date=datetime.date(2015, 3, 2), countries=("PH", "RU"))
         eras = self.get(client)["eras"]
         assert eras == [
-            {"start_date": {"year": 2015, "month": 3, "day": 2}, "end_date": {"year": 2016, "month": 6, "day": 30},
-             "text": {"headline": "Aquino III administration"}},
-            {"start_date": {"year": 2016, "month": 6, "day": 30}, "end_date": {"year": 2017, "month": 1, "day": 1},
-             "text": {"headline": "Duterte administration"}},
+            {
+                "start_date": {"year": 2015, "month": 3, "day": 2},
+                "end_date": {"year": 2016, "month": 6, "day": 30},
+                "text": {"headline": "Aquino III administration"},
+            },
+            {
+                "start_date": {"year": 2016, "month": 6, "day": 30},
+                "end_date": {"year": 2017, "month": 1, "day": 1},
+                "text": {"headline": "Duterte administration"},
+            },
         ]
 
     def test_eras_follow_the_filtered_events_and_an_empty_timeline_has_none(self, client, record):
@@ -331,8 +396,14 @@ class CalendarTests:
         entries = self.entries(self.calendar(client))
         assert set(entries) == {"24th APEC Economic Leaders' Meeting", "State visit to Moscow", "Talks in Manila"}
         talks, moscow = entries["Talks in Manila"], entries["State visit to Moscow"]
-        assert (talks.decoded("DTSTART"), talks.decoded("DTEND")) == (datetime.date(2016, 12, 5), datetime.date(2016, 12, 6))
-        assert (moscow.decoded("DTSTART"), moscow.decoded("DTEND")) == (datetime.date(2017, 1, 1), datetime.date(2018, 1, 1))
+        assert (talks.decoded("DTSTART"), talks.decoded("DTEND")) == (
+            datetime.date(2016, 12, 5),
+            datetime.date(2016, 12, 6),
+        )
+        assert (moscow.decoded("DTSTART"), moscow.decoded("DTEND")) == (
+            datetime.date(2017, 1, 1),
+            datetime.date(2018, 1, 1),
+        )
         assert str(talks["URL"]) == "http://testserver" + record["talks"].get_absolute_url()
 
     def test_uids_are_unique_and_stable(self, client, record):
@@ -346,7 +417,8 @@ class CalendarTests:
         """`country=US` keeps the US meeting; `date_after` drops summits and meetings before it."""
         assert "State visit to Moscow" not in self.entries(self.calendar(client, "?country=US"))
         assert set(self.entries(self.calendar(client, "?date_after=2016-12-01"))) == {
-            "State visit to Moscow", "Talks in Manila"
+            "State visit to Moscow",
+            "Talks in Manila",
         }
 
 
@@ -375,8 +447,11 @@ class ExportQueryCountTests:
         summit = make_summit(f"Summit {n}")
         for i in range(n):
             event = make_event(
-                f"Event {n}-{i}", date=datetime.date(2016, 1, 1) + datetime.timedelta(days=i), summit=summit,
-                participants=(duterte, putin), status=EventStatus.PLANNED if i % 2 else EventStatus.HELD,
+                f"Event {n}-{i}",
+                date=datetime.date(2016, 1, 1) + datetime.timedelta(days=i),
+                summit=summit,
+                participants=(duterte, putin),
+                status=EventStatus.PLANNED if i % 2 else EventStatus.HELD,
             )
             make_quote(event, duterte)
 
@@ -400,9 +475,10 @@ class TimelineJSBrowserTests:
     def test_timelinejs_renders_a_relationship(self, live_server, page, record):
         """The TimelineJS 3 library loads timeline.json from the site and shows the events, without an error."""
         origin = live_server.url
-        page.route(f"{origin}/_timelinejs/**", lambda route: route.fulfill(
-            path=str(TIMELINEJS / route.request.url.split("/_timelinejs/", 1)[1])
-        ))
+        page.route(
+            f"{origin}/_timelinejs/**",
+            lambda route: route.fulfill(path=str(TIMELINEJS / route.request.url.split("/_timelinejs/", 1)[1])),
+        )
         html = (
             '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>TimelineJS</title>'
             '<link rel="stylesheet" href="/_timelinejs/css/timeline.css">'
@@ -433,25 +509,41 @@ class GradedSourcesExportTests:
 
     def build(self):
         from events.models import Publisher
-
         from events.tests.factories import make_disagreement
 
         Publisher.objects.create(domain="dfa.gov.ph", name="Department of Foreign Affairs", kind="official_ph")
         duterte = make_leader("Rodrigo Duterte", "PH")
         widodo = make_leader("Joko Widodo", "ID")
-        visit = make_event("Duterte visits Jakarta", kind=EventKind.STATE_VISIT, date=datetime.date(2016, 9, 9),
-                           participants=(duterte, widodo), sources=("https://dfa.gov.ph/jakarta", "https://pco.gov.ph/jakarta"))
-        make_disagreement(visit, "the visit's classification",
-                          [("https://dfa.gov.ph/jakarta", "a state visit"), ("https://pco.gov.ph/jakarta", "a working visit")])
+        visit = make_event(
+            "Duterte visits Jakarta",
+            kind=EventKind.STATE_VISIT,
+            date=datetime.date(2016, 9, 9),
+            participants=(duterte, widodo),
+            sources=("https://dfa.gov.ph/jakarta", "https://pco.gov.ph/jakarta"),
+        )
+        make_disagreement(
+            visit,
+            "the visit's classification",
+            [("https://dfa.gov.ph/jakarta", "a state visit"), ("https://pco.gov.ph/jakarta", "a working visit")],
+        )
 
     def test_json_carries_disagreements_and_publishers(self, client):
         """Each event object lists its disagreements (about, each source's version) and its sources' publishers."""
         self.build()
         [event] = json.loads(body(client.get(reverse("events:events_json"))))["events"]
-        assert event["disagreements"] == [{"about": "the visit's classification", "versions": [
-            {"source": "https://dfa.gov.ph/jakarta", "publisher": "Department of Foreign Affairs", "says": "a state visit"},
-            {"source": "https://pco.gov.ph/jakarta", "publisher": None, "says": "a working visit"},
-        ]}]
+        assert event["disagreements"] == [
+            {
+                "about": "the visit's classification",
+                "versions": [
+                    {
+                        "source": "https://dfa.gov.ph/jakarta",
+                        "publisher": "Department of Foreign Affairs",
+                        "says": "a state visit",
+                    },
+                    {"source": "https://pco.gov.ph/jakarta", "publisher": None, "says": "a working visit"},
+                ],
+            }
+        ]
         assert event["source_publishers"] == [
             {"url": "https://dfa.gov.ph/jakarta", "name": "Department of Foreign Affairs", "kind": "official_ph"},
             {"url": "https://pco.gov.ph/jakarta", "name": None, "kind": None},

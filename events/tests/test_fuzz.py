@@ -27,15 +27,55 @@ PUBLIC_PATHS = [
     "/relationships/ph-ru/feed/",
     "/calendar.ics",
 ]
-PARAMETERS = ["country", "summit", "leader", "kind", "status", "date_after", "date_before", "q", "page",
-              "after", "before", "with", "period", "cursor"]
+PARAMETERS = [
+    "country",
+    "summit",
+    "leader",
+    "kind",
+    "status",
+    "date_after",
+    "date_before",
+    "q",
+    "page",
+    "after",
+    "before",
+    "with",
+    "period",
+    "cursor",
+]
 
 # Values people and robots actually send: plausible ones, near misses and junk.
-plausible = st.sampled_from([
-    "PH", "ru", "US", "ZZ", "apec-2016", "rodrigo-duterte", "meeting", "sideline", "held", "cancelled",
-    "2016-11-19", "2016-13-01", "2016-02-30", "0000-00-00", "9999-12-31", "-1", "0", "1", "999999999999999999999",
-    "Putin", "' OR 1=1 --", "<script>alert(1)</script>", "%", "_", "\\", "2016-11-19_1", "x_y_z",
-])
+plausible = st.sampled_from(
+    [
+        "PH",
+        "ru",
+        "US",
+        "ZZ",
+        "apec-2016",
+        "rodrigo-duterte",
+        "meeting",
+        "sideline",
+        "held",
+        "cancelled",
+        "2016-11-19",
+        "2016-13-01",
+        "2016-02-30",
+        "0000-00-00",
+        "9999-12-31",
+        "-1",
+        "0",
+        "1",
+        "999999999999999999999",
+        "Putin",
+        "' OR 1=1 --",
+        "<script>alert(1)</script>",
+        "%",
+        "_",
+        "\\",
+        "2016-11-19_1",
+        "x_y_z",
+    ]
+)
 junk = st.text(alphabet=st.characters(codec="utf-8"), max_size=40)
 values = st.one_of(plausible, junk, st.text(alphabet=string.printable, max_size=300))
 query = st.lists(st.tuples(st.sampled_from(PARAMETERS) | st.text(max_size=8), values), max_size=6)
@@ -56,8 +96,9 @@ def bundled(django_db_setup, django_db_blocker):
         Publisher.objects.all().delete()
 
 
-SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                            HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 
 
 class FuzzTests:
@@ -68,12 +109,27 @@ class FuzzTests:
         response = client.get(path, params)
         assert response.status_code < 500, (path, params)
 
-    @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                      HealthCheck.too_slow])
-    @given(template=st.sampled_from(["/relationships/{}/", "/relationships/{}-{}/", "/events/{}/",
-                                     "/events/1/{}/", "/summits/{}/", "/leaders/{}/",
-                                     "/relationships/{}-{}/timeline.json", "/relationships/{}-{}/feed/"]),
-           a=segment, b=segment)
+    @settings(
+        max_examples=200,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(
+        template=st.sampled_from(
+            [
+                "/relationships/{}/",
+                "/relationships/{}-{}/",
+                "/events/{}/",
+                "/events/1/{}/",
+                "/summits/{}/",
+                "/leaders/{}/",
+                "/relationships/{}-{}/timeline.json",
+                "/relationships/{}-{}/feed/",
+            ]
+        ),
+        a=segment,
+        b=segment,
+    )
     def test_path_segments_never_cause_a_server_error(self, client, bundled, template, a, b):
         """Any text in a path segment gets a 404 or a page, never a 5xx."""
         from urllib.parse import quote

@@ -9,11 +9,10 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from events.models import Event
+from events.tests.factories import make_leader, make_meeting
 from events.web.filters import MAX_COUNTRIES
 from events.web.guards import MAX_PARAMETERS, MAX_QUERY_LENGTH
-from events.models import Event
-
-from events.tests.factories import make_leader, make_meeting
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +29,11 @@ FILTERED_PATHS = [
 @pytest.fixture
 def trilateral():
     """A Duterte–Xi meeting, a Duterte–Obama meeting, and one with all three."""
-    duterte, xi, obama = make_leader("Rodrigo Duterte"), make_leader("Xi Jinping", "CN"), make_leader("Barack Obama", "US")
+    duterte, xi, obama = (
+        make_leader("Rodrigo Duterte"),
+        make_leader("Xi Jinping", "CN"),
+        make_leader("Barack Obama", "US"),
+    )
     return {
         "ph-cn": make_meeting(duterte, xi, title="Duterte meets Xi in Beijing"),
         "ph-us": make_meeting(duterte, obama, title="Duterte meets Obama in Vientiane"),
@@ -97,7 +100,7 @@ class RepeatedCountryTests:
             response = client.get(f"/events.json?{repeated('country', 'PH', 20)}")
         assert response.status_code == 200
         assert len(queries) <= 6
-        assert all(q["sql"].lower().count("join \"events_eventcountry\"") <= 1 for q in queries.captured_queries)
+        assert all(q["sql"].lower().count('join "events_eventcountry"') <= 1 for q in queries.captured_queries)
 
 
 class QueryStringGuardTests:
@@ -121,8 +124,9 @@ class QueryStringGuardTests:
 
     def test_the_filter_form_as_a_browser_sends_it_still_works(self, client, trilateral):
         """Ticked countries plus the empty drop-down (`country=`) and every other field once: a normal page."""
-        response = client.get("/events/?q=&country=PH&country=US&country=&summit=&leader=&kind=&status="
-                              "&date_after=&date_before=")
+        response = client.get(
+            "/events/?q=&country=PH&country=US&country=&summit=&leader=&kind=&status=&date_after=&date_before="
+        )
         assert response.status_code == 200
         assert "Duterte meets Obama in Vientiane" in response.content.decode()
 
@@ -130,8 +134,9 @@ class QueryStringGuardTests:
 class NulByteTests:
     """Finding 6: a NUL character reached the database, a 500."""
 
-    @pytest.mark.parametrize("url", ["/relationships/compare/?with=%00", "/events/?q=%00", "/events/?leader=a%00b",
-                                     "/events.csv?summit=%00"])
+    @pytest.mark.parametrize(
+        "url", ["/relationships/compare/?with=%00", "/events/?q=%00", "/events/?leader=a%00b", "/events.csv?summit=%00"]
+    )
     def test_nul_in_a_parameter_is_a_400(self, client, url):
         response = client.get(url)
         assert response.status_code == 400
@@ -164,11 +169,31 @@ class StatementTimeoutTests:
         assert "Query stopped after 300 ms: GET /runaway/" in caplog.text
 
 
-SETTINGS = settings(max_examples=150, deadline=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 PARAMETERS = ["country", "summit", "leader", "kind", "status", "date_after", "date_before", "q", "after", "before"]
-VALUES = st.sampled_from(["PH", "cn", "US", "ru", "ZZ", "", "apec-2016", "rodrigo-duterte", "meeting", "held",
-                          "2016-11-19", "2016-13-01", "2016-11-19_1", "trade", "%00", "'", "\u0000"])
+VALUES = st.sampled_from(
+    [
+        "PH",
+        "cn",
+        "US",
+        "ru",
+        "ZZ",
+        "",
+        "apec-2016",
+        "rodrigo-duterte",
+        "meeting",
+        "held",
+        "2016-11-19",
+        "2016-13-01",
+        "2016-11-19_1",
+        "trade",
+        "%00",
+        "'",
+        "\u0000",
+    ]
+)
 # A read of the involvement table: one per join or subquery.
 TABLE_READ = re.compile(r'(?:JOIN|FROM) "events_eventcountry"', re.IGNORECASE)
 PUBLIC = [*FILTERED_PATHS, "/summits/", "/leaders/", "/calendar.ics", "/relationships/compare/", "/"]
@@ -176,8 +201,10 @@ PUBLIC = [*FILTERED_PATHS, "/summits/", "/leaders/", "/calendar.ics", "/relation
 
 class FilterPropertyTests:
     @SETTINGS
-    @given(path=st.sampled_from(PUBLIC),
-           params=st.lists(st.tuples(st.sampled_from(PARAMETERS + ["with"]), VALUES), max_size=60))
+    @given(
+        path=st.sampled_from(PUBLIC),
+        params=st.lists(st.tuples(st.sampled_from(PARAMETERS + ["with"]), VALUES), max_size=60),
+    )
     def test_repeated_and_combined_filters_never_fail_and_stay_bounded(self, client, trilateral, path, params):
         """Any mix of filters, values repeated up to sixty times: below 500, and a bounded number of queries."""
         with CaptureQueriesContext(connection) as queries:
@@ -218,11 +245,14 @@ class HistoryRevertTests:
         from events.tests.test_security import change_form_data
 
         log_in_as(client, "Publisher")
-        event = make_meeting(make_leader("Rodrigo Duterte"), make_leader("Vladimir Putin", "RU"), title="Original title")
+        event = make_meeting(
+            make_leader("Rodrigo Duterte"), make_leader("Vladimir Putin", "RU"), title="Original title"
+        )
         event.title = "Vandalised"
         event.save()
-        response = client.post(revert_url(event, event.history.earliest()), change_form_data(event, title="Original title",
-                                                                                              published="on"))
+        response = client.post(
+            revert_url(event, event.history.earliest()), change_form_data(event, title="Original title", published="on")
+        )
         assert response.status_code == 302, response.content.decode()[:500]
         assert Event.objects.get(pk=event.pk).title == "Original title"
 
@@ -230,7 +260,9 @@ class HistoryRevertTests:
         """An Editor's revert brings back the old text but not the old `published`: the event stays off the site."""
         from events.tests.test_security import change_form_data
 
-        event = make_meeting(make_leader("Rodrigo Duterte"), make_leader("Vladimir Putin", "RU"), title="Original title")
+        event = make_meeting(
+            make_leader("Rodrigo Duterte"), make_leader("Vladimir Putin", "RU"), title="Original title"
+        )
         published_version = event.history.earliest()
         event.title, event.published = "Retracted", False
         event.save()
@@ -246,21 +278,28 @@ class HistoryRevertTests:
         """A Publisher who ticks `published` on the revert form does republish: the permission is theirs."""
         from events.tests.test_security import change_form_data
 
-        event = make_meeting(make_leader("Rodrigo Duterte"), make_leader("Vladimir Putin", "RU"), title="Original title")
+        event = make_meeting(
+            make_leader("Rodrigo Duterte"), make_leader("Vladimir Putin", "RU"), title="Original title"
+        )
         published_version = event.history.earliest()
         event.published = False
         event.save()
         log_in_as(client, "Publisher")
-        response = client.post(revert_url(event, published_version), change_form_data(event, title="Original title",
-                                                                                       published="on"))
+        response = client.post(
+            revert_url(event, published_version), change_form_data(event, title="Original title", published="on")
+        )
         assert response.status_code == 302, response.content.decode()[:500]
         assert Event.objects.get(pk=event.pk).published is True
 
 
 MEETINGS_HEADER = "date,title,participants,city,summit,status,kind,source_url\n"
-LIVE_MEETING = ("2016-11-19,Duterte meets Putin and Xi,Rodrigo Duterte (PH); Vladimir Putin (RU); Xi Jinping (CN),Lima,,"
-                "held,sideline,https://example.org/lima\n")
-CANCELLING_ROW = "2016-11-19,Duterte meets Putin and Xi,Rodrigo Duterte (PH); Vladimir Putin (RU),Lima,,cancelled,sideline,\n"
+LIVE_MEETING = (
+    "2016-11-19,Duterte meets Putin and Xi,Rodrigo Duterte (PH); Vladimir Putin (RU); Xi Jinping (CN),Lima,,"
+    "held,sideline,https://example.org/lima\n"
+)
+CANCELLING_ROW = (
+    "2016-11-19,Duterte meets Putin and Xi,Rodrigo Duterte (PH); Vladimir Putin (RU),Lima,,cancelled,sideline,\n"
+)
 
 
 def csv_upload(name, text):
@@ -303,8 +342,9 @@ class EditorImportTests:
         from events.admin import imports as admin_import
 
         log_in_as(client, "Editor")
-        response = client.post(IMPORT_URL, {"files": [csv_upload("meetings.csv", MEETINGS_HEADER + CANCELLING_ROW)],
-                                            "upload": "Preview"})
+        response = client.post(
+            IMPORT_URL, {"files": [csv_upload("meetings.csv", MEETINGS_HEADER + CANCELLING_ROW)], "upload": "Preview"}
+        )
         html = response.content.decode()
         assert f"meetings.csv:2: -: would change the published event {live.pk} (status, participants)" in html
         assert "needs the publish and delete permissions" in html
@@ -317,8 +357,9 @@ class EditorImportTests:
 
     def test_an_editor_may_reimport_it_unchanged_and_update_drafts(self, tmp_path, live):
         """The same row again is "unchanged"; the same change to a draft goes through."""
-        report = import_text(tmp_path, "meetings.csv", MEETINGS_HEADER + LIVE_MEETING, publish=False,
-                             change_published=False)
+        report = import_text(
+            tmp_path, "meetings.csv", MEETINGS_HEADER + LIVE_MEETING, publish=False, change_published=False
+        )
         assert report.table() == [("meetings", 0, 0, 1)]
         Event.objects.filter(pk=live.pk).update(published=False)
         import_text(tmp_path, "meetings.csv", MEETINGS_HEADER + CANCELLING_ROW, publish=False, change_published=False)
@@ -330,8 +371,9 @@ class EditorImportTests:
         from events.admin import imports as admin_import
 
         log_in_as(client, "Publisher")
-        client.post(IMPORT_URL, {"files": [csv_upload("meetings.csv", MEETINGS_HEADER + CANCELLING_ROW)],
-                                 "upload": "Preview"})
+        client.post(
+            IMPORT_URL, {"files": [csv_upload("meetings.csv", MEETINGS_HEADER + CANCELLING_ROW)], "upload": "Preview"}
+        )
         client.post(IMPORT_URL, {"token": client.session[admin_import.SESSION_KEY], "confirm": "Import"})
         live.refresh_from_db()
         assert live.status == "cancelled" and live.participants.count() == 2
@@ -350,8 +392,11 @@ class LoginLockoutBehindProxyTests:
     def log_in(client, username, password, forwarded_for):
         from django.urls import reverse
 
-        return client.post(reverse("admin:login"), {"username": username, "password": password, "next": "/admin/"},
-                           HTTP_X_FORWARDED_FOR=forwarded_for)
+        return client.post(
+            reverse("admin:login"),
+            {"username": username, "password": password, "next": "/admin/"},
+            HTTP_X_FORWARDED_FOR=forwarded_for,
+        )
 
     def test_behind_a_trusted_proxy_one_client_cannot_lock_out_another(self, client, settings, chief):
         """Five wrong passwords for `chief` from one client leave `chief` free to log in from another."""
@@ -460,33 +505,40 @@ class ImportLimitsTests:
     def test_long_participant_names_make_a_title_that_fits(self, tmp_path):
         """Two 190-character names: the made-up title is cut at a word to the 300 characters a title holds."""
         first, second = "Rodrigo " + "Roa " * 45 + "Duterte", "Vladimir " + "Vladimirovich " * 12 + "Putin"
-        import_text(tmp_path, "meetings.csv",
-                    MEETINGS_HEADER + f"2016-11-19,,{first} (PH); {second} (RU),Lima,,held,call,https://example.org/a\n")
+        import_text(
+            tmp_path,
+            "meetings.csv",
+            MEETINGS_HEADER + f"2016-11-19,,{first} (PH); {second} (RU),Lima,,held,call,https://example.org/a\n",
+        )
         title = Event.objects.get().title
         assert len(title) <= 300
         assert title.startswith(f"Telephone call: {first} and Vladimir") and title.endswith("…")
 
     def test_a_participant_name_longer_than_a_leader_name_is_a_row_error(self, tmp_path):
         name = "Rodrigo " * 30 + "Duterte"
-        errors = self.failure(tmp_path, "meetings.csv", MEETINGS_HEADER + f"2016-11-19,Talks,{name} (PH); Xi Jinping (CN),,,held,call,\n")
+        errors = self.failure(
+            tmp_path, "meetings.csv", MEETINGS_HEADER + f"2016-11-19,Talks,{name} (PH); Xi Jinping (CN),,,held,call,\n"
+        )
         assert errors == [f"meetings.csv:2: participants: a name of {len(name)} characters; the most is 200"]
 
     def test_a_header_of_many_columns_is_refused_at_once(self, tmp_path):
         """20,000 repeated columns: one error naming the count and what the file takes, before any row is read."""
         from events.services.formats import MEETINGS
 
-        errors = self.failure(tmp_path, "meetings.csv", ",".join(["date"] * 20_000) + "\n" + ",".join(["2016"] * 20_000) + "\n")
+        errors = self.failure(
+            tmp_path, "meetings.csv", ",".join(["date"] * 20_000) + "\n" + ",".join(["2016"] * 20_000) + "\n"
+        )
         assert errors == [
             f"meetings.csv:1: -: the header has 20,000 columns; the most is 100 (meetings.csv takes {len(MEETINGS.columns)})"
         ]
 
     def test_duplicate_columns_are_found_in_linear_time(self):
         """The duplicate check counts each column once (it was header.count() per column: quadratic)."""
-        from events.services.formats import MEETINGS
-        from events.services.parsing import read_rows
-
         import tempfile
         from pathlib import Path
+
+        from events.services.formats import MEETINGS
+        from events.services.parsing import read_rows
 
         with tempfile.TemporaryDirectory() as directory:
             path = Path(directory) / "meetings.csv"
@@ -501,7 +553,9 @@ class ImportLimitsTests:
 
         log_in_as(client, "Publisher")
         text = MEETINGS_HEADER + "2016-13-01,x,Rodrigo Duterte (PH),,,,,\n" * 5_000
-        html = client.post(IMPORT_URL, {"files": [csv_upload("meetings.csv", text)], "upload": "Preview"}).content.decode()
+        html = client.post(
+            IMPORT_URL, {"files": [csv_upload("meetings.csv", text)], "upload": "Preview"}
+        ).content.decode()
         assert "Nothing can be imported: 5,000 errors" in html
         assert html.count("<li><code>meetings.csv:") == MAX_ERRORS_SHOWN == 200
         assert "… and 4,800 more errors." in html
@@ -513,12 +567,18 @@ class ImportLimitsTests:
         (tmp_path / "files" / "summits.csv").write_text(
             "name,short_name,forum,host_country,city,start_date,end_date,source_url\n"
             "24th APEC Economic Leaders' Meeting,APEC 2016,APEC,PE,Lima,2016-11-19,2016-11-20,https://example.org/apec\n",
-            encoding="utf-8")
-        new_meeting = "2016-11-20,Duterte meets Abe,Rodrigo Duterte (PH); Shinzo Abe (JP),Lima,APEC 2016,held,sideline,\n"
+            encoding="utf-8",
+        )
+        new_meeting = (
+            "2016-11-20,Duterte meets Abe,Rodrigo Duterte (PH); Shinzo Abe (JP),Lima,APEC 2016,held,sideline,\n"
+        )
         with CaptureQueriesContext(connection) as queries:
             report = import_text(tmp_path, "meetings.csv", MEETINGS_HEADER + CANCELLING_ROW + new_meeting, dry_run=True)
-        writes = [q["sql"] for q in queries.captured_queries
-                  if re.match(r"\s*(INSERT|UPDATE|DELETE|COPY)\b", q["sql"], re.IGNORECASE) or "nextval" in q["sql"]]
+        writes = [
+            q["sql"]
+            for q in queries.captured_queries
+            if re.match(r"\s*(INSERT|UPDATE|DELETE|COPY)\b", q["sql"], re.IGNORECASE) or "nextval" in q["sql"]
+        ]
         assert writes == []
         assert report.table() == [("summits", 1, 0, 0), ("leaders", 1, 0, 0), ("meetings", 1, 1, 0)]
         live = Event.objects.get()
@@ -624,12 +684,15 @@ class SummitCountsTests:
     @pytest.fixture
     def summit(self):
         from events.models import EventSource
-
         from events.tests.factories import make_summit
 
         summit = make_summit("APEC 2016")
-        event = make_meeting(make_leader("Rodrigo Duterte"), make_leader("Vladimir Putin", "RU"),
-                             title="Duterte meets Putin in Lima", summit=summit)
+        event = make_meeting(
+            make_leader("Rodrigo Duterte"),
+            make_leader("Vladimir Putin", "RU"),
+            title="Duterte meets Putin in Lima",
+            summit=summit,
+        )
         EventSource.objects.filter(event=event).delete()
         assert Event.objects.get(pk=event.pk).published  # still flagged, but no longer public
         return summit

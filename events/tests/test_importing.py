@@ -13,8 +13,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from events.services import involvement
-from events.vocab.dates import Precision
 from events.models import (
     Disagreement,
     DisagreementVersion,
@@ -32,8 +30,9 @@ from events.models import (
     Summit,
     SummitSource,
 )
-
+from events.services import involvement
 from events.tests.factories import make_event, make_leader, make_quote, make_summit
+from events.vocab.dates import Precision
 
 pytestmark = pytest.mark.django_db
 
@@ -50,8 +49,19 @@ STATEMENTS_HEADER = "date,speaker,about,language,original_text,english_text,cont
 OTHER_HEADER = "date,kind,title,summary,countries,city,summit,status,source_url\n"
 GROUPED_HEADER = STATEMENTS_HEADER.rstrip("\n") + ",group\n"
 
-TABLES = (Event, Leader, Summit, Office, Participant, Quote, EventSource, SummitSource, LeaderSource, EventCountry,
-          EventPair)
+TABLES = (
+    Event,
+    Leader,
+    Summit,
+    Office,
+    Participant,
+    Quote,
+    EventSource,
+    SummitSource,
+    LeaderSource,
+    EventCountry,
+    EventPair,
+)
 
 
 def row_counts() -> dict[str, int]:
@@ -126,7 +136,10 @@ class ImportErrorTests:
         [
             ("2016-13-01", "'2016-13-01': month 13 does not exist"),
             ("2016-02-30", "'2016-02-30': February 2016 has 29 days"),
-            ("19/11/2016", "'19/11/2016' is not a date: write YYYY, YYYY-MM or YYYY-MM-DD, with ~ at the end if approximate"),
+            (
+                "19/11/2016",
+                "'19/11/2016' is not a date: write YYYY, YYYY-MM or YYYY-MM-DD, with ~ at the end if approximate",
+            ),
             ("", "is empty; write YYYY, YYYY-MM or YYYY-MM-DD"),
         ],
     )
@@ -137,21 +150,29 @@ class ImportErrorTests:
 
     def test_unknown_country_code(self, data_dir):
         """`XX` is not a country."""
-        write(data_dir, "meetings.csv", MEETINGS_HEADER + GOOD_MEETING + "2016-11-20,,Rodrigo Duterte (PH); Nobody (XX),,,,,\n")
+        write(
+            data_dir,
+            "meetings.csv",
+            MEETINGS_HEADER + GOOD_MEETING + "2016-11-20,,Rodrigo Duterte (PH); Nobody (XX),,,,,\n",
+        )
         assert failed_import(data_dir) == [
             "meetings.csv:3: participants: 'XX' is not an ISO 3166-1 alpha-2 country code"
         ]
 
     def test_unknown_summit(self, data_dir):
         """A summit neither in summits.csv nor stored is named."""
-        write(data_dir, "meetings.csv", MEETINGS_HEADER + GOOD_MEETING + "2016-11-20,,Rodrigo Duterte (PH),,G7 2099,,,\n")
+        write(
+            data_dir, "meetings.csv", MEETINGS_HEADER + GOOD_MEETING + "2016-11-20,,Rodrigo Duterte (PH),,G7 2099,,,\n"
+        )
         assert failed_import(data_dir) == [
             "meetings.csv:3: summit: no summit has the short name 'G7 2099' (in summits.csv or already stored)"
         ]
 
     def test_participant_not_in_name_cc_form(self, data_dir):
         """`Putin` alone cannot be matched to a leader and a country."""
-        write(data_dir, "meetings.csv", MEETINGS_HEADER + GOOD_MEETING + "2016-11-20,,Rodrigo Duterte (PH); Putin,,,,,\n")
+        write(
+            data_dir, "meetings.csv", MEETINGS_HEADER + GOOD_MEETING + "2016-11-20,,Rodrigo Duterte (PH); Putin,,,,,\n"
+        )
         assert failed_import(data_dir) == [
             "meetings.csv:3: participants: 'Putin' is not in the form Name (CC), e.g. Vladimir Putin (RU)"
         ]
@@ -197,7 +218,11 @@ class ImportErrorTests:
 
     def test_source_that_is_not_http(self, data_dir):
         """`javascript:` (or any non-web) addresses are refused."""
-        write(data_dir, "meetings.csv", MEETINGS_HEADER + GOOD_MEETING.replace("https://example.org/lima", "javascript:alert(1)"))
+        write(
+            data_dir,
+            "meetings.csv",
+            MEETINGS_HEADER + GOOD_MEETING.replace("https://example.org/lima", "javascript:alert(1)"),
+        )
         assert failed_import(data_dir) == [
             "meetings.csv:2: source_url: 'javascript:alert(1)' is not an http:// or https:// address"
         ]
@@ -208,7 +233,10 @@ class ImportErrorTests:
         write(
             data_dir,
             "meetings.csv",
-            MEETINGS_HEADER + "2016-13-01,,Rodrigo Duterte (PH),,,,,\n" + GOOD_MEETING + "2016-11-20,,Nobody (XX),,,kept,,\n",
+            MEETINGS_HEADER
+            + "2016-13-01,,Rodrigo Duterte (PH),,,,,\n"
+            + GOOD_MEETING
+            + "2016-11-20,,Nobody (XX),,,kept,,\n",
         )
         assert failed_import(data_dir) == [
             "meetings.csv:2: date: '2016-13-01': month 13 does not exist",
@@ -266,8 +294,8 @@ class URLCheckTests:
         """The importer's shortcut for ordinary addresses never accepts one that Django's URLValidator refuses."""
         from django.core.exceptions import ValidationError
 
-        from events.services.parsing import _PLAIN_URL
         from events.models import http_url_validator
+        from events.services.parsing import _PLAIN_URL
 
         try:
             http_url_validator(url)
@@ -293,8 +321,16 @@ class ImportBehaviourTests:
     def test_second_import_writes_nothing_and_says_so(self, data_dir):
         """Importing the same files again runs no INSERT, UPDATE or DELETE and reports every record unchanged."""
         write(data_dir, "meetings.csv", MEETINGS_HEADER + GOOD_MEETING)
-        write(data_dir, "statements.csv", STATEMENTS_HEADER + "2016-11-15,Rodrigo Duterte (PH),RU,fil,Matuloy ho.,It's pushing through.,Dinner,\n")
-        write(data_dir, "other_events.csv", OTHER_HEADER + "2016-09~,agreement,Soft loans,,PH; RU; CN,,,,https://example.org/loans\n")
+        write(
+            data_dir,
+            "statements.csv",
+            STATEMENTS_HEADER + "2016-11-15,Rodrigo Duterte (PH),RU,fil,Matuloy ho.,It's pushing through.,Dinner,\n",
+        )
+        write(
+            data_dir,
+            "other_events.csv",
+            OTHER_HEADER + "2016-09~,agreement,Soft loans,,PH; RU; CN,,,,https://example.org/loans\n",
+        )
         run_import(data_dir)
         before = row_counts()
         with CaptureQueriesContext(connection) as queries:
@@ -320,20 +356,36 @@ class ImportBehaviourTests:
     def test_derived_involvement_matches_a_fresh_computation(self, data_dir):
         """The rows the importer derives in bulk (countries and pairs involved) are what sync_involvement() makes."""
         write(data_dir, "meetings.csv", MEETINGS_HEADER + GOOD_MEETING)
-        write(data_dir, "statements.csv", STATEMENTS_HEADER + "2016-11-15,Rodrigo Duterte (PH),RU; CN,en,Friends.,,Dinner,\n")
+        write(
+            data_dir,
+            "statements.csv",
+            STATEMENTS_HEADER + "2016-11-15,Rodrigo Duterte (PH),RU; CN,en,Friends.,,Dinner,\n",
+        )
         write(data_dir, "other_events.csv", OTHER_HEADER + "2016-09,agreement,Soft loans,,PH; RU; CN,,,,\n")
         run_import(data_dir)
         assert involvement.drift() == {}
         assert sorted(EventPair.objects.values_list("pair", flat=True)) == [
-            "cn-ph", "cn-ph", "cn-ru", "cn-ru", "ph-ru", "ph-ru", "ph-ru"
+            "cn-ph",
+            "cn-ph",
+            "cn-ru",
+            "cn-ru",
+            "ph-ru",
+            "ph-ru",
+            "ph-ru",
         ]
-        write(data_dir, "meetings.csv", MEETINGS_HEADER + GOOD_MEETING.replace("Vladimir Putin (RU)", "Xi Jinping (CN)"))
+        write(
+            data_dir, "meetings.csv", MEETINGS_HEADER + GOOD_MEETING.replace("Vladimir Putin (RU)", "Xi Jinping (CN)")
+        )
         run_import(data_dir)  # an update goes through sync_involvement()
         assert involvement.drift() == {}
 
     def test_row_without_a_source_is_a_draft(self, data_dir):
         """No public event without a source: an unsourced row is imported unpublished, and the command says so."""
-        write(data_dir, "meetings.csv", MEETINGS_HEADER + GOOD_MEETING + "2016-11-20,Unsourced talks,Rodrigo Duterte (PH),,,,,\n")
+        write(
+            data_dir,
+            "meetings.csv",
+            MEETINGS_HEADER + GOOD_MEETING + "2016-11-20,Unsourced talks,Rodrigo Duterte (PH),,,,,\n",
+        )
         out = run_import(data_dir)
         assert "1 new event(s) without a source_url are unpublished drafts." in out
         assert list(Event.objects.published().values_list("title", flat=True)) == ["Duterte meets Putin in Lima"]
@@ -355,7 +407,9 @@ class ImportBehaviourTests:
     def test_made_up_title_edited_later_survives_a_reimport(self, data_dir):
         """A title the files left to the importer, edited since, is kept, and the event is not imported twice."""
         write(data_dir, "meetings.csv", MEETINGS_HEADER + "2016-10-20,,Rodrigo Duterte (PH); Xi Jinping (CN),,,,,\n")
-        write(data_dir, "statements.csv", STATEMENTS_HEADER + "2016-11-15,Rodrigo Duterte (PH),RU,en,Friends.,,Dinner,\n")
+        write(
+            data_dir, "statements.csv", STATEMENTS_HEADER + "2016-11-15,Rodrigo Duterte (PH),RU,en,Friends.,,Dinner,\n"
+        )
         run_import(data_dir)
         Event.objects.update(title="Retitled by an editor")
         out = run_import(data_dir)
@@ -379,15 +433,25 @@ class ImportBehaviourTests:
         run_import(data_dir)
         event = Event.objects.get()
         assert (event.kind, event.title, event.date) == (
-            EventKind.STATE_VISIT, "Rodrigo Duterte meets Xi Jinping", datetime.date(2016, 10, 20)
+            EventKind.STATE_VISIT,
+            "Rodrigo Duterte meets Xi Jinping",
+            datetime.date(2016, 10, 20),
         )
 
     def test_month_only_date_keeps_month_precision(self, data_dir):
         """`2016-09` is stored as September 2016, never as 1 September; `~` makes it approximate."""
-        write(data_dir, "other_events.csv", OTHER_HEADER + "2016-09,agreement,Loans,,PH; RU,,,,\n2016~,intention,Arms,,PH; CN,,,,\n")
+        write(
+            data_dir,
+            "other_events.csv",
+            OTHER_HEADER + "2016-09,agreement,Loans,,PH; RU,,,,\n2016~,intention,Arms,,PH; CN,,,,\n",
+        )
         run_import(data_dir)
         loans, arms = Event.objects.order_by("title")[1], Event.objects.order_by("title")[0]
-        assert (loans.date, loans.date_precision, loans.date_approximate) == (datetime.date(2016, 9, 1), Precision.MONTH, False)
+        assert (loans.date, loans.date_precision, loans.date_approximate) == (
+            datetime.date(2016, 9, 1),
+            Precision.MONTH,
+            False,
+        )
         assert loans.date_display == "September 2016"
         assert (arms.date_precision, arms.date_approximate, arms.date_display) == (Precision.YEAR, True, "about 2016")
 
@@ -404,13 +468,20 @@ class ImportBehaviourTests:
         )
         out = run_import(data_dir)
         assert "statements: 3 created, 0 updated, 0 unchanged" in out
-        dinner = Event.objects.filter(quotes__context="Dinner with reporters").distinct().get(date=datetime.date(2016, 11, 15))
+        dinner = (
+            Event.objects.filter(quotes__context="Dinner with reporters")
+            .distinct()
+            .get(date=datetime.date(2016, 11, 15))
+        )
         assert [(q.language, q.original_text, q.english_text) for q in dinner.quotes.all()] == [
             ("fil", "Matuloy ho.", "It's pushing through."),
             ("en", "I want to be friends with him.", ""),
         ]
         assert sorted(dinner.countries.values_list("iso2", flat=True)) == ["CN", "RU"]
-        assert sorted(dinner.sources.values_list("url", flat=True)) == ["https://example.org/a", "https://example.org/b"]
+        assert sorted(dinner.sources.values_list("url", flat=True)) == [
+            "https://example.org/a",
+            "https://example.org/b",
+        ]
         assert dinner.title == "Rodrigo Duterte: “It's pushing through”"
 
 
@@ -433,7 +504,15 @@ def snapshot() -> dict:
                 "involves": sorted(i.country_id for i in e.involvements.all()),
                 "participants": [(p.leader.name, p.country_id, p.role, p.title) for p in e.participants.all()],
                 "quotes": [
-                    (q.speaker.name, q.speaker_title, q.language, q.original_text, q.english_text, q.context, q.translated_by)
+                    (
+                        q.speaker.name,
+                        q.speaker_title,
+                        q.language,
+                        q.original_text,
+                        q.english_text,
+                        q.context,
+                        q.translated_by,
+                    )
                     for q in e.quotes.all()
                 ],
                 "sources": sorted((s.url, s.title, s.published_on) for s in e.sources.all()),
@@ -461,8 +540,16 @@ def snapshot() -> dict:
             for leader in leaders
         ],
         "summits": [
-            (s.name, s.short_name, s.forum, s.host_country_id, s.city, s.start_date, s.end_date,
-             sorted(x.url for x in s.sources.all()))
+            (
+                s.name,
+                s.short_name,
+                s.forum,
+                s.host_country_id,
+                s.city,
+                s.start_date,
+                s.end_date,
+                sorted(x.url for x in s.sources.all()),
+            )
             for s in summits
         ],
     }
@@ -477,46 +564,109 @@ def empty_the_record():
 
 class RoundTripTests:
     def build_record(self):
-        duterte = make_leader("Rodrigo Duterte", "PH", office="President of the Philippines",
-                              other_names="Digong\nRody Duterte")
+        duterte = make_leader(
+            "Rodrigo Duterte", "PH", office="President of the Philippines", other_names="Digong\nRody Duterte"
+        )
         LeaderSource.objects.create(leader=duterte, url="https://example.org/duterte")
-        putin = make_leader("Vladimir Putin", "RU", office="President of Russia", wikidata_id="Q7747",
-                            office_start=datetime.date(2012, 5, 7))
+        putin = make_leader(
+            "Vladimir Putin",
+            "RU",
+            office="President of Russia",
+            wikidata_id="Q7747",
+            office_start=datetime.date(2012, 5, 7),
+        )
         khovaev = make_leader("Igor Khovaev", "RU")
-        Office.objects.create(leader=khovaev, title="Ambassador of Russia to the Philippines", country_id="PH",
-                              start_date=datetime.date(2015, 10, 1), start_precision=Precision.MONTH,
-                              end_date=datetime.date(2020, 10, 1), end_precision=Precision.MONTH,
-                              source_url="https://example.org/khovaev")
+        Office.objects.create(
+            leader=khovaev,
+            title="Ambassador of Russia to the Philippines",
+            country_id="PH",
+            start_date=datetime.date(2015, 10, 1),
+            start_precision=Precision.MONTH,
+            end_date=datetime.date(2020, 10, 1),
+            end_precision=Precision.MONTH,
+            source_url="https://example.org/khovaev",
+        )
         # leaders.csv has one source column: an office's source is its holder's source too.
         LeaderSource.objects.create(leader=khovaev, url="https://example.org/khovaev")
-        apec = make_summit("APEC 2016", name="24th APEC Economic Leaders' Meeting", forum="APEC",
-                           end=datetime.date(2016, 11, 20))
+        apec = make_summit(
+            "APEC 2016", name="24th APEC Economic Leaders' Meeting", forum="APEC", end=datetime.date(2016, 11, 20)
+        )
         SummitSource.objects.create(summit=apec, url="https://example.org/apec")
-        make_event("Duterte meets Putin in Lima", kind=EventKind.SIDELINE, summit=apec, city="Lima",
-                   participants=((duterte, "visitor"), (putin, "host")),
-                   sources=("https://example.org/a", "https://example.org/b"))
-        make_event("Duterte receives Khovaev", kind=EventKind.MEETING, date=datetime.date(2016, 11, 1),
-                   date_precision=Precision.MONTH, date_approximate=True, participants=(duterte, khovaev))
-        make_event("Planned visit to Moscow", kind=EventKind.STATE_VISIT, status="planned",
-                   date=datetime.date(2017, 1, 1), date_precision=Precision.YEAR, participants=(duterte, putin))
+        make_event(
+            "Duterte meets Putin in Lima",
+            kind=EventKind.SIDELINE,
+            summit=apec,
+            city="Lima",
+            participants=((duterte, "visitor"), (putin, "host")),
+            sources=("https://example.org/a", "https://example.org/b"),
+        )
+        make_event(
+            "Duterte receives Khovaev",
+            kind=EventKind.MEETING,
+            date=datetime.date(2016, 11, 1),
+            date_precision=Precision.MONTH,
+            date_approximate=True,
+            participants=(duterte, khovaev),
+        )
+        make_event(
+            "Planned visit to Moscow",
+            kind=EventKind.STATE_VISIT,
+            status="planned",
+            date=datetime.date(2017, 1, 1),
+            date_precision=Precision.YEAR,
+            participants=(duterte, putin),
+        )
         # statements.csv has no title column: a statement's title is made from its first quote.
-        statement = make_event("Rodrigo Duterte: “It's pushing through, I was the one who asked for it”",
-                               kind=EventKind.STATEMENT, date=datetime.date(2016, 11, 15), countries=("RU",))
-        make_quote(statement, duterte, "Matuloy ho. Ako ang nanghingi niyan", language="fil",
-                   english="It's pushing through, I was the one who asked for it", context="Dinner with reporters")
+        statement = make_event(
+            "Rodrigo Duterte: “It's pushing through, I was the one who asked for it”",
+            kind=EventKind.STATEMENT,
+            date=datetime.date(2016, 11, 15),
+            countries=("RU",),
+        )
+        make_quote(
+            statement,
+            duterte,
+            "Matuloy ho. Ako ang nanghingi niyan",
+            language="fil",
+            english="It's pushing through, I was the one who asked for it",
+            context="Dinner with reporters",
+        )
         # Line breaks, a tab and a backslash: a multi-line CSV cell, and COPY's escapes on PostgreSQL.
-        make_quote(statement, duterte, "I want to be friends with him.\n\tReally, \\ truly.", context="Dinner with reporters",
-                   position=1)
+        make_quote(
+            statement,
+            duterte,
+            "I want to be friends with him.\n\tReally, \\ truly.",
+            context="Dinner with reporters",
+            position=1,
+        )
         # #13: one speaker's second statement of the day, a translation's attribution, a venue and an
         # end date, sources' titles and dates, a disagreement between two sources, a publisher.
-        other_statement = make_event("Rodrigo Duterte: “I told them”", kind=EventKind.STATEMENT,
-                                     date=datetime.date(2016, 11, 15), countries=("US",),
-                                     sources=("https://example.org/us", "https://example.org/us-2"))
-        Quote.objects.create(event=other_statement, speaker=duterte, language="fil", original_text="Sabi ko sa kanila",
-                             english_text="I told them", context="Dinner with reporters", translated_by="Rappler")
-        visit = make_event("Duterte visits Jakarta", kind=EventKind.STATE_VISIT, date=datetime.date(2016, 9, 8),
-                           end_date=datetime.date(2016, 9, 9), venue="Istana Merdeka", city="Jakarta",
-                           participants=(duterte,), sources=("https://dfa.gov.ph/a", "https://pco.gov.ph/b"))
+        other_statement = make_event(
+            "Rodrigo Duterte: “I told them”",
+            kind=EventKind.STATEMENT,
+            date=datetime.date(2016, 11, 15),
+            countries=("US",),
+            sources=("https://example.org/us", "https://example.org/us-2"),
+        )
+        Quote.objects.create(
+            event=other_statement,
+            speaker=duterte,
+            language="fil",
+            original_text="Sabi ko sa kanila",
+            english_text="I told them",
+            context="Dinner with reporters",
+            translated_by="Rappler",
+        )
+        visit = make_event(
+            "Duterte visits Jakarta",
+            kind=EventKind.STATE_VISIT,
+            date=datetime.date(2016, 9, 8),
+            end_date=datetime.date(2016, 9, 9),
+            venue="Istana Merdeka",
+            city="Jakarta",
+            participants=(duterte,),
+            sources=("https://dfa.gov.ph/a", "https://pco.gov.ph/b"),
+        )
         EventSource.objects.filter(event=visit, url="https://dfa.gov.ph/a").update(
             title="DFA: state visit", published_on=datetime.date(2016, 9, 7)
         )
@@ -526,9 +676,15 @@ class RoundTripTests:
             DisagreementVersion.objects.create(disagreement=disagreement, source=visit.sources.get(url=url), says=says)
         Publisher.objects.create(domain="dfa.gov.ph", name="Department of Foreign Affairs", kind="official_ph")
         Publisher.objects.create(domain="ilovepagadian.com", name="I Love Pagadian", kind="news", aggregator=True)
-        make_event("Soft loans for military equipment", kind=EventKind.AGREEMENT, date=datetime.date(2016, 9, 1),
-                   date_precision=Precision.MONTH, summary="Russia and China agree to extend soft loans.",
-                   countries=("PH", "RU", "CN"), summit=apec)
+        make_event(
+            "Soft loans for military equipment",
+            kind=EventKind.AGREEMENT,
+            date=datetime.date(2016, 9, 1),
+            date_precision=Precision.MONTH,
+            summary="Russia and China agree to extend soft loans.",
+            countries=("PH", "RU", "CN"),
+            summit=apec,
+        )
 
     def test_export_then_import_into_an_empty_database_gives_the_same_record(self, tmp_path):
         """Every event, date precision, participant role, quote, source, summit and office survives the round trip."""
@@ -572,7 +728,9 @@ def admin_client_for(client):
             user = users.create_superuser("chief", "", "a-long-test-password")
         else:
             user = users.create_user("editor", "", "a-long-test-password", is_staff=True)
-            user.user_permissions.set(Permission.objects.filter(content_type__app_label="events", codename__in=permissions))
+            user.user_permissions.set(
+                Permission.objects.filter(content_type__app_label="events", codename__in=permissions)
+            )
         client.force_login(user)
         return client
 
@@ -604,12 +762,14 @@ class AdminImportTests:
         """The preview shows what would be created, and the database stays as it was."""
         client = admin_client_for(superuser=True)
         before = row_counts()
-        response = self.preview(client, upload("summits.csv", SUMMITS), upload("meetings.csv", MEETINGS_HEADER + GOOD_MEETING))
+        response = self.preview(
+            client, upload("summits.csv", SUMMITS), upload("meetings.csv", MEETINGS_HEADER + GOOD_MEETING)
+        )
         html = response.content.decode()
         assert response.status_code == 200
         assert "<h2>Preview of meetings.csv, summits.csv</h2>" in html
-        assert "<tr><th scope=\"row\">Meetings</th><td>1</td><td>0</td><td>0</td></tr>" in html
-        assert "<tr><th scope=\"row\">Leaders</th><td>2</td><td>0</td><td>0</td></tr>" in html
+        assert '<tr><th scope="row">Meetings</th><td>1</td><td>0</td><td>0</td></tr>' in html
+        assert '<tr><th scope="row">Leaders</th><td>2</td><td>0</td><td>0</td></tr>' in html
         assert 'name="confirm" value="Import"' in html
         assert row_counts() == before
 
@@ -617,7 +777,9 @@ class AdminImportTests:
         """Each error reads FILE:LINE: column: message; there is no button to import anyway."""
         client = admin_client_for(superuser=True)
         before = row_counts()
-        meetings = MEETINGS_HEADER + "2016-13-01,,Rodrigo Duterte (PH),,,,,\n" + GOOD_MEETING.replace("APEC 2016", "G7 2099")
+        meetings = (
+            MEETINGS_HEADER + "2016-13-01,,Rodrigo Duterte (PH),,,,,\n" + GOOD_MEETING.replace("APEC 2016", "G7 2099")
+        )
         html = self.preview(client, upload("meetings.csv", meetings)).content.decode()
         assert "Nothing can be imported: 2 errors" in html
         assert "<code>meetings.csv:2: date: &#x27;2016-13-01&#x27;: month 13 does not exist</code>" in html
@@ -637,7 +799,11 @@ class AdminImportTests:
         assert response.redirect_chain == [(reverse("admin:events_event_changelist"), 302)]
         assert "Imported. summits: 1 created, 0 updated, 0 unchanged. leaders: 2 created" in response.content.decode()
         event = Event.objects.get()
-        assert (event.title, event.summit.short_name, event.published) == ("Duterte meets Putin in Lima", "APEC 2016", True)
+        assert (event.title, event.summit.short_name, event.published) == (
+            "Duterte meets Putin in Lima",
+            "APEC 2016",
+            True,
+        )
         assert not admin_import.upload_dir(token).exists()
         assert admin_import.SESSION_KEY not in client.session
 
@@ -677,7 +843,9 @@ class AdminImportTests:
         from events.admin import imports as admin_import
 
         client = admin_client_for("view_event", "add_event")
-        html = self.preview(client, upload("meetings.csv", MEETINGS_HEADER + GOOD_MEETING.replace("APEC 2016", ""))).content.decode()
+        html = self.preview(
+            client, upload("meetings.csv", MEETINGS_HEADER + GOOD_MEETING.replace("APEC 2016", ""))
+        ).content.decode()
         assert "The 1 new event(s) are unpublished drafts: publishing needs the publish permission." in html
         client.post(self.url, {"token": client.session[admin_import.SESSION_KEY], "confirm": "Import"})
         assert Event.objects.get().published is False
@@ -718,7 +886,11 @@ class RecordColumnsTests:
         )
         run_import(data_dir)
         event = Event.objects.get()
-        assert (event.summary, event.end_date, event.venue) == ("First trip.", datetime.date(2016, 9, 9), "Istana Merdeka")
+        assert (event.summary, event.end_date, event.venue) == (
+            "First trip.",
+            datetime.date(2016, 9, 9),
+            "Istana Merdeka",
+        )
         assert list(event.sources.order_by("url").values_list("url", "title", "published_on")) == [
             ("https://dfa.gov.ph/a", "DFA | State visit", datetime.date(2016, 9, 19)),
             ("https://pco.gov.ph/b", "PCO", None),
@@ -751,16 +923,35 @@ class RecordColumnsTests:
 
     def test_disagreements_column(self, data_dir):
         """A disagreements cell becomes the event's disagreement, each version tied to the row's source."""
-        cell = json.dumps([{"about": "the visit's classification", "versions": [
-            {"url": "https://dfa.gov.ph/a", "says": "a state visit"}, {"url": "https://pco.gov.ph/b", "says": "a working visit"}]}])
-        rows = [["date", "participants", "kind", "source_url", "disagreements"],
-                ["2016-09-09", "Rodrigo Duterte (PH); Joko Widodo (ID)", "state_visit", "https://dfa.gov.ph/a; https://pco.gov.ph/b", cell]]
+        cell = json.dumps(
+            [
+                {
+                    "about": "the visit's classification",
+                    "versions": [
+                        {"url": "https://dfa.gov.ph/a", "says": "a state visit"},
+                        {"url": "https://pco.gov.ph/b", "says": "a working visit"},
+                    ],
+                }
+            ]
+        )
+        rows = [
+            ["date", "participants", "kind", "source_url", "disagreements"],
+            [
+                "2016-09-09",
+                "Rodrigo Duterte (PH); Joko Widodo (ID)",
+                "state_visit",
+                "https://dfa.gov.ph/a; https://pco.gov.ph/b",
+                cell,
+            ],
+        ]
         write(data_dir, "meetings.csv", csv_text(rows))
         run_import(data_dir)
         [disagreement] = Event.objects.get().disagreements.all()
         assert disagreement.about == "the visit's classification"
         assert [(v.source.url, v.says) for v in disagreement.versions.all()] == [
-            ("https://dfa.gov.ph/a", "a state visit"), ("https://pco.gov.ph/b", "a working visit")]
+            ("https://dfa.gov.ph/a", "a state visit"),
+            ("https://pco.gov.ph/b", "a working visit"),
+        ]
         assert "Nothing new" in run_import(data_dir)
 
     @pytest.mark.parametrize(
@@ -769,24 +960,46 @@ class RecordColumnsTests:
             ("[{", "is not JSON"),
             ('{"about": "x"}', "is not an array"),
             ('[{"about": "", "versions": []}]', 'item 1: "about" must say what the sources disagree on'),
-            ('[{"about": "date", "versions": [{"url": "https://dfa.gov.ph/a", "says": "9 Sept"}]}]', "give at least two versions"),
-            ('[{"about": "date", "versions": [{"url": "https://dfa.gov.ph/a", "says": "9"}, {"url": "https://elsewhere.org/", "says": "8"}]}]',
-             "'https://elsewhere.org/' is not one of the row's source URLs"),
+            (
+                '[{"about": "date", "versions": [{"url": "https://dfa.gov.ph/a", "says": "9 Sept"}]}]',
+                "give at least two versions",
+            ),
+            (
+                '[{"about": "date", "versions": [{"url": "https://dfa.gov.ph/a", "says": "9"}, {"url": "https://elsewhere.org/", "says": "8"}]}]',
+                "'https://elsewhere.org/' is not one of the row's source URLs",
+            ),
         ],
     )
     def test_disagreements_errors(self, data_dir, cell, message):
         """A malformed disagreements cell is a row error naming what is wrong."""
-        rows = [["date", "participants", "source_url", "disagreements"],
-                ["2016-09-09", "Rodrigo Duterte (PH); Joko Widodo (ID)", "https://dfa.gov.ph/a; https://pco.gov.ph/b", cell]]
+        rows = [
+            ["date", "participants", "source_url", "disagreements"],
+            [
+                "2016-09-09",
+                "Rodrigo Duterte (PH); Joko Widodo (ID)",
+                "https://dfa.gov.ph/a; https://pco.gov.ph/b",
+                cell,
+            ],
+        ]
         write(data_dir, "meetings.csv", csv_text(rows))
         [error] = failed_import(data_dir)
         assert error.startswith("meetings.csv:2: disagreements: ") and message in error
 
     def test_translated_by(self, data_dir):
         """translated_by says whose English a quote's translation is."""
-        rows = [["date", "speaker", "about", "language", "original_text", "english_text", "translated_by", "source_url"],
-                ["2016-09-13", "Rodrigo Duterte (PH)", "RU; CN", "fil", "Sabi ko sa kanila na I want weaponry's and armaments",
-                 "I told them I want weaponries and armaments", "The Manila Times", "https://example.org/a"]]
+        rows = [
+            ["date", "speaker", "about", "language", "original_text", "english_text", "translated_by", "source_url"],
+            [
+                "2016-09-13",
+                "Rodrigo Duterte (PH)",
+                "RU; CN",
+                "fil",
+                "Sabi ko sa kanila na I want weaponry's and armaments",
+                "I told them I want weaponries and armaments",
+                "The Manila Times",
+                "https://example.org/a",
+            ],
+        ]
         write(data_dir, "statements.csv", csv_text(rows))
         run_import(data_dir)
         assert Quote.objects.get().translated_by == "The Manila Times"
@@ -795,10 +1008,16 @@ class RecordColumnsTests:
         """publishers.csv fills the publisher table: www. dropped, sub-domains matched, a bad kind refused."""
         from events.models import publisher_for
 
-        write(data_dir, "publishers.csv", "domain,name,kind,aggregator\nwww.Inquirer.net,Philippine Daily Inquirer,news,\n"
-                                          "ilovepagadian.com,I Love Pagadian,news,true\n")
+        write(
+            data_dir,
+            "publishers.csv",
+            "domain,name,kind,aggregator\nwww.Inquirer.net,Philippine Daily Inquirer,news,\n"
+            "ilovepagadian.com,I Love Pagadian,news,true\n",
+        )
         assert "publishers: 2 created" in run_import(data_dir)
-        assert publisher_for("https://newsinfo.inquirer.net/1/x").label == "Philippine Daily Inquirer · Independent news"
+        assert (
+            publisher_for("https://newsinfo.inquirer.net/1/x").label == "Philippine Daily Inquirer · Independent news"
+        )
         assert publisher_for("http://www.ilovepagadian.com/x").aggregator
         assert publisher_for("https://example.org/") is None
         assert "Nothing new" in run_import(data_dir)

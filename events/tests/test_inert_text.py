@@ -6,7 +6,6 @@ import json
 import pytest
 
 from events.models import EventKind
-
 from events.tests.factories import make_event, make_leader, make_quote, make_summit
 
 pytestmark = pytest.mark.django_db
@@ -20,11 +19,19 @@ def hostile_record():
     summit = make_summit("APEC 2016", name=f"Summit {PAYLOAD}", city=f"Lima {PAYLOAD}")
     duterte = make_leader("Rodrigo Duterte", "PH", office=f"President {PAYLOAD}", description=PAYLOAD)
     putin = make_leader("Vladimir Putin", "RU")
-    meeting = make_event(f"Meeting {PAYLOAD}", summary=PAYLOAD, participants=(duterte, putin), summit=summit,
-                         venue=PAYLOAD, status="planned", date=datetime.date(2030, 1, 1))
+    meeting = make_event(
+        f"Meeting {PAYLOAD}",
+        summary=PAYLOAD,
+        participants=(duterte, putin),
+        summit=summit,
+        venue=PAYLOAD,
+        status="planned",
+        date=datetime.date(2030, 1, 1),
+    )
     statement = make_event(f"Statement {PAYLOAD}", kind=EventKind.STATEMENT, countries=["RU"])
-    make_quote(statement, duterte, original=f"Matuloy {PAYLOAD}", language="fil", english=f"Pushing {PAYLOAD}",
-               context=PAYLOAD)
+    make_quote(
+        statement, duterte, original=f"Matuloy {PAYLOAD}", language="fil", english=f"Pushing {PAYLOAD}", context=PAYLOAD
+    )
     return meeting, statement, summit, duterte
 
 

@@ -11,12 +11,10 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from events.services import versioning
-from events.services import involvement
-from events.services.coding import code_events
 from events.models import Event, EventLeader, PairMonth
+from events.services import involvement, versioning
+from events.services.coding import code_events
 from events.services.synthetic import generate
-
 from events.tests.factories import make_event, make_leader, make_quote
 
 pytestmark = pytest.mark.django_db
@@ -43,8 +41,15 @@ def leaders():
 def lima(leaders):
     """Two PH–RU events in November 2016: a visit coded PH → RU (+1.9) and an uncoded call."""
     both = (leaders["PH"], leaders["RU"])
-    visit = make_event("Duterte visits Moscow", date=datetime.date(2016, 11, 19), participants=both,
-                       plover_category="CONSULT", plover_mode="visit", actor_country_id="PH", target_country_id="RU")
+    visit = make_event(
+        "Duterte visits Moscow",
+        date=datetime.date(2016, 11, 19),
+        participants=both,
+        plover_category="CONSULT",
+        plover_mode="visit",
+        actor_country_id="PH",
+        target_country_id="RU",
+    )
     make_event("Duterte calls Putin", date=datetime.date(2016, 11, 25), participants=both)
     return visit
 
@@ -133,7 +138,9 @@ class PairMonthTests:
         """Guards a query per month: syncing events in one month or in forty apart takes the same queries."""
         both = (leaders["PH"], leaders["RU"])
         few = [make_event(date=datetime.date(2016, 1, 1 + i), participants=both).pk for i in range(3)]
-        many = [make_event(date=datetime.date(2010 + i // 6, 1 + 2 * (i % 6), 1), participants=both).pk for i in range(40)]
+        many = [
+            make_event(date=datetime.date(2010 + i // 6, 1 + 2 * (i % 6), 1), participants=both).pk for i in range(40)
+        ]
         queries = []
         for event_ids in (few, many):
             with CaptureQueriesContext(connection) as captured:

@@ -4,8 +4,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from events.services import involvement
-from events.vocab.dates import PartialDate, Precision, format_partial_date
 from events.models import (
     Event,
     EventKind,
@@ -17,8 +15,9 @@ from events.models import (
     Summit,
     pair_key,
 )
-
+from events.services import involvement
 from events.tests.factories import make_event, make_leader, make_quote, make_summit
+from events.vocab.dates import PartialDate, Precision, format_partial_date
 
 pytestmark = pytest.mark.django_db
 
@@ -38,8 +37,11 @@ class ConstraintTests:
         """The database itself refuses a summit whose end is before its start."""
         assert rejected_by_database(
             lambda: Summit.objects.create(
-                name="X", short_name="X", host_country_id="PE",
-                start_date=datetime.date(2016, 11, 20), end_date=datetime.date(2016, 11, 19),
+                name="X",
+                short_name="X",
+                host_country_id="PE",
+                start_date=datetime.date(2016, 11, 20),
+                end_date=datetime.date(2016, 11, 19),
             )
         )
 
@@ -48,8 +50,11 @@ class ConstraintTests:
         leader = make_leader()
         assert rejected_by_database(
             lambda: Office.objects.create(
-                leader=leader, title="President", country_id="PH",
-                start_date=datetime.date(2016, 6, 30), end_date=datetime.date(2016, 1, 1),
+                leader=leader,
+                title="President",
+                country_id="PH",
+                start_date=datetime.date(2016, 6, 30),
+                end_date=datetime.date(2016, 1, 1),
             )
         )
 
@@ -57,7 +62,9 @@ class ConstraintTests:
         """An event's end date before its date is refused by the database."""
         assert rejected_by_database(
             lambda: Event.objects.create(
-                kind=EventKind.MEETING, title="T", date=datetime.date(2016, 11, 19),
+                kind=EventKind.MEETING,
+                title="T",
+                date=datetime.date(2016, 11, 19),
                 end_date=datetime.date(2016, 11, 18),
             )
         )
@@ -103,7 +110,9 @@ class ConstraintTests:
 
     def test_unknown_language_tag_fails_validation(self):
         """`english` is not a BCP 47 tag; full_clean says so."""
-        quote = Quote(event=make_event(), speaker=make_leader(), original_text="x", language="english", english_text="x")
+        quote = Quote(
+            event=make_event(), speaker=make_leader(), original_text="x", language="english", english_text="x"
+        )
         with pytest.raises(ValidationError) as error:
             quote.full_clean()
         assert "not a BCP 47 language tag" in str(error.value)
@@ -197,10 +206,20 @@ class OfficeTests:
     def test_title_at_the_time_comes_from_the_office_held_on_the_day(self):
         """A participant's title is the office they held on the event's date."""
         trump = make_leader("Donald Trump", "US")
-        Office.objects.create(leader=trump, title="President-elect of the United States", country_id="US",
-                              start_date=datetime.date(2016, 11, 8), end_date=datetime.date(2017, 1, 19))
-        Office.objects.create(leader=trump, title="President of the United States", country_id="US",
-                              start_date=datetime.date(2017, 1, 20), end_date=datetime.date(2021, 1, 20))
+        Office.objects.create(
+            leader=trump,
+            title="President-elect of the United States",
+            country_id="US",
+            start_date=datetime.date(2016, 11, 8),
+            end_date=datetime.date(2017, 1, 19),
+        )
+        Office.objects.create(
+            leader=trump,
+            title="President of the United States",
+            country_id="US",
+            start_date=datetime.date(2017, 1, 20),
+            end_date=datetime.date(2021, 1, 20),
+        )
         call = make_event(date=datetime.date(2016, 12, 2), participants=(trump,))
         visit = make_event(date=datetime.date(2017, 11, 13), participants=(trump,))
         assert call.participants.get().title == "President-elect of the United States"
@@ -208,8 +227,13 @@ class OfficeTests:
 
     def test_month_precision_end_covers_the_whole_month(self):
         """An office ending "October 2020" still covers 31 October 2020."""
-        office = Office(title="Ambassador", start_date=datetime.date(2015, 10, 1), start_precision="month",
-                        end_date=datetime.date(2020, 10, 1), end_precision="month")
+        office = Office(
+            title="Ambassador",
+            start_date=datetime.date(2015, 10, 1),
+            start_precision="month",
+            end_date=datetime.date(2020, 10, 1),
+            end_precision="month",
+        )
         assert office.covers(datetime.date(2020, 10, 31))
         assert not office.covers(datetime.date(2020, 11, 1))
         assert office.tenure == "October 2015 – October 2020"
@@ -222,19 +246,66 @@ class ListedPartsTests:
         duterte = make_leader("Rodrigo Duterte", "PH", office="President of the Philippines")
         putin = make_leader("Vladimir Putin", "RU")
         event = make_event("Duterte meets Putin", participants=((duterte, "visitor"), (putin, "host")))
-        make_quote(event, duterte, original="Matuloy ho.", language="fil", english="It's pushing through.",
-                   context="to reporters")
+        make_quote(
+            event,
+            duterte,
+            original="Matuloy ho.",
+            language="fil",
+            english="It's pushing through.",
+            context="to reporters",
+        )
         with django_assert_num_queries(1):
             listed = Event.objects.with_related().get(pk=event.pk)
-            people = [(p.leader.name, p.leader.get_absolute_url(), p.country.name, p.country_id, p.get_role_display(),
-                       p.title) for p in listed.participant_list]
-            quotes = [(q.speaker.name, q.speaker.get_absolute_url(), q.speaker_title, q.language, q.language_name,
-                       q.is_english, q.original_text, q.english_text, q.context) for q in listed.quote_list]
+            people = [
+                (
+                    p.leader.name,
+                    p.leader.get_absolute_url(),
+                    p.country.name,
+                    p.country_id,
+                    p.get_role_display(),
+                    p.title,
+                )
+                for p in listed.participant_list
+            ]
+            quotes = [
+                (
+                    q.speaker.name,
+                    q.speaker.get_absolute_url(),
+                    q.speaker_title,
+                    q.language,
+                    q.language_name,
+                    q.is_english,
+                    q.original_text,
+                    q.english_text,
+                    q.context,
+                )
+                for q in listed.quote_list
+            ]
         plain = Event.objects.get(pk=event.pk)
-        assert people == [(p.leader.name, p.leader.get_absolute_url(), p.country.name, p.country_id,
-                           p.get_role_display(), p.title) for p in plain.participant_list]
-        assert quotes == [(q.speaker.name, q.speaker.get_absolute_url(), q.speaker_title, q.language, q.language_name,
-                           q.is_english, q.original_text, q.english_text, q.context) for q in plain.quote_list]
-        assert people[0] == ("Rodrigo Duterte", "/leaders/rodrigo-duterte/", "Philippines", "PH", "Visitor",
-                             "President of the Philippines")
+        assert people == [
+            (p.leader.name, p.leader.get_absolute_url(), p.country.name, p.country_id, p.get_role_display(), p.title)
+            for p in plain.participant_list
+        ]
+        assert quotes == [
+            (
+                q.speaker.name,
+                q.speaker.get_absolute_url(),
+                q.speaker_title,
+                q.language,
+                q.language_name,
+                q.is_english,
+                q.original_text,
+                q.english_text,
+                q.context,
+            )
+            for q in plain.quote_list
+        ]
+        assert people[0] == (
+            "Rodrigo Duterte",
+            "/leaders/rodrigo-duterte/",
+            "Philippines",
+            "PH",
+            "Visitor",
+            "President of the Philippines",
+        )
         assert quotes[0][3:6] == ("fil", "Filipino", False)

@@ -7,11 +7,10 @@ from django.db import connection
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
 
-from events.web.filters import EventFilter
 from events.models import Country, Event, EventKind, EventPair, pair_key
 from events.queries.pagination import BoundedCount, CountUpTo, Cursor, InvalidCursor, KeysetPaginator, paginator_for
-
 from events.tests.factories import make_event, make_leader, make_meeting, make_quote
+from events.web.filters import EventFilter
 
 pytestmark = pytest.mark.django_db
 
@@ -189,8 +188,11 @@ class PaginatorForTests:
     def test_filters_still_apply_on_a_timeline(self, relationship):
         """Kind and dates narrow a timeline's pages; the timeline's own countries are no extra filter."""
         make_meeting(
-            make_leader("Sergey Lavrov", "RU"), make_leader("Perfecto Yasay", "PH"),
-            title="PH–RU call", kind=EventKind.CALL, date=datetime.date(2016, 1, 4),
+            make_leader("Sergey Lavrov", "RU"),
+            make_leader("Perfecto Yasay", "PH"),
+            title="PH–RU call",
+            kind=EventKind.CALL,
+            date=datetime.date(2016, 1, 4),
         )
         query = "kind=call&country=RU&date_after=2016-01-01&date_before=2016-01-31"
         filterset = EventFilter(QueryDict(query), queryset=Event.objects.published())
@@ -204,9 +206,13 @@ class PaginatorForTests:
     def test_leader_filter_lists_meetings_and_statements(self, relationship):
         """`leader` keeps the events the leader took part in or spoke at, as EventFilter defines it."""
         lavrov = make_leader("Sergey Lavrov", "RU")
-        spoke = make_event(title="Lavrov on the South China Sea", kind=EventKind.STATEMENT, date=datetime.date(2016, 3, 1))
+        spoke = make_event(
+            title="Lavrov on the South China Sea", kind=EventKind.STATEMENT, date=datetime.date(2016, 3, 1)
+        )
         make_quote(spoke, lavrov)
-        met = make_meeting(lavrov, make_leader("Perfecto Yasay", "PH"), title="Yasay meets Lavrov", date=datetime.date(2016, 2, 1))
+        met = make_meeting(
+            lavrov, make_leader("Perfecto Yasay", "PH"), title="Yasay meets Lavrov", date=datetime.date(2016, 2, 1)
+        )
         filterset = EventFilter(QueryDict(f"leader={lavrov.slug}"), queryset=Event.objects.published())
         assert titles([paginator_for(filterset).page()]) == [met.title, spoke.title]
         assert [e.title for e in filterset.qs.order_by("date")] == [met.title, spoke.title]

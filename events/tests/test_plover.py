@@ -12,13 +12,12 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from events.vocab import plover
-from events.services.coding import CodingFileError, apply_coding_file, code_events
-from events.vocab.coding import direction_for
 from events.models import Event, EventKind, EventStatus
-from events.vocab.plover import PloverCategory, Quad, default_score, quad_of, suggest
-
+from events.services.coding import CodingFileError, apply_coding_file, code_events
 from events.tests.factories import make_event, make_leader, make_quote, make_summit
+from events.vocab import plover
+from events.vocab.coding import direction_for
+from events.vocab.plover import PloverCategory, Quad, default_score, quad_of, suggest
 
 D = Decimal
 
@@ -30,18 +29,38 @@ def staff_client(client):
 
 
 def inline_management(prefix, total=0):
-    return {f"{prefix}-TOTAL_FORMS": str(total), f"{prefix}-INITIAL_FORMS": "0",
-            f"{prefix}-MIN_NUM_FORMS": "0", f"{prefix}-MAX_NUM_FORMS": "1000"}
+    return {
+        f"{prefix}-TOTAL_FORMS": str(total),
+        f"{prefix}-INITIAL_FORMS": "0",
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "1000",
+    }
 
 
 def event_form(**overrides):
     """The admin's event form, filled in for a meeting without participants, coding or sources."""
     data = {
-        "kind": EventKind.SIDELINE, "title": "Duterte meets Putin", "summary": "", "status": "held",
-        "published": "on", "date": "2016-11-19", "date_precision": "day", "end_date": "", "summit": "",
-        "city": "", "venue": "", "plover_category": "", "plover_mode": "", "plover_context": "",
-        "actor_country": "", "target_country": "", "score_override": "", "score_justification": "",
-        **inline_management("participants"), **inline_management("quotes"), **inline_management("sources"),
+        "kind": EventKind.SIDELINE,
+        "title": "Duterte meets Putin",
+        "summary": "",
+        "status": "held",
+        "published": "on",
+        "date": "2016-11-19",
+        "date_precision": "day",
+        "end_date": "",
+        "summit": "",
+        "city": "",
+        "venue": "",
+        "plover_category": "",
+        "plover_mode": "",
+        "plover_context": "",
+        "actor_country": "",
+        "target_country": "",
+        "score_override": "",
+        "score_justification": "",
+        **inline_management("participants"),
+        **inline_management("quotes"),
+        **inline_management("sources"),
         **inline_management("disagreements"),
     }
     return {**data, **overrides}
@@ -65,18 +84,21 @@ class VocabularyTests:
         assert plover.modes_of("AGREE") == ()
         assert plover.modes_of("NONSENSE") == ()
 
-    @pytest.mark.parametrize(("category", "mode", "score"), [
-        ("CONSULT", "", "2.1"),  # the manual's score for the category
-        ("CONSULT", "visit", "1.9"),  # CAMEO 042, Make a visit
-        ("CONSULT", "phone", "1.0"),  # CAMEO 041, Discuss by telephone
-        ("CONSULT", "third-party", "2.5"),  # CAMEO 044, Meet at a third location
-        ("CONSULT", "multilateral", "2.1"),  # no CAMEO counterpart: the category's
-        ("SANCTION", "cancel", "-4.0"),  # CAMEO 161
-        ("AID", "military", "8.3"),  # CAMEO 072
-        ("THREATEN", "relations", "-5.8"),  # CAMEO 1313
-        ("ASSAULT", "", "-9.3"),
-        ("REQUEST", "", "-5.0"),  # DEMAND's score
-    ])
+    @pytest.mark.parametrize(
+        ("category", "mode", "score"),
+        [
+            ("CONSULT", "", "2.1"),  # the manual's score for the category
+            ("CONSULT", "visit", "1.9"),  # CAMEO 042, Make a visit
+            ("CONSULT", "phone", "1.0"),  # CAMEO 041, Discuss by telephone
+            ("CONSULT", "third-party", "2.5"),  # CAMEO 044, Meet at a third location
+            ("CONSULT", "multilateral", "2.1"),  # no CAMEO counterpart: the category's
+            ("SANCTION", "cancel", "-4.0"),  # CAMEO 161
+            ("AID", "military", "8.3"),  # CAMEO 072
+            ("THREATEN", "relations", "-5.8"),  # CAMEO 1313
+            ("ASSAULT", "", "-9.3"),
+            ("REQUEST", "", "-5.0"),  # DEMAND's score
+        ],
+    )
     def test_default_scores(self, category, mode, score):
         """The default score of a category and mode is the documented value."""
         assert default_score(category, mode) == D(score)
@@ -96,21 +118,24 @@ class VocabularyTests:
 
 
 class SuggestTests:
-    @pytest.mark.parametrize(("kind", "status", "expected"), [
-        (EventKind.STATE_VISIT, EventStatus.HELD, ("CONSULT", "visit")),
-        (EventKind.WORKING_VISIT, EventStatus.HELD, ("CONSULT", "visit")),
-        (EventKind.CALL, EventStatus.HELD, ("CONSULT", "phone")),
-        (EventKind.SIDELINE, EventStatus.HELD, ("CONSULT", "third-party")),
-        (EventKind.MEETING, EventStatus.HELD, ("CONSULT", "")),
-        (EventKind.AGREEMENT, EventStatus.HELD, ("AGREE", "")),
-        (EventKind.INTENTION, EventStatus.HELD, ("AGREE", "")),
-        (EventKind.SIDELINE, EventStatus.CANCELLED, ("", "")),
-        (EventKind.STATE_VISIT, EventStatus.PLANNED, ("", "")),
-        (EventKind.OFFICIAL_VISIT, EventStatus.POSTPONED, ("", "")),
-        (EventKind.STATEMENT, EventStatus.HELD, ("", "")),
-        (EventKind.POLICY_ACTION, EventStatus.HELD, ("", "")),
-        (EventKind.OTHER, EventStatus.HELD, ("", "")),
-    ])
+    @pytest.mark.parametrize(
+        ("kind", "status", "expected"),
+        [
+            (EventKind.STATE_VISIT, EventStatus.HELD, ("CONSULT", "visit")),
+            (EventKind.WORKING_VISIT, EventStatus.HELD, ("CONSULT", "visit")),
+            (EventKind.CALL, EventStatus.HELD, ("CONSULT", "phone")),
+            (EventKind.SIDELINE, EventStatus.HELD, ("CONSULT", "third-party")),
+            (EventKind.MEETING, EventStatus.HELD, ("CONSULT", "")),
+            (EventKind.AGREEMENT, EventStatus.HELD, ("AGREE", "")),
+            (EventKind.INTENTION, EventStatus.HELD, ("AGREE", "")),
+            (EventKind.SIDELINE, EventStatus.CANCELLED, ("", "")),
+            (EventKind.STATE_VISIT, EventStatus.PLANNED, ("", "")),
+            (EventKind.OFFICIAL_VISIT, EventStatus.POSTPONED, ("", "")),
+            (EventKind.STATEMENT, EventStatus.HELD, ("", "")),
+            (EventKind.POLICY_ACTION, EventStatus.HELD, ("", "")),
+            (EventKind.OTHER, EventStatus.HELD, ("", "")),
+        ],
+    )
     def test_suggestion_from_kind_and_status(self, kind, status, expected):
         """A held visit is CONSULT/visit; a cancelled meeting is never CONSULT; statements wait for an editor."""
         assert tuple(suggest(kind, status)) == expected
@@ -150,18 +175,41 @@ class EventScoreTests:
     def test_override_without_justification_is_a_form_error(self):
         """A form says why instead of failing: the constraint's message."""
         form_class = forms.modelform_factory(
-            Event, fields=["kind", "title", "date", "date_precision", "status", "plover_category", "score_override",
-                           "score_justification"]
+            Event,
+            fields=[
+                "kind",
+                "title",
+                "date",
+                "date_precision",
+                "status",
+                "plover_category",
+                "score_override",
+                "score_justification",
+            ],
         )
-        form = form_class({"kind": "meeting", "title": "Talks", "date": "2016-10-20", "date_precision": "day",
-                           "status": "held", "plover_category": "ACCUSE", "score_override": "-3.5"})
+        form = form_class(
+            {
+                "kind": "meeting",
+                "title": "Talks",
+                "date": "2016-10-20",
+                "date_precision": "day",
+                "status": "held",
+                "plover_category": "ACCUSE",
+                "score_override": "-3.5",
+            }
+        )
         assert not form.is_valid()
         assert "Explain why the score differs from the default." in str(form.errors)
 
     def test_mode_must_belong_to_the_category(self):
         """clean() refuses a mode of another category, and a mode without a category."""
-        event = Event(kind="meeting", title="Talks", date=datetime.date(2016, 10, 20),
-                      plover_category="AGREE", plover_mode="visit")
+        event = Event(
+            kind="meeting",
+            title="Talks",
+            date=datetime.date(2016, 10, 20),
+            plover_category="AGREE",
+            plover_mode="visit",
+        )
         with pytest.raises(ValidationError) as error:
             event.clean()
         assert "AGREE has no modes in PLOVER" in str(error.value)
@@ -184,7 +232,9 @@ class DirectionTests:
 
     def test_visitor_acts_towards_host(self, leaders):
         """Roles say who visits: the visitor is the actor (the manual's rule for CONSULT)."""
-        event = make_event(kind=EventKind.STATE_VISIT, participants=((leaders["PH"], "host"), (leaders["RU"], "visitor")))
+        event = make_event(
+            kind=EventKind.STATE_VISIT, participants=((leaders["PH"], "host"), (leaders["RU"], "visitor"))
+        )
         assert direction_for(event.parties()) == ("RU", "PH")
 
     def test_summit_host_is_the_target_and_the_mode_a_visit(self, leaders):
@@ -193,7 +243,11 @@ class DirectionTests:
         event = make_event(kind=EventKind.SIDELINE, summit=summit, participants=(leaders["PH"], leaders["US"]))
         assert event.apply_plover_defaults() == ["plover_category", "plover_mode", "actor_country", "target_country"]
         assert (event.plover_category, event.plover_mode, event.actor_country_id, event.target_country_id) == (
-            "CONSULT", "visit", "US", "PH")
+            "CONSULT",
+            "visit",
+            "US",
+            "PH",
+        )
 
     def test_third_country_summit_puts_the_philippines_first(self, leaders):
         """In Lima neither side hosts: the Philippines acts, CONSULT/third-party."""
@@ -214,7 +268,10 @@ class DirectionTests:
     def test_agreement_between_two_countries(self, leaders):
         """An agreement of the Philippines with one country: PH → that country; with two more: an editor's call."""
         assert direction_for(make_event(kind=EventKind.AGREEMENT, countries=["RU", "PH"]).parties()) == ("PH", "RU")
-        assert direction_for(make_event(kind=EventKind.AGREEMENT, countries=["RU", "PH", "CN"]).parties()) == (None, None)
+        assert direction_for(make_event(kind=EventKind.AGREEMENT, countries=["RU", "PH", "CN"]).parties()) == (
+            None,
+            None,
+        )
 
 
 @pytest.mark.django_db
@@ -229,8 +286,9 @@ class CodeEventsTests:
         self.make(2)
         report = code_events()
         assert (report.categorised, report.directed) == (2, 2)
-        assert set(Event.objects.values_list("plover_category", "plover_mode", "actor_country", "target_country",
-                                             "score")) == {("CONSULT", "visit", "PH", "RU", D("1.9"))}
+        assert set(
+            Event.objects.values_list("plover_category", "plover_mode", "actor_country", "target_country", "score")
+        ) == {("CONSULT", "visit", "PH", "RU", D("1.9"))}
         again = code_events()
         assert (again.categorised, again.directed) == (0, 0)
 
@@ -261,9 +319,16 @@ class BundledCodingTests:
 
     def test_the_2016_story_is_hand_coded(self, bundled):
         """The cancelled Obama meeting, 'go to hell', the separation speech and the exercises order carry their codes."""
+
         def coding(title_start):
             event = Event.objects.get(title__startswith=title_start)
-            return event.plover_category, event.plover_mode, event.actor_country_id, event.target_country_id, event.score
+            return (
+                event.plover_category,
+                event.plover_mode,
+                event.actor_country_id,
+                event.target_country_id,
+                event.score,
+            )
 
         assert coding("Planned Duterte–Obama bilateral meeting") == ("SANCTION", "cancel", "US", "PH", D("-4.0"))
         assert coding("Rodrigo Duterte: “Instead of helping us") == ("ACCUSE", "", "PH", "US", D("-3.5"))
@@ -285,12 +350,14 @@ class BundledCodingTests:
         """An unknown event or category is listed with its line, and nothing is written."""
         path = tmp_path / "coding.csv"
         header = "date,title,plover_category,plover_mode,plover_context,actor,target,score_override,score_justification,note\n"
-        path.write_text(header
-                        + "2016-10-07,Joint patrols and naval exercises with the US military put on hold on Duterte's order,"
-                          "REJECT,,,PH,US,,,\n"
-                        + "2016-10-07,No such event,CONSULT,,,PH,US,,,\n"
-                        + "2016-10-07,Joint patrols and naval exercises with the US military put on hold on Duterte's order,"
-                          "SULK,,,PH,US,-1,,\n", encoding="utf-8")
+        path.write_text(
+            header + "2016-10-07,Joint patrols and naval exercises with the US military put on hold on Duterte's order,"
+            "REJECT,,,PH,US,,,\n"
+            + "2016-10-07,No such event,CONSULT,,,PH,US,,,\n"
+            + "2016-10-07,Joint patrols and naval exercises with the US military put on hold on Duterte's order,"
+            "SULK,,,PH,US,-1,,\n",
+            encoding="utf-8",
+        )
         with pytest.raises(CodingFileError) as error:
             apply_coding_file(path)
         assert "coding.csv:3: no events dated 2016-10-07 titled 'No such event'" in str(error.value)
@@ -305,10 +372,16 @@ class AdminCodingTests:
         duterte, putin = make_leader("Rodrigo Duterte", "PH"), make_leader("Vladimir Putin", "RU")
         data = event_form(kind=EventKind.OFFICIAL_VISIT, title="Duterte meets Putin in the Kremlin", date="2017-05-23")
         data.update(inline_management("participants", total=2))
-        data.update({
-            "participants-0-leader": str(duterte.pk), "participants-0-role": "visitor", "participants-0-position": "0",
-            "participants-1-leader": str(putin.pk), "participants-1-role": "host", "participants-1-position": "1",
-        })
+        data.update(
+            {
+                "participants-0-leader": str(duterte.pk),
+                "participants-0-role": "visitor",
+                "participants-0-position": "0",
+                "participants-1-leader": str(putin.pk),
+                "participants-1-role": "host",
+                "participants-1-position": "1",
+            }
+        )
         data.update(inline_management("sources", total=1))
         data["sources-0-url"] = "https://tass.com/politics/947257"
         return staff_client.post(reverse("admin:events_event_add"), data, follow=True)
@@ -317,8 +390,13 @@ class AdminCodingTests:
         """An editor who leaves the coding empty gets the suggestion, direction included, and is told so."""
         response = self.post_kremlin_visit(staff_client)
         event = Event.objects.get()
-        assert (event.plover_category, event.plover_mode, event.actor_country_id, event.target_country_id,
-                event.score) == ("CONSULT", "visit", "PH", "RU", D("1.9"))
+        assert (
+            event.plover_category,
+            event.plover_mode,
+            event.actor_country_id,
+            event.target_country_id,
+            event.score,
+        ) == ("CONSULT", "visit", "PH", "RU", D("1.9"))
         assert "Suggested PLOVER coding: CONSULT/visit, Philippines → Russia, score +1.9" in response.content.decode()
 
     def test_one_save_one_history_entry(self, staff_client):
@@ -348,13 +426,25 @@ class EventPageTests:
     def test_event_page_shows_coding_and_score(self, client):
         """The event page says how the event is coded, who acted towards whom, and its score with the reason."""
         ph, us = make_leader("Rodrigo Duterte", "PH"), make_leader("Barack Obama", "US")
-        event = make_event("Planned meeting cancelled", kind=EventKind.SIDELINE, status=EventStatus.CANCELLED,
-                           participants=(ph, us), plover_category="SANCTION", plover_mode="cancel",
-                           actor_country_id="US", target_country_id="PH")
+        event = make_event(
+            "Planned meeting cancelled",
+            kind=EventKind.SIDELINE,
+            status=EventStatus.CANCELLED,
+            participants=(ph, us),
+            plover_category="SANCTION",
+            plover_mode="cancel",
+            actor_country_id="US",
+            target_country_id="PH",
+        )
         html = client.get(event.get_absolute_url()).content.decode()
-        assert ("<strong>Sanction</strong> (cancel), material conflict: United States → Philippines. "
-                "Score <strong>−4.0</strong>") in html and "(Goldstein value of CAMEO 161)" in html
+        assert (
+            "<strong>Sanction</strong> (cancel), material conflict: United States → Philippines. "
+            "Score <strong>−4.0</strong>"
+        ) in html and "(Goldstein value of CAMEO 161)" in html
         event.score_override, event.score_justification = D("-5.0"), "A public snub."
         event.save()
         html = client.get(event.get_absolute_url()).content.decode()
-        assert "Score <strong>−5.0</strong> on the −10 (conflict) to +10 (cooperation) scale, set by the editors. A public snub." in html
+        assert (
+            "Score <strong>−5.0</strong> on the −10 (conflict) to +10 (cooperation) scale, set by the editors. A public snub."
+            in html
+        )

@@ -10,7 +10,6 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from events.models import Event
-
 from events.tests.factories import make_event, make_leader
 from events.tests.test_admin import event_form, inline_management
 
@@ -30,8 +29,14 @@ def change_form_data(event, **overrides):
     sources = list(event.sources.all())
     values.update(inline_management("sources", total=len(sources), initial=len(sources)))
     for i, source in enumerate(sources):
-        values.update({f"sources-{i}-id": str(source.pk), f"sources-{i}-event": str(event.pk),
-                       f"sources-{i}-url": source.url, f"sources-{i}-publisher": source.publisher})
+        values.update(
+            {
+                f"sources-{i}-id": str(source.pk),
+                f"sources-{i}-event": str(event.pk),
+                f"sources-{i}-url": source.url,
+                f"sources-{i}-publisher": source.publisher,
+            }
+        )
     return event_form(**{**values, **overrides})
 
 
@@ -51,8 +56,9 @@ class OptimisticLockingTests:
     def test_save_from_a_current_form_goes_through(self, client, editor):
         """An editor with the latest version saves normally."""
         event = make_event("Duterte meets Putin")
-        response = client.post(reverse("admin:events_event_change", args=[event.pk]),
-                               change_form_data(event, title="Corrected title"))
+        response = client.post(
+            reverse("admin:events_event_change", args=[event.pk]), change_form_data(event, title="Corrected title")
+        )
         assert response.status_code == 302
         assert Event.objects.get(pk=event.pk).title == "Corrected title"
 
@@ -67,7 +73,7 @@ class PublishingTests:
 
     def test_draft_without_source_may_be_saved_but_stays_out_of_public_view(self, client, editor):
         """A draft needs no source yet, and the public timeline does not show it."""
-        putin, duterte = make_leader("Vladimir Putin", "RU"), make_leader("Rodrigo Duterte", "PH")
+        make_leader("Vladimir Putin", "RU"), make_leader("Rodrigo Duterte", "PH")
         data = event_form()
         del data["published"]
         response = client.post(reverse("admin:events_event_add"), data)
@@ -122,8 +128,9 @@ class RoleTests:
         """A Publisher may publish a sourced event and delete one."""
         draft = make_event("Draft", published=False)
         client = as_role("Publisher")
-        response = client.post(reverse("admin:events_event_change", args=[draft.pk]),
-                               change_form_data(draft, published="on"))
+        response = client.post(
+            reverse("admin:events_event_change", args=[draft.pk]), change_form_data(draft, published="on")
+        )
         assert response.status_code == 302, response.content.decode()[:2000]
         assert Event.objects.get(pk=draft.pk).published is True
         client.post(reverse("admin:events_event_delete", args=[draft.pk]), {"post": "yes"})
@@ -190,7 +197,10 @@ class HeadersTests:
         env.pop("DJANGO_PLAIN_STATIC", None)
         result = subprocess.run(
             [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-            cwd=ROOT, env=env, capture_output=True, text=True,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
         )
         assert result.returncode == 0, result.stdout + result.stderr
 

@@ -7,8 +7,8 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Count
 
-from events.services import involvement
 from events.models import Event, EventPair, EventSource, Leader, Participant, Quote, Summit
+from events.services import involvement
 from events.services.synthetic import SYNTHETIC_NOTE, SYNTHETIC_URL, generate
 
 pytestmark = pytest.mark.django_db
@@ -16,16 +16,33 @@ pytestmark = pytest.mark.django_db
 
 def snapshot() -> list[tuple]:
     """Every generated event with its parts, ids left out, in insertion order."""
-    events = Event.objects.order_by("pk").select_related("summit").prefetch_related(
-        "participants__leader", "quotes__speaker", "sources", "countries", "involvements", "pairs"
+    events = (
+        Event.objects.order_by("pk")
+        .select_related("summit")
+        .prefetch_related("participants__leader", "quotes__speaker", "sources", "countries", "involvements", "pairs")
     )
     return [
         (
-            e.kind, e.title, e.summary, e.date, e.date_precision, e.date_approximate, e.status,
-            e.summit.short_name if e.summit else None, e.city, e.published, e.plover_category, e.plover_mode,
-            e.actor_country_id, e.target_country_id, e.score,
+            e.kind,
+            e.title,
+            e.summary,
+            e.date,
+            e.date_precision,
+            e.date_approximate,
+            e.status,
+            e.summit.short_name if e.summit else None,
+            e.city,
+            e.published,
+            e.plover_category,
+            e.plover_mode,
+            e.actor_country_id,
+            e.target_country_id,
+            e.score,
             [(p.leader.name, p.country_id, p.role, p.title, p.position) for p in e.participants.all()],
-            [(q.speaker.name, q.speaker_title, q.language, q.original_text, q.english_text, q.context) for q in e.quotes.all()],
+            [
+                (q.speaker.name, q.speaker_title, q.language, q.original_text, q.english_text, q.context)
+                for q in e.quotes.all()
+            ],
             sorted(s.url for s in e.sources.all()),
             sorted(c.iso2 for c in e.countries.all()),
             sorted(i.country_id for i in e.involvements.all()),

@@ -1,38 +1,37 @@
 """A relationship's temperature: the aggregation, the SVG chart and its table, the compare page, the relationship page."""
 
 import datetime
-from html import unescape
 import re
 import xml.etree.ElementTree as ET
 from decimal import Decimal
+from html import unescape
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.urls import reverse
 
+from events.queries.relationships import relationship_for
 from events.queries.temperature import (
     AUTO_MONTHS_LIMIT,
     AUTO_QUARTERS_LIMIT,
+    BOTTOM,
+    HEIGHT,
     LEFT,
     RIGHT,
+    SCALE,
+    TOP,
     WIDTH,
     Period,
     administration_for,
     auto_kind,
-    BOTTOM,
-    HEIGHT,
-    SCALE,
-    TOP,
     compare_temperatures,
     month_figures,
     periods_between,
     regroup,
 )
-from events.queries.relationships import relationship_for
-from events.web.jinja import render_macro
-
 from events.tests.factories import make_event, make_leader
+from events.web.jinja import render_macro
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -61,8 +60,14 @@ def score_for(y):
 def coded(leaders, when, category, mode="", actor="PH", target="US", **fields):
     """A published event between the leaders' countries, coded `actor` → `target`."""
     return make_event(
-        f"{category} {when}", date=when, participants=leaders, plover_category=category, plover_mode=mode,
-        actor_country_id=actor, target_country_id=target, **fields,
+        f"{category} {when}",
+        date=when,
+        participants=leaders,
+        plover_category=category,
+        plover_mode=mode,
+        actor_country_id=actor,
+        target_country_id=target,
+        **fields,
     )
 
 
@@ -87,14 +92,17 @@ def ph_us(leaders):
 
 
 class AdministrationTests:
-    @pytest.mark.parametrize(("day", "name"), [
-        (datetime.date(2016, 6, 29), "Aquino III"),
-        (datetime.date(2016, 6, 30), "Duterte"),  # sworn in at noon: the handover day is the new president's
-        (datetime.date(2022, 6, 29), "Duterte"),
-        (datetime.date(2022, 6, 30), "Marcos Jr."),
-        (datetime.date(2031, 1, 1), "Marcos Jr."),
-        (datetime.date(2010, 6, 30), "Aquino III"),
-    ])
+    @pytest.mark.parametrize(
+        ("day", "name"),
+        [
+            (datetime.date(2016, 6, 29), "Aquino III"),
+            (datetime.date(2016, 6, 30), "Duterte"),  # sworn in at noon: the handover day is the new president's
+            (datetime.date(2022, 6, 29), "Duterte"),
+            (datetime.date(2022, 6, 30), "Marcos Jr."),
+            (datetime.date(2031, 1, 1), "Marcos Jr."),
+            (datetime.date(2010, 6, 30), "Aquino III"),
+        ],
+    )
     def test_administration_on_a_date(self, day, name):
         """Each date belongs to the administration in office that day."""
         assert administration_for(day).short_name == name
@@ -149,13 +157,16 @@ class YearTests:
         rows = temperature_rows([("PH", "US")], kind="year")["ph-us"]
         assert [(p.label, r.count, r.mean) for p, r in rows.items()] == [("2016", 5, D("-0.50"))]
 
-    @pytest.mark.parametrize(("months", "kind"), [
-        (1, "month"),
-        (AUTO_MONTHS_LIMIT, "month"),
-        (AUTO_MONTHS_LIMIT + 1, "quarter"),
-        (AUTO_QUARTERS_LIMIT, "quarter"),
-        (AUTO_QUARTERS_LIMIT + 1, "year"),
-    ])
+    @pytest.mark.parametrize(
+        ("months", "kind"),
+        [
+            (1, "month"),
+            (AUTO_MONTHS_LIMIT, "month"),
+            (AUTO_MONTHS_LIMIT + 1, "quarter"),
+            (AUTO_QUARTERS_LIMIT, "quarter"),
+            (AUTO_QUARTERS_LIMIT + 1, "year"),
+        ],
+    )
     def test_auto_periods_by_span(self, months, kind):
         """Automatic periods: months up to four years, quarters up to fifteen, years beyond."""
         first = Period(datetime.date(2001, 1, 1))
@@ -223,8 +234,14 @@ class ChartTests:
         html = self.render(relationship_temperature("PH", "US"))
         table = ET.fromstring(re.search(r"<table>.*?</table>", html, re.S).group(0))
         assert ["".join(cell.itertext()) for cell in table.iter("th") if cell.get("scope") == "col"] == [
-            "Month", "Administration", "Mean score", "Events",
-            "Verbal cooperation", "Material cooperation", "Verbal conflict", "Material conflict",
+            "Month",
+            "Administration",
+            "Mean score",
+            "Events",
+            "Verbal cooperation",
+            "Material cooperation",
+            "Verbal conflict",
+            "Material conflict",
         ]
         assert [["".join(cell.itertext()) for cell in row] for row in table.find("tbody")] == [
             ["January 2016", "Aquino III", "+3.3", "2", "2", "0", "0", "0"],
@@ -234,12 +251,18 @@ class ChartTests:
         ]
         svg, links = svg_of(html), svg_of(html, "temperature-links")
         assert [p.get("transform") for p in svg.iter("path") if p.get("class") == "marker series-0"] == [
-            "translate(140.75 126.48)", "translate(463.75 239.5)", "translate(625.25 157.3)",
+            "translate(140.75 126.48)",
+            "translate(463.75 239.5)",
+            "translate(625.25 157.3)",
         ]
         (line,) = [p.get("d") for p in svg.iter("path") if p.get("class") == "line series-0"]
         assert line == "M463.75 239.5 L625.25 157.3"
         assert [(t.text, t.get("y")) for t in svg.iter("text") if t.get("class") == "y-label"] == [
-            ("+10", "34.0"), ("+5", "102.5"), ("0", "171.0"), ("−5", "239.5"), ("−10", "308.0"),
+            ("+10", "34.0"),
+            ("+5", "102.5"),
+            ("0", "171.0"),
+            ("−5", "239.5"),
+            ("−10", "308.0"),
         ]
         hits = [(a.findtext("title"), a.find("rect").get("x"), a.find("rect").get("width")) for a in links.iter("a")]
         assert hits == [
@@ -260,7 +283,9 @@ class ChartTests:
             href = urlsplit(link.get("href"))
             query = parse_qs(href.query)
             assert href.path == "/relationships/ph-us/"
-            assert query["date_before"][0] == Period(datetime.date.fromisoformat(query["date_after"][0])).end.isoformat()
+            assert (
+                query["date_before"][0] == Period(datetime.date.fromisoformat(query["date_after"][0])).end.isoformat()
+            )
             area = link.find("rect")
             left, right = float(area.get("x")), float(area.get("x")) + float(area.get("width"))
             inside = [y for x, y in markers if left < x < right]
@@ -287,7 +312,8 @@ class ChartTests:
         assert svg.find("title").text == "Temperature of Philippines–United States relations, by month"
         assert svg.find("desc").text.startswith(
             "Mean cooperation–conflict score per month of the coded events between the Philippines and the United States, "
-            "January 2016 to April 2016")
+            "January 2016 to April 2016"
+        )
         assert "lowest March 2016 (−5.0)" in svg.find("desc").text
         assert svg.get("aria-labelledby") == "temperature-title temperature-desc"
         assert "style=" not in html and "<style" not in html
@@ -326,17 +352,20 @@ class ComparePageTests:
         assert [len(list(g.iter("path"))) for g in groups] == [3, 1]
         assert groups[0].find("path").get("d") != groups[1].find("path").get("d")  # circle vs square
         assert [a.get("class") for a in links.iter("a")] == ["point-link series-0"] * 3 + ["point-link series-1"]
-        assert re.search(r'temperature-legend.*United States.*China', html, re.S)
+        assert re.search(r"temperature-legend.*United States.*China", html, re.S)
         assert re.findall(r'<span class="legend-count">([^<]*)</span>', html) == ["5 coded events", "1 coded event"]
         assert '<th scope="col">United States: mean</th>' in html and '<th scope="col">China: mean</th>' in html
         assert "/relationships/ph-cn/?date_after=2016-03-01&amp;date_before=2016-03-31" in html
 
-    @pytest.mark.parametrize(("query", "message"), [
-        ({"with": ["us", "xx"]}, "“xx”: not a country code we know."),
-        ({}, "Choose at least one country to compare with the Philippines."),
-        ({"with": "ph"}, "Choose the Philippines' counterparts, not the Philippines itself."),
-        ({"with": "us", "period": "decade"}, "Periods are months, quarters, or automatic"),
-    ])
+    @pytest.mark.parametrize(
+        ("query", "message"),
+        [
+            ({"with": ["us", "xx"]}, "“xx”: not a country code we know."),
+            ({}, "Choose at least one country to compare with the Philippines."),
+            ({"with": "ph"}, "Choose the Philippines' counterparts, not the Philippines itself."),
+            ({"with": "us", "period": "decade"}, "Periods are months, quarters, or automatic"),
+        ],
+    )
     def test_bad_requests_give_the_form_back(self, ph_us, client, query, message):
         """An unknown or missing code is a 400 with the form and the error, never a 500."""
         response = client.get(self.url, query)

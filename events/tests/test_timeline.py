@@ -5,9 +5,8 @@ import datetime
 import pytest
 
 from events.models import Country
-from events.queries.temperature import compare_temperatures
 from events.queries.relationships import RelationshipSummary, home_relationships, relationship_overview
-
+from events.queries.temperature import compare_temperatures
 from events.tests.factories import make_event, make_leader
 
 pytestmark = pytest.mark.django_db
@@ -27,8 +26,14 @@ def populate(leaders, n: int, year: int) -> None:
     """`n` PH–US meetings in `year`, coded PH → US, plus one uncoded PH–CN meeting and a PH–US draft."""
     both = (leaders["PH"], leaders["US"])
     for i in range(n):
-        make_event(date=datetime.date(year, 1 + i % 12, 1 + i % 28), participants=both, plover_category="CONSULT",
-                   plover_mode="visit", actor_country_id="PH", target_country_id="US")
+        make_event(
+            date=datetime.date(year, 1 + i % 12, 1 + i % 28),
+            participants=both,
+            plover_category="CONSULT",
+            plover_mode="visit",
+            actor_country_id="PH",
+            target_country_id="US",
+        )
     make_event(date=datetime.date(year, 6, 30), participants=(leaders["PH"], leaders["CN"]))
     make_event(date=datetime.date(year + 1, 1, 1), participants=both, published=False)
 

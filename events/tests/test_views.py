@@ -12,9 +12,8 @@ from django.urls import reverse
 from pytest_django.asserts import assertContains, assertInHTML, assertNotContains, assertRedirects
 
 from events.models import EventKind, EventSource, EventStatus, Participant
-from events.vocab.dates import Precision
-
 from events.tests.factories import make_event, make_leader, make_quote, make_summit
+from events.vocab.dates import Precision
 
 pytestmark = pytest.mark.django_db
 
@@ -39,8 +38,9 @@ def build_record(size: int) -> dict:
     sources, countries, relationships, summits), so that a query per row shows
     up as a different count at two sizes.
     """
-    duterte = make_leader("Rodrigo Duterte", "PH", office="President of the Philippines",
-                          office_start=datetime.date(2010, 1, 1))
+    duterte = make_leader(
+        "Rodrigo Duterte", "PH", office="President of the Philippines", office_start=datetime.date(2010, 1, 1)
+    )
     summit = make_summit("APEC 2016", name="24th APEC Economic Leaders' Meeting")
     for n in range(size):  # more summits for the summit list
         make_summit(f"Forum {n}", host="SG", start=datetime.date(2017, 1, 1) + datetime.timedelta(days=n))
@@ -72,35 +72,77 @@ def putin_record():
     """A small real-looking record: Duterte and Putin at APEC 2016, a cancelled meeting with Obama."""
     duterte = make_leader("Rodrigo Duterte", "PH", office="President of the Philippines")
     putin = make_leader("Vladimir Putin", "RU", office="President of Russia", office_start=datetime.date(2012, 5, 7))
-    obama = make_leader("Barack Obama", "US", office="President of the United States",
-                        office_start=datetime.date(2009, 1, 20))
-    apec = make_summit("APEC 2016", name="24th APEC Economic Leaders' Meeting", host="PE",
-                       start=datetime.date(2016, 11, 19), end=datetime.date(2016, 11, 20))
-    asean = make_summit("ASEAN 2016", name="28th and 29th ASEAN Summits", host="LA", city="Vientiane",
-                        start=datetime.date(2016, 9, 6), end=datetime.date(2016, 9, 8))
+    obama = make_leader(
+        "Barack Obama", "US", office="President of the United States", office_start=datetime.date(2009, 1, 20)
+    )
+    apec = make_summit(
+        "APEC 2016",
+        name="24th APEC Economic Leaders' Meeting",
+        host="PE",
+        start=datetime.date(2016, 11, 19),
+        end=datetime.date(2016, 11, 20),
+    )
+    asean = make_summit(
+        "ASEAN 2016",
+        name="28th and 29th ASEAN Summits",
+        host="LA",
+        city="Vientiane",
+        start=datetime.date(2016, 9, 6),
+        end=datetime.date(2016, 9, 8),
+    )
     lima = make_event(
         "Duterte meets Vladimir Putin on the sidelines of APEC in Lima",
-        kind=EventKind.SIDELINE, date=datetime.date(2016, 11, 19), participants=(duterte, putin), summit=apec,
+        kind=EventKind.SIDELINE,
+        date=datetime.date(2016, 11, 19),
+        participants=(duterte, putin),
+        summit=apec,
         sources=("https://www.rappler.com/nation/152494-duterte-meeting-putin-apec-summit/",),
     )
     dinner = make_event(
-        "Duterte on meeting Putin", kind=EventKind.STATEMENT, date=datetime.date(2016, 11, 15),
-        countries=("RU",), summary="Dinner with reporters in Malacañang.",
+        "Duterte on meeting Putin",
+        kind=EventKind.STATEMENT,
+        date=datetime.date(2016, 11, 15),
+        countries=("RU",),
+        summary="Dinner with reporters in Malacañang.",
     )
-    make_quote(dinner, duterte, original="Wala naman akong hingiin. I want to be friends with him.", language="fil",
-               english="I won't ask for anything. I want to be friends with him.")
+    make_quote(
+        dinner,
+        duterte,
+        original="Wala naman akong hingiin. I want to be friends with him.",
+        language="fil",
+        english="I won't ask for anything. I want to be friends with him.",
+    )
     loans = make_event(
-        "Russia and China agree to extend soft loans", kind=EventKind.AGREEMENT, date=datetime.date(2016, 9, 1),
-        date_precision=Precision.MONTH, date_approximate=True, countries=("PH", "RU", "CN"),
+        "Russia and China agree to extend soft loans",
+        kind=EventKind.AGREEMENT,
+        date=datetime.date(2016, 9, 1),
+        date_precision=Precision.MONTH,
+        date_approximate=True,
+        countries=("PH", "RU", "CN"),
     )
     cancelled = make_event(
-        "Planned Duterte–Obama meeting in Vientiane", kind=EventKind.SIDELINE, date=datetime.date(2016, 9, 6),
-        status=EventStatus.CANCELLED, participants=(duterte, obama), summit=asean,
+        "Planned Duterte–Obama meeting in Vientiane",
+        kind=EventKind.SIDELINE,
+        date=datetime.date(2016, 9, 6),
+        status=EventStatus.CANCELLED,
+        participants=(duterte, obama),
+        summit=asean,
     )
-    hidden = make_event("Draft: not yet checked", date=datetime.date(2016, 10, 1), participants=(duterte, putin),
-                        published=False)
-    return {"duterte": duterte, "putin": putin, "obama": obama, "apec": apec, "asean": asean, "lima": lima,
-            "dinner": dinner, "loans": loans, "cancelled": cancelled, "hidden": hidden}
+    hidden = make_event(
+        "Draft: not yet checked", date=datetime.date(2016, 10, 1), participants=(duterte, putin), published=False
+    )
+    return {
+        "duterte": duterte,
+        "putin": putin,
+        "obama": obama,
+        "apec": apec,
+        "asean": asean,
+        "lima": lima,
+        "dinner": dinner,
+        "loans": loans,
+        "cancelled": cancelled,
+        "hidden": hidden,
+    }
 
 
 @pytest.fixture(autouse=True)
@@ -125,8 +167,14 @@ class HomePageTests:
 
     def test_lists_upcoming_and_recent_summits(self, client, putin_record):
         """Summits still to end are upcoming, the others recent, each with its dates and city."""
-        make_summit("ASEAN 2099", name="ASEAN Summit 2099", host="PH", city="Manila",
-                    start=datetime.date(2099, 10, 26), end=datetime.date(2099, 10, 28))
+        make_summit(
+            "ASEAN 2099",
+            name="ASEAN Summit 2099",
+            host="PH",
+            city="Manila",
+            start=datetime.date(2099, 10, 26),
+            end=datetime.date(2099, 10, 28),
+        )
         text = visible_text(page(client, "/"))
         upcoming, recent = text.split("Upcoming summits")[1].split("Recent summits")
         assert "ASEAN Summit 2099 26–28 October 2099 · Manila, Philippines" in upcoming
@@ -163,33 +211,45 @@ class RelationshipTimelineTests:
     def test_dates_read_at_their_precision(self, client, putin_record):
         """A month-only approximate date reads 'about September 2016', never as the 1st; a day reads in full."""
         response = page(client, TIMELINE)
-        assertInHTML('<time class="event-date" datetime="2016-09">about September 2016</time>',
-                     response.content.decode())
-        assertInHTML('<time class="event-date" datetime="2016-11-19">19 November 2016</time>',
-                     response.content.decode())
+        assertInHTML(
+            '<time class="event-date" datetime="2016-09">about September 2016</time>', response.content.decode()
+        )
+        assertInHTML(
+            '<time class="event-date" datetime="2016-11-19">19 November 2016</time>', response.content.decode()
+        )
         assertNotContains(response, "1 September 2016")
 
     def test_entry_shows_kind_participants_titles_summit_and_sources(self, client, putin_record):
         """A meeting shows its kind, its participants with their titles at the time, its summit and its sources."""
         response = page(client, TIMELINE)
         text = visible_text(response)
-        assert ("19 November 2016 Meeting on the sidelines Duterte meets Vladimir Putin on the sidelines of APEC in "
-                "Lima At APEC 2016, Lima Rodrigo Duterte President of the Philippines Vladimir Putin President of "
-                "Russia Sources rappler.com") in text
+        assert (
+            "19 November 2016 Meeting on the sidelines Duterte meets Vladimir Putin on the sidelines of APEC in "
+            "Lima At APEC 2016, Lima Rodrigo Duterte President of the Philippines Vladimir Putin President of "
+            "Russia Sources rappler.com"
+        ) in text
         assertContains(response, f'href="{putin_record["apec"].get_absolute_url()}"')
-        assertInHTML('<a href="https://www.rappler.com/nation/152494-duterte-meeting-putin-apec-summit/">rappler.com</a>',
-                     response.content.decode())
+        assertInHTML(
+            '<a href="https://www.rappler.com/nation/152494-duterte-meeting-putin-apec-summit/">rappler.com</a>',
+            response.content.decode(),
+        )
 
     def test_quote_in_original_language_and_english_side_by_side(self, client, putin_record):
         """A Filipino quote appears in Filipino and in English, each marked with its language."""
         response = page(client, TIMELINE)
         content = response.content.decode()
-        assertInHTML('<blockquote lang="fil"><p>Wala naman akong hingiin. I want to be friends with him.</p></blockquote>',
-                     content)
-        assertInHTML('<blockquote lang="en"><p>I won&#x27;t ask for anything. I want to be friends with him.</p></blockquote>',
-                     content)
-        assert ("Filipino (original) Wala naman akong hingiin. I want to be friends with him. "
-                "English (translation) I won't ask for anything.") in visible_text(response)
+        assertInHTML(
+            '<blockquote lang="fil"><p>Wala naman akong hingiin. I want to be friends with him.</p></blockquote>',
+            content,
+        )
+        assertInHTML(
+            '<blockquote lang="en"><p>I won&#x27;t ask for anything. I want to be friends with him.</p></blockquote>',
+            content,
+        )
+        assert (
+            "Filipino (original) Wala naman akong hingiin. I want to be friends with him. "
+            "English (translation) I won't ask for anything."
+        ) in visible_text(response)
 
     def test_cancelled_meeting_is_labelled_in_words(self, client, putin_record):
         """A cancelled meeting says 'Cancelled' and strikes its title through, not only a colour."""
@@ -255,7 +315,9 @@ class RelationshipTimelineTests:
         assert "55 events match" in visible_text(first)
         second = page(client, TIMELINE, kind="sideline", after=after)
         fifty_first = record["events"][50]
-        assertContains(second, f'rel="prev" href="?kind=sideline&amp;before={fifty_first.date.isoformat()}_{fifty_first.pk}"')
+        assertContains(
+            second, f'rel="prev" href="?kind=sideline&amp;before={fifty_first.date.isoformat()}_{fifty_first.pk}"'
+        )
         assertContains(second, '<a href="?kind=sideline">First page</a>')
         assert "Meeting 54" in visible_text(second) and "Meeting 0 " not in visible_text(second)
         back = page(client, TIMELINE, kind="sideline", before=f"{fifty_first.date.isoformat()}_{fifty_first.pk}")
@@ -325,9 +387,11 @@ class EventListTests:
         """Each filter in force is shown with a link that removes only it, the other filters kept."""
         response = page(client, EVENTS, {"country": ["RU", "CN"], "kind": "agreement", "page": "", "q": ""})
         text = visible_text(response)
-        assert ("1 event matches: Countries involved: Russia ✕ Remove filter Countries involved: Russia "
-                "Countries involved: China ✕ Remove filter Countries involved: China "
-                "Kind: Agreement or commitment ✕ Remove filter Kind: Agreement or commitment Clear all filters") in text
+        assert (
+            "1 event matches: Countries involved: Russia ✕ Remove filter Countries involved: Russia "
+            "Countries involved: China ✕ Remove filter Countries involved: China "
+            "Kind: Agreement or commitment ✕ Remove filter Kind: Agreement or commitment Clear all filters"
+        ) in text
         content = response.content.decode()
         assert f'href="{EVENTS}?country=CN&amp;kind=agreement" title="Remove this filter"' in content
         assert f'href="{EVENTS}?country=RU&amp;kind=agreement" title="Remove this filter"' in content
@@ -432,8 +496,10 @@ class EventPageTests:
         assert "At 24th APEC Economic Leaders' Meeting (19–20 November 2016), Lima" in text
         assert "Rodrigo Duterte President of the Philippines Vladimir Putin President of Russia" in text
         assertInHTML(f'<a href="{TIMELINE}">Philippines and Russia</a>', response.content.decode())
-        assertInHTML('<a href="https://www.rappler.com/nation/152494-duterte-meeting-putin-apec-summit/">rappler.com</a>',
-                     response.content.decode())
+        assertInHTML(
+            '<a href="https://www.rappler.com/nation/152494-duterte-meeting-putin-apec-summit/">rappler.com</a>',
+            response.content.decode(),
+        )
 
     def test_lists_every_relationship_the_event_belongs_to(self, client, putin_record):
         """An event involving three countries links to each of its three relationships' timelines."""
@@ -469,8 +535,10 @@ class EventPageTests:
     @pytest.mark.parametrize("size", [3, 30])
     def test_query_count_is_constant(self, client, django_assert_num_queries, size):
         """Five queries whatever the number of participants, quotes, sources, relationships and disagreements: guards their N+1s."""
-        leaders = [make_leader(f"Leader {n}", OTHER_COUNTRIES[n % len(OTHER_COUNTRIES)], office=f"Office {n}")
-                   for n in range(size)]
+        leaders = [
+            make_leader(f"Leader {n}", OTHER_COUNTRIES[n % len(OTHER_COUNTRIES)], office=f"Office {n}")
+            for n in range(size)
+        ]
         event = make_event("Summit dinner", participants=leaders, sources=())
         for n, leader in enumerate(leaders):
             make_quote(event, leader, original=f"Bonjour {n}", language="fr", english=f"Hello {n}")
@@ -484,16 +552,23 @@ class SummitPageTests:
     def test_summit_list_shows_dates_host_and_event_counts(self, client, putin_record):
         """The summit list groups summits by year with dates, city, host and event count."""
         text = visible_text(page(client, reverse("events:summit_list")))
-        assert ("2016 24th APEC Economic Leaders' Meeting 19–20 November 2016 · Lima, Peru · 1 event "
-                "28th and 29th ASEAN Summits 6–8 September 2016 · Vientiane, Laos · 1 event") in text
+        assert (
+            "2016 24th APEC Economic Leaders' Meeting 19–20 November 2016 · Lima, Peru · 1 event "
+            "28th and 29th ASEAN Summits 6–8 September 2016 · Vientiane, Laos · 1 event"
+        ) in text
 
     def test_summit_page_lists_attending_leaders_and_sideline_meetings(self, client, putin_record):
         """A summit page shows its dates and host, the leaders attending and the bilateral meetings held there."""
         response = page(client, putin_record["apec"].get_absolute_url())
         text = visible_text(response)
         assert "24th APEC Economic Leaders' Meeting 19–20 November 2016 · Lima, Peru (host)" in text
-        assert "Leaders attending Rodrigo Duterte President of the Philippines Vladimir Putin President of Russia" in text
-        assert "Bilateral meetings on the sidelines 19 November 2016 Meeting on the sidelines Duterte meets Vladimir Putin" in text
+        assert (
+            "Leaders attending Rodrigo Duterte President of the Philippines Vladimir Putin President of Russia" in text
+        )
+        assert (
+            "Bilateral meetings on the sidelines 19 November 2016 Meeting on the sidelines Duterte meets Vladimir Putin"
+            in text
+        )
         assert "Obama" not in text
 
     def test_a_leader_at_several_meetings_attends_once_as_at_the_first(self, client):
@@ -501,16 +576,18 @@ class SummitPageTests:
         summit = make_summit("APEC 2016", end=datetime.date(2016, 11, 20))
         duterte, putin = make_leader("Rodrigo Duterte", "PH"), make_leader("Vladimir Putin", "RU")
         abe, trudeau = make_leader("Shinzo Abe", "JP"), make_leader("Justin Trudeau", "CA")
-        later = make_event("Duterte meets Abe", date=datetime.date(2016, 11, 20), summit=summit, participants=(duterte, abe))
-        first = make_event("Duterte meets Putin", date=datetime.date(2016, 11, 19), summit=summit, participants=(duterte, putin))
+        later = make_event(
+            "Duterte meets Abe", date=datetime.date(2016, 11, 20), summit=summit, participants=(duterte, abe)
+        )
+        first = make_event(
+            "Duterte meets Putin", date=datetime.date(2016, 11, 19), summit=summit, participants=(duterte, putin)
+        )
         make_event("Duterte meets Trudeau", summit=summit, participants=(duterte, trudeau), published=False)
         Participant.objects.filter(event=first, leader=duterte).update(title="President, first day")
         Participant.objects.filter(event=later, leader=duterte).update(title="President, second day")
         text = visible_text(page(client, summit.get_absolute_url()))
         attending = text.split("Leaders attending", 1)[1].split("Bilateral meetings", 1)[0]
-        assert attending.strip() == (
-            "Shinzo Abe Japan Rodrigo Duterte President, first day Vladimir Putin Russia"
-        )
+        assert attending.strip() == ("Shinzo Abe Japan Rodrigo Duterte President, first day Vladimir Putin Russia")
 
     def test_unknown_summit_is_not_found(self, client):
         """An unknown summit slug is a 404."""
@@ -570,15 +647,17 @@ class LeaderPageTests:
         assert visible_text(response).count("Ambassador number") == 2 * size  # participant and speaker
 
 
-
 class DownloadLinksTests:
     def test_timeline_offers_its_events_feed_and_timelinejs_file(self, client, putin_record):
         """A filtered timeline links to its events as CSV and JSON (filters kept), its Atom feed and TimelineJS file."""
         response = page(client, TIMELINE, kind="meeting", after="")
         content = response.content.decode()
-        assertInHTML('<a href="/events.csv?kind=meeting&amp;country=PH&amp;country=RU" download>These events as CSV</a>',
-                     content)
-        assertInHTML('<a href="/events.json?kind=meeting&amp;country=PH&amp;country=RU">These events as JSON</a>', content)
+        assertInHTML(
+            '<a href="/events.csv?kind=meeting&amp;country=PH&amp;country=RU" download>These events as CSV</a>', content
+        )
+        assertInHTML(
+            '<a href="/events.json?kind=meeting&amp;country=PH&amp;country=RU">These events as JSON</a>', content
+        )
         assertInHTML('<a href="/relationships/ph-ru/timeline.json">TimelineJS file of the timeline</a>', content)
         assertInHTML('<a href="/relationships/ph-ru/feed/">Atom feed of the timeline</a>', content)
         assert '<link rel="alternate" type="application/atom+xml"' in content
@@ -587,6 +666,7 @@ class DownloadLinksTests:
         """The events list's CSV link carries the filters in force."""
         content = page(client, EVENTS, country="us", status="cancelled").content.decode()
         assertInHTML('<a href="/events.csv?country=us&amp;status=cancelled" download>These events as CSV</a>', content)
+
 
 VNU = Path(__file__).resolve().parents[2] / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
@@ -622,11 +702,16 @@ class ValidHtmlTests:
         # One JVM for every file: starting Java is the slow part.
         result = subprocess.run(
             ["java", "-jar", str(VNU), "--errors-only", "--format", "json", *files],
-            capture_output=True, text=True, timeout=300,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         messages = json.loads(result.stderr or result.stdout)["messages"]
-        errors = [f"{Path(m['url']).name}:{m.get('lastLine')}: {m['message']}" for m in messages
-                  if m["type"] == "error" or m.get("subType") == "fatal"]
+        errors = [
+            f"{Path(m['url']).name}:{m.get('lastLine')}: {m['message']}"
+            for m in messages
+            if m["type"] == "error" or m.get("subType") == "fatal"
+        ]
         assert errors == []
 
 
@@ -635,7 +720,6 @@ class GradedSourcesPageTests:
 
     def build(self):
         from events.models import Publisher, Quote
-
         from events.tests.factories import make_disagreement
 
         Publisher.objects.create(domain="dfa.gov.ph", name="Department of Foreign Affairs", kind="official_ph")
@@ -643,13 +727,26 @@ class GradedSourcesPageTests:
         Publisher.objects.create(domain="rappler.com", name="Rappler", kind="news")
         duterte = make_leader("Rodrigo Duterte", "PH", office="President of the Philippines")
         widodo = make_leader("Joko Widodo", "ID")
-        visit = make_event("Duterte visits Jakarta", kind=EventKind.STATE_VISIT, date=datetime.date(2016, 9, 9),
-                           participants=(duterte, widodo),
-                           sources=("https://dfa.gov.ph/jakarta", "https://pco.gov.ph/jakarta", "https://www.rappler.com/x"))
-        make_disagreement(visit, "the visit's classification",
-                          [("https://dfa.gov.ph/jakarta", "a state visit"), ("https://pco.gov.ph/jakarta", "a working visit")])
-        Quote.objects.create(event=visit, speaker=duterte, language="fil", original_text="Sabi ko sa kanila",
-                             english_text="I told them", translated_by="Rappler")
+        visit = make_event(
+            "Duterte visits Jakarta",
+            kind=EventKind.STATE_VISIT,
+            date=datetime.date(2016, 9, 9),
+            participants=(duterte, widodo),
+            sources=("https://dfa.gov.ph/jakarta", "https://pco.gov.ph/jakarta", "https://www.rappler.com/x"),
+        )
+        make_disagreement(
+            visit,
+            "the visit's classification",
+            [("https://dfa.gov.ph/jakarta", "a state visit"), ("https://pco.gov.ph/jakarta", "a working visit")],
+        )
+        Quote.objects.create(
+            event=visit,
+            speaker=duterte,
+            language="fil",
+            original_text="Sabi ko sa kanila",
+            english_text="I told them",
+            translated_by="Rappler",
+        )
         return visit
 
     def test_disagreement_shown_with_each_sources_version(self, client):

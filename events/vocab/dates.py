@@ -39,7 +39,9 @@ class PartialDate:
         text = (text or "").strip()
         match = _PARTIAL_DATE.match(text)
         if not match:
-            raise ValueError(f"{text!r} is not a date: write YYYY, YYYY-MM or YYYY-MM-DD, with ~ at the end if approximate")
+            raise ValueError(
+                f"{text!r} is not a date: write YYYY, YYYY-MM or YYYY-MM-DD, with ~ at the end if approximate"
+            )
         year = int(match["year"])
         month = int(match["month"] or 1)
         day = int(match["day"] or 1)

@@ -77,7 +77,10 @@ class Category:
 
 
 def _modes(*rows: tuple[str, str, str | None, str | None]) -> dict[str, Mode]:
-    return {name: Mode(name, description, cameo, Decimal(score) if score else None) for name, description, cameo, score in rows}
+    return {
+        name: Mode(name, description, cameo, Decimal(score) if score else None)
+        for name, description, cameo, score in rows
+    }
 
 
 C, Q = PloverCategory, Quad  # Short names for the table below only.
@@ -90,101 +93,156 @@ CATEGORIES: dict[str, Category] = {
     for c in [
         # "Supplementary fields: None": AGREE, SUPPORT, CONCEDE, COOPERATE and ACCUSE have no modes.
         Category(C.AGREE, Q.VERBAL_COOPERATION, Decimal("4.2"), {}),
-        Category(C.CONSULT, Q.VERBAL_COOPERATION, Decimal("2.1"), _modes(
-            # The visitor is the source (actor) and the host the recipient (target).
-            ("visit", "The actor visits; the target hosts", "042", "1.9"),
-            ("third-party", "A meeting hosted by a third party", "044", "2.5"),
-            ("multilateral", "A meeting in a multilateral setting (alliance, IGO)", None, None),
-            ("phone", "By telephone or another remote medium", "041", "1.0"),
-        )),
+        Category(
+            C.CONSULT,
+            Q.VERBAL_COOPERATION,
+            Decimal("2.1"),
+            _modes(
+                # The visitor is the source (actor) and the host the recipient (target).
+                ("visit", "The actor visits; the target hosts", "042", "1.9"),
+                ("third-party", "A meeting hosted by a third party", "044", "2.5"),
+                ("multilateral", "A meeting in a multilateral setting (alliance, IGO)", None, None),
+                ("phone", "By telephone or another remote medium", "041", "1.0"),
+            ),
+        ),
         Category(C.SUPPORT, Q.VERBAL_COOPERATION, Decimal("4.6"), {}),
         Category(C.CONCEDE, Q.VERBAL_COOPERATION, Decimal("5.0"), {}),
         Category(C.COOPERATE, Q.MATERIAL_COOPERATION, Decimal("6.8"), {}),
-        Category(C.AID, Q.MATERIAL_COOPERATION, Decimal("7.4"), _modes(
-            ("economic", "Economic aid: loans, grants", "071", "7.4"),
-            ("military", "Military aid: arms, training, personnel", "072", "8.3"),
-            ("humanitarian", "Humanitarian aid", "073", "7.4"),
-            ("asylum", "Granting asylum", "075", "7.0"),
-        )),
-        Category(C.RETREAT, Q.MATERIAL_COOPERATION, Decimal("7.6"), _modes(
-            ("withdraw", "Withdraw forces from an area, ease a blockade", "0872", "9.0"),
-            ("release", "Release captives", "0841", "7.0"),
-            ("return", "Return property", "0842", "7.0"),
-            ("disarm", "Disarm, de-escalate militarily", "087", "9.0"),
-            ("ceasefire", "Implement a ceasefire", "0871", "9.0"),
-            ("access", "Allow observers, peacekeepers or aid workers in", "086", "9.0"),
-            ("resign", "An official resigns", None, None),
-        )),
+        Category(
+            C.AID,
+            Q.MATERIAL_COOPERATION,
+            Decimal("7.4"),
+            _modes(
+                ("economic", "Economic aid: loans, grants", "071", "7.4"),
+                ("military", "Military aid: arms, training, personnel", "072", "8.3"),
+                ("humanitarian", "Humanitarian aid", "073", "7.4"),
+                ("asylum", "Granting asylum", "075", "7.0"),
+            ),
+        ),
+        Category(
+            C.RETREAT,
+            Q.MATERIAL_COOPERATION,
+            Decimal("7.6"),
+            _modes(
+                ("withdraw", "Withdraw forces from an area, ease a blockade", "0872", "9.0"),
+                ("release", "Release captives", "0841", "7.0"),
+                ("return", "Return property", "0842", "7.0"),
+                ("disarm", "Disarm, de-escalate militarily", "087", "9.0"),
+                ("ceasefire", "Implement a ceasefire", "0871", "9.0"),
+                ("access", "Allow observers, peacekeepers or aid workers in", "086", "9.0"),
+                ("resign", "An official resigns", None, None),
+            ),
+        ),
         # The manual's DEMAND modes (shared with REJECT).
-        Category(C.REQUEST, Q.VERBAL_CONFLICT, Decimal("-5.0"), _modes(
-            ("assist", "Demand cooperation, relations or assistance", "101", "-5.0"),
-            ("change", "Demand a change of policy, government or institutions", "104", "-5.0"),
-            ("yield", "Demand a release, the end of sanctions, a ceasefire", "105", "-5.0"),
-            ("meet", "Demand a meeting or negotiations", "106", "-5.0"),
-        )),
+        Category(
+            C.REQUEST,
+            Q.VERBAL_CONFLICT,
+            Decimal("-5.0"),
+            _modes(
+                ("assist", "Demand cooperation, relations or assistance", "101", "-5.0"),
+                ("change", "Demand a change of policy, government or institutions", "104", "-5.0"),
+                ("yield", "Demand a release, the end of sanctions, a ceasefire", "105", "-5.0"),
+                ("meet", "Demand a meeting or negotiations", "106", "-5.0"),
+            ),
+        ),
         Category(C.ACCUSE, Q.VERBAL_CONFLICT, Decimal("-2.0"), {}),
-        Category(C.REJECT, Q.VERBAL_CONFLICT, Decimal("-4.2"), _modes(
-            ("assist", "Refuse cooperation, relations or assistance", "121", "-4.0"),
-            ("change", "Refuse a change of policy, government or institutions", "123", "-4.0"),
-            ("yield", "Refuse to release, ease sanctions or de-escalate", "124", "-5.0"),
-            ("meet", "Refuse to meet, discuss or negotiate", "125", "-5.0"),
-        )),
-        Category(C.THREATEN, Q.VERBAL_CONFLICT, Decimal("-5.1"), _modes(
-            ("restrict", "Threaten boycotts, sanctions, blockades", "1312", "-5.8"),
-            ("ban", "Threaten to ban parties or politicians", "1322", "-5.8"),
-            ("arrest", "Threaten arrest or imprisonment", None, None),
-            ("relations", "Threaten to reduce or break relations or talks", "1313", "-5.8"),
-            ("expel", "Threaten to expel diplomats, peacekeepers, NGOs", "136", "-7.0"),
-            ("territory", "Threaten to occupy or seize territory", "1382", "-7.0"),
-            ("violence", "Threaten violence or military force", "138", "-7.0"),
-        )),
-        Category(C.PROTEST, Q.MATERIAL_CONFLICT, Decimal("-6.6"), _modes(
-            ("demo", "Demonstration", "141", "-6.5"),
-            ("riot", "Violent riot", "145", "-7.5"),
-            ("strike-gen", "General strike", "143", "-6.5"),
-            ("strike-lim", "Limited strike", "143", "-6.5"),
-            ("strike-hun", "Hunger strike", "142", "-6.5"),
-            ("boycott", "Boycott", "143", "-6.5"),
-            ("obstruct", "Obstruct passage", "144", "-7.5"),
-        )),
-        Category(C.SANCTION, Q.MATERIAL_CONFLICT, Decimal("-5.2"), _modes(
-            ("convict", "Find guilty or liable in a court of law", "116", "-2.0"),
-            # CAMEO 161's definition: "Cancellation of meetings ... [is] coded here".
-            ("cancel", "Cancel meetings, summits, dialogues", "161", "-4.0"),
-            ("expel", "Expel an actor from a group or country", "166", "-8.0"),
-            ("withdraw", "Withdraw aid, observers, diplomats", "161", "-4.0"),
-            ("sever", "Curtail or end diplomatic, commercial or material exchanges", "160", "-4.0"),
-        )),
-        Category(C.MOBILIZE, Q.MATERIAL_CONFLICT, Decimal("-5.3"), _modes(
-            ("troops", "Mobilize armed personnel or units", "154", "-7.2"),
-            ("weapons", "Increase readiness of weapons systems", None, None),
-            ("police", "Mobilize police or security units", "153", "-7.2"),
-        )),
-        Category(C.COERCE, Q.MATERIAL_CONFLICT, Decimal("-7.2"), _modes(
-            ("confiscate", "Confiscate property", "1711", "-9.2"),
-            ("restrict", "Restrict political freedoms or movement", "172", "-5.0"),
-            ("ban", "Ban individuals or organizations", "1722", "-5.0"),
-            ("censor", "Censor publications", "1721", "-5.0"),
-            ("curfew", "Impose a curfew", "1723", "-5.0"),
-            ("martial-law", "Impose a state of emergency or martial law", "1724", "-5.0"),
-            ("arrest", "Arrest, detain, charge", "173", "-5.0"),
-            ("deport", "Expel or deport individuals", "174", "-5.0"),
-            ("withhold", "Withhold public goods or services", None, None),
-        )),
-        Category(C.ASSAULT, Q.MATERIAL_CONFLICT, Decimal("-9.3"), _modes(
-            ("abduct", "Abduct, kidnap, hijack", "181", "-9.0"),
-            ("beat", "Physical assault", "182", "-9.5"),
-            ("torture", "Torture", "1822", "-9.0"),
-            ("execute", "Judicially sanctioned execution", None, None),
-            ("sexual", "Sexual violence", "1821", "-9.0"),
-            ("assassinate", "Targeted assassination", "186", "-10.0"),
-            ("destroy", "Destroy property", "1712", "-9.2"),
-            ("primitive", "Primitive weapons", None, None),
-            ("firearms", "Small arms and light weapons", "193", "-10.0"),
-            ("explosives", "Explosives not in a heavy weapon", "183", "-10.0"),
-            ("suicide-attack", "Suicide attack", "1831", "-10.0"),
-            ("heavy-weapons", "Crew-served weapons", "194", "-10.0"),
-        )),
+        Category(
+            C.REJECT,
+            Q.VERBAL_CONFLICT,
+            Decimal("-4.2"),
+            _modes(
+                ("assist", "Refuse cooperation, relations or assistance", "121", "-4.0"),
+                ("change", "Refuse a change of policy, government or institutions", "123", "-4.0"),
+                ("yield", "Refuse to release, ease sanctions or de-escalate", "124", "-5.0"),
+                ("meet", "Refuse to meet, discuss or negotiate", "125", "-5.0"),
+            ),
+        ),
+        Category(
+            C.THREATEN,
+            Q.VERBAL_CONFLICT,
+            Decimal("-5.1"),
+            _modes(
+                ("restrict", "Threaten boycotts, sanctions, blockades", "1312", "-5.8"),
+                ("ban", "Threaten to ban parties or politicians", "1322", "-5.8"),
+                ("arrest", "Threaten arrest or imprisonment", None, None),
+                ("relations", "Threaten to reduce or break relations or talks", "1313", "-5.8"),
+                ("expel", "Threaten to expel diplomats, peacekeepers, NGOs", "136", "-7.0"),
+                ("territory", "Threaten to occupy or seize territory", "1382", "-7.0"),
+                ("violence", "Threaten violence or military force", "138", "-7.0"),
+            ),
+        ),
+        Category(
+            C.PROTEST,
+            Q.MATERIAL_CONFLICT,
+            Decimal("-6.6"),
+            _modes(
+                ("demo", "Demonstration", "141", "-6.5"),
+                ("riot", "Violent riot", "145", "-7.5"),
+                ("strike-gen", "General strike", "143", "-6.5"),
+                ("strike-lim", "Limited strike", "143", "-6.5"),
+                ("strike-hun", "Hunger strike", "142", "-6.5"),
+                ("boycott", "Boycott", "143", "-6.5"),
+                ("obstruct", "Obstruct passage", "144", "-7.5"),
+            ),
+        ),
+        Category(
+            C.SANCTION,
+            Q.MATERIAL_CONFLICT,
+            Decimal("-5.2"),
+            _modes(
+                ("convict", "Find guilty or liable in a court of law", "116", "-2.0"),
+                # CAMEO 161's definition: "Cancellation of meetings ... [is] coded here".
+                ("cancel", "Cancel meetings, summits, dialogues", "161", "-4.0"),
+                ("expel", "Expel an actor from a group or country", "166", "-8.0"),
+                ("withdraw", "Withdraw aid, observers, diplomats", "161", "-4.0"),
+                ("sever", "Curtail or end diplomatic, commercial or material exchanges", "160", "-4.0"),
+            ),
+        ),
+        Category(
+            C.MOBILIZE,
+            Q.MATERIAL_CONFLICT,
+            Decimal("-5.3"),
+            _modes(
+                ("troops", "Mobilize armed personnel or units", "154", "-7.2"),
+                ("weapons", "Increase readiness of weapons systems", None, None),
+                ("police", "Mobilize police or security units", "153", "-7.2"),
+            ),
+        ),
+        Category(
+            C.COERCE,
+            Q.MATERIAL_CONFLICT,
+            Decimal("-7.2"),
+            _modes(
+                ("confiscate", "Confiscate property", "1711", "-9.2"),
+                ("restrict", "Restrict political freedoms or movement", "172", "-5.0"),
+                ("ban", "Ban individuals or organizations", "1722", "-5.0"),
+                ("censor", "Censor publications", "1721", "-5.0"),
+                ("curfew", "Impose a curfew", "1723", "-5.0"),
+                ("martial-law", "Impose a state of emergency or martial law", "1724", "-5.0"),
+                ("arrest", "Arrest, detain, charge", "173", "-5.0"),
+                ("deport", "Expel or deport individuals", "174", "-5.0"),
+                ("withhold", "Withhold public goods or services", None, None),
+            ),
+        ),
+        Category(
+            C.ASSAULT,
+            Q.MATERIAL_CONFLICT,
+            Decimal("-9.3"),
+            _modes(
+                ("abduct", "Abduct, kidnap, hijack", "181", "-9.0"),
+                ("beat", "Physical assault", "182", "-9.5"),
+                ("torture", "Torture", "1822", "-9.0"),
+                ("execute", "Judicially sanctioned execution", None, None),
+                ("sexual", "Sexual violence", "1821", "-9.0"),
+                ("assassinate", "Targeted assassination", "186", "-10.0"),
+                ("destroy", "Destroy property", "1712", "-9.2"),
+                ("primitive", "Primitive weapons", None, None),
+                ("firearms", "Small arms and light weapons", "193", "-10.0"),
+                ("explosives", "Explosives not in a heavy weapon", "183", "-10.0"),
+                ("suicide-attack", "Suicide attack", "1831", "-10.0"),
+                ("heavy-weapons", "Crew-served weapons", "194", "-10.0"),
+            ),
+        ),
     ]
 }
 del C, Q

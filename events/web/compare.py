@@ -58,7 +58,9 @@ class CompareForm(forms.Form):
             ("month", "Months"),
             ("quarter", "Quarters"),
         ],
-        error_messages={"invalid_choice": "Periods are months, quarters, or automatic (period=month, quarter or auto)."},
+        error_messages={
+            "invalid_choice": "Periods are months, quarters, or automatic (period=month, quarter or auto)."
+        },
     )
 
     def __init__(self, *args, home: str, **kwargs):
@@ -66,7 +68,8 @@ class CompareForm(forms.Form):
         self.home = home
         # `with` is a Python keyword, hence the field added here rather than declared.
         self.fields["with"] = CountryCodeListField(
-            label="Relationships to compare", choices=counterpart_choices(home),
+            label="Relationships to compare",
+            choices=counterpart_choices(home),
             help_text=f"Up to {MAX_SERIES}. Any two-letter country code works in the address, e.g. ?with=cn&with=us.",
         )
         self.order_fields(["with", "period"])

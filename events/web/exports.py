@@ -19,7 +19,8 @@ from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpRespon
 from django.urls import reverse
 from django.views import View
 
-from events.models import reference
+from events.models import MEETING_KINDS, Event, EventStatus, Summit, reference
+from events.queries.relationships import Relationship, relationship_for
 from events.services.exporting import (
     CSV_COLUMNS,
     calendar_ics,
@@ -30,8 +31,6 @@ from events.services.exporting import (
     timeline_slide,
 )
 from events.web.filters import EventFilter
-from events.models import MEETING_KINDS, Event, EventStatus, Summit
-from events.queries.relationships import Relationship, relationship_for
 
 ROWS_PER_WRITE = 500  # rows joined into one chunk of the response: fewer, larger writes to the socket
 # The last line of an /events.csv cut short. A JSON export cut short needs no marker: it
@@ -98,7 +97,10 @@ class EventsCSVView(FilteredExportView):
             # The 200 is sent and the rows go out 500 at a time, each chunk ending a line: a
             # file cut here would pass for complete. Say so in it, then let the error abort the
             # connection (no final chunk: an HTTP/1.1 client sees an incomplete body too).
-            yield take(buffer) + f"{TRUNCATED} after {n:,} events: the database stopped answering; download the file again\r\n"
+            yield (
+                take(buffer)
+                + f"{TRUNCATED} after {n:,} events: the database stopped answering; download the file again\r\n"
+            )
             raise
         yield take(buffer)
 

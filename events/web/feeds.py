@@ -14,10 +14,10 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html
 
-from events.web.exports import bad_filter, relationship_or_404
-from events.web.filters import EventFilter
 from events.models import Event
 from events.queries.relationships import Relationship
+from events.web.exports import bad_filter, relationship_or_404
+from events.web.filters import EventFilter
 
 FEED_LENGTH = 50  # entries: a feed says what is new, the timeline and the exports hold the rest
 
@@ -57,7 +57,9 @@ class RelationshipFeed(Feed):
 
     def subtitle(self, subject):
         r = subject.relationship
-        return f"Meetings, statements, agreements and other events between {r.home.name} and {r.other.name}, newest first."
+        return (
+            f"Meetings, statements, agreements and other events between {r.home.name} and {r.other.name}, newest first."
+        )
 
     def link(self, subject):
         return reverse("events:relationship", kwargs={"pair": subject.relationship.slug})
@@ -88,7 +90,10 @@ class RelationshipFeed(Feed):
             parts.append(
                 format_html(
                     '<blockquote lang="{}"><p>“{}”</p>{}<p>— {}</p></blockquote>',
-                    quote.language, quote.original_text, translation, quote.speaker.name,
+                    quote.language,
+                    quote.original_text,
+                    translation,
+                    quote.speaker.name,
                 )
             )
         parts.append(format_html("<p>{} · {}</p>", event.get_kind_display(), event.get_status_display()))

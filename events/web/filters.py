@@ -14,15 +14,14 @@ from dataclasses import dataclass
 
 import django_filters
 from django import forms
-from django.forms.renderers import Jinja2
 from django.db.models import F, Q, Value
+from django.forms.renderers import Jinja2
 from django.forms.utils import flatatt
 from django.http import QueryDict
 from django.utils.html import format_html, format_html_join
 
+from events.models import MEETING_KINDS, Event, EventKind, EventStatus, Leader, Summit, reference
 from events.vocab.dates import Precision, format_partial_date
-from events.models import reference
-from events.models import MEETING_KINDS, Event, EventKind, EventStatus, Leader, Summit
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # `kind=meeting` means any kind of meeting (see filter_kind), so the plain
@@ -175,10 +174,12 @@ def find_leader_and_summit(leader: str | None, summit: str | None) -> dict[str, 
         )
     rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     found = {}
-    for record, exact, pk, slug, label in sorted(rows, key=lambda row: (row[0], not row[1], row[2])):
+    for record, _exact, pk, slug, label in sorted(rows, key=lambda row: (row[0], not row[1], row[2])):
         if record not in found:
-            found[record] = Leader(pk=pk, slug=slug, name=label) if record == "leader" else Summit(
-                pk=pk, slug=slug, short_name=label
+            found[record] = (
+                Leader(pk=pk, slug=slug, name=label)
+                if record == "leader"
+                else Summit(pk=pk, slug=slug, short_name=label)
             )
     return found
 
@@ -244,7 +245,9 @@ class EventFilter(django_filters.FilterSet):
             if name == "country":
                 for code in value:
                     remaining = [c for c in value if c != code]
-                    active.append(ActiveFilter(label, country_names.get(code, code), self._query_with(country=remaining)))
+                    active.append(
+                        ActiveFilter(label, country_names.get(code, code), self._query_with(country=remaining))
+                    )
                 continue
             if name in ("kind", "status"):
                 text = dict(self.form.fields[name].choices).get(value, value)

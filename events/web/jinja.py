@@ -14,8 +14,8 @@ marked safe.
 
 import itertools
 
-from django.templatetags.static import static
 from django.template.defaultfilters import linebreaksbr, pluralize, truncatewords
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.dateformat import format as format_date
 from jinja2 import Environment

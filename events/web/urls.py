@@ -1,9 +1,7 @@
 from django.urls import path, register_converter
 
-from events.web import compare
+from events.web import compare, feeds, views
 from events.web import exports as export_views
-from events.web import feeds
-from events.web import views
 
 
 class PairConverter:

@@ -16,12 +16,12 @@ from django.utils import timezone
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
-from events.models import reference
-from events.web.filters import EventFilter
-from events.models import Event, EventCountry, Leader, Office, Participant, Summit
-from events.queries.pagination import PER_PAGE, InvalidCursor, KeysetPage, KeysetPaginator, page_links, paginator_for
+from events.models import Event, EventCountry, Leader, Office, Participant, Summit, reference
 from events.queries import relationships as timeline
+from events.queries.pagination import PER_PAGE, InvalidCursor, KeysetPage, KeysetPaginator, page_links, paginator_for
 from events.queries.relationships import by_year_and_month, event_relationships, home_relationships, relationship_for
+from events.web.filters import EventFilter
+
 
 def healthz(request):
     """200 and `ok` when the database answers."""
@@ -177,7 +177,9 @@ class EventDetailView(DetailView):
             Event.objects.visible_to(self.request.user)
             .with_related()
             .prefetch_related(
-                "sources", "pairs", Prefetch("involvements", queryset=EventCountry.objects.select_related("country")),
+                "sources",
+                "pairs",
+                Prefetch("involvements", queryset=EventCountry.objects.select_related("country")),
                 "disagreements__versions__source",
             )
         )

@@ -47,14 +47,24 @@ class Command(BaseCommand):
         path.parent.mkdir(parents=True, exist_ok=True)
         if postgres:
             args, env = pg_connection_args()
-            command = ["pg_dump", "--format=custom", "--no-owner", *args, "--file", str(path), connection.settings_dict["NAME"]]
+            command = [
+                "pg_dump",
+                "--format=custom",
+                "--no-owner",
+                *args,
+                "--file",
+                str(path),
+                connection.settings_dict["NAME"],
+            ]
             result = subprocess.run(command, env=env, capture_output=True, text=True)
             if result.returncode:
                 raise CommandError(f"pg_dump failed: {result.stderr.strip()}")
         else:
             with path.open("w", encoding="utf-8") as out:
                 call_command(
-                    "dumpdata", "--natural-foreign",
-                    *[f"--exclude={label}" for label in EXCLUDED], stdout=out,
+                    "dumpdata",
+                    "--natural-foreign",
+                    *[f"--exclude={label}" for label in EXCLUDED],
+                    stdout=out,
                 )
         self.stdout.write(f"Backed up to {path} ({path.stat().st_size:,} bytes).")

@@ -20,23 +20,92 @@ from pathlib import Path
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-from events.services.formats import LEADERS, MEETINGS, OTHER_EVENTS, STATEMENTS, SUMMITS
 from events.models import Event
+from events.services.formats import LEADERS, MEETINGS, OTHER_EVENTS, STATEMENTS, SUMMITS
 from events.web.guards import unbounded_command
 
 COUNTRIES = [
-    "CN", "US", "RU", "JP", "KR", "AU", "ID", "MY", "SG", "TH", "VN", "IN", "GB", "FR", "DE",
-    "CA", "NZ", "BN", "KH", "LA", "MM", "TL", "AE", "SA", "IL", "TR", "IT", "ES", "BR", "MX",
+    "CN",
+    "US",
+    "RU",
+    "JP",
+    "KR",
+    "AU",
+    "ID",
+    "MY",
+    "SG",
+    "TH",
+    "VN",
+    "IN",
+    "GB",
+    "FR",
+    "DE",
+    "CA",
+    "NZ",
+    "BN",
+    "KH",
+    "LA",
+    "MM",
+    "TL",
+    "AE",
+    "SA",
+    "IL",
+    "TR",
+    "IT",
+    "ES",
+    "BR",
+    "MX",
 ]
 WEIGHTS = [30, 25, 12, 15] + [3] * (len(COUNTRIES) - 4)  # China, the US, Russia and Japan the largest
-SYLLABLES = ["an", "bo", "chi", "da", "el", "fa", "go", "hu", "ig", "jo", "ka", "li", "ma", "no", "ol", "pa",
-             "ro", "sa", "te", "u", "vi", "wa", "xi", "ya", "zu"]
-TOPICS = ["trade", "maritime security", "investment", "the South China Sea", "infrastructure loans", "defence",
-          "migrant workers", "energy", "climate", "fisheries", "tourism", "counter-terrorism", "vaccines"]
+SYLLABLES = [
+    "an",
+    "bo",
+    "chi",
+    "da",
+    "el",
+    "fa",
+    "go",
+    "hu",
+    "ig",
+    "jo",
+    "ka",
+    "li",
+    "ma",
+    "no",
+    "ol",
+    "pa",
+    "ro",
+    "sa",
+    "te",
+    "u",
+    "vi",
+    "wa",
+    "xi",
+    "ya",
+    "zu",
+]
+TOPICS = [
+    "trade",
+    "maritime security",
+    "investment",
+    "the South China Sea",
+    "infrastructure loans",
+    "defence",
+    "migrant workers",
+    "energy",
+    "climate",
+    "fisheries",
+    "tourism",
+    "counter-terrorism",
+    "vaccines",
+]
 QUOTES = [
     ("en", "We want to be friends with everyone, and enemies of no one.", ""),
-    ("fil", "Wala naman akong hingiin. Gusto ko lang maging magkaibigan tayo.",
-     "I won't ask for anything. I just want us to be friends."),
+    (
+        "fil",
+        "Wala naman akong hingiin. Gusto ko lang maging magkaibigan tayo.",
+        "I won't ask for anything. I just want us to be friends.",
+    ),
     ("zh", "我们愿意同菲律宾加强合作。", "We are willing to strengthen cooperation with the Philippines."),
     ("ru", "Мы готовы развивать сотрудничество.", "We are ready to develop cooperation."),
     ("en", "This is an economic world.\nIf there are things we can sell them, we will.", ""),
@@ -56,7 +125,13 @@ def partial_date(rng: random.Random) -> str:
     year = rng.randint(1990, 2025)
     month = rng.randint(1, 12)
     roll = rng.random()
-    text = f"{year}" if roll < 0.02 else f"{year}-{month:02d}" if roll < 0.08 else f"{year}-{month:02d}-{rng.randint(1, 28):02d}"
+    text = (
+        f"{year}"
+        if roll < 0.02
+        else f"{year}-{month:02d}"
+        if roll < 0.08
+        else f"{year}-{month:02d}-{rng.randint(1, 28):02d}"
+    )
     return text + ("~" if rng.random() < 0.03 else "")
 
 
@@ -68,8 +143,17 @@ def generate(directory: Path, rows: int, seed: int) -> dict[str, int]:
     for i in range(max(10, rows // 1000)):
         year = 1990 + i % 36
         start = f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 25):02d}"
-        summits.append((f"Summit {i + 1} ({year})", f"SUMMIT-{i + 1}", rng.choice(["APEC", "ASEAN", "G20", "EAS"]),
-                        rng.choice(COUNTRIES), fake_name(rng).split()[0], start, start[:-2] + f"{int(start[-2:]) + 2:02d}"))
+        summits.append(
+            (
+                f"Summit {i + 1} ({year})",
+                f"SUMMIT-{i + 1}",
+                rng.choice(["APEC", "ASEAN", "G20", "EAS"]),
+                rng.choice(COUNTRIES),
+                fake_name(rng).split()[0],
+                start,
+                start[:-2] + f"{int(start[-2:]) + 2:02d}",
+            )
+        )
 
     def person(code, role=""):
         return f"{rng.choice(leaders[code])} ({code}{role})"
@@ -90,12 +174,25 @@ def generate(directory: Path, rows: int, seed: int) -> dict[str, int]:
         for code, names in leaders.items():
             for n, name in enumerate(names):
                 start = 1990 + 3 * n
-                writer.writerow([name, code, "", "", f"Minister {n + 1} of {code}", code, f"{start}", f"{start + 3}",
-                                 f"https://leaders.example.org/{code}/{n}"])
+                writer.writerow(
+                    [
+                        name,
+                        code,
+                        "",
+                        "",
+                        f"Minister {n + 1} of {code}",
+                        code,
+                        f"{start}",
+                        f"{start + 3}",
+                        f"https://leaders.example.org/{code}/{n}",
+                    ]
+                )
         counts[LEADERS.name] = sum(len(names) for names in leaders.values())
 
-    files = {spec.name: open(directory / spec.name, "w", newline="", encoding="utf-8")
-             for spec in (MEETINGS, STATEMENTS, OTHER_EVENTS)}
+    files = {
+        spec.name: open(directory / spec.name, "w", newline="", encoding="utf-8")
+        for spec in (MEETINGS, STATEMENTS, OTHER_EVENTS)
+    }
     try:
         writers = {name: csv.writer(handle) for name, handle in files.items()}
         for spec in (MEETINGS, STATEMENTS, OTHER_EVENTS):
@@ -110,10 +207,18 @@ def generate(directory: Path, rows: int, seed: int) -> dict[str, int]:
             summit = rng.choice(summits)[1] if rng.random() < 0.1 else ""
             if roll < 0.45:
                 kind = rng.choice(MEETING_KINDS)
-                writers[MEETINGS.name].writerow([
-                    date, f"Talks on {topic} with {other} #{i}", f"{person('PH', ', visitor')}; {person(other)}",
-                    "", summit, rng.choice(["held"] * 8 + ["planned", "cancelled"]), kind, source(i),
-                ])
+                writers[MEETINGS.name].writerow(
+                    [
+                        date,
+                        f"Talks on {topic} with {other} #{i}",
+                        f"{person('PH', ', visitor')}; {person(other)}",
+                        "",
+                        summit,
+                        rng.choice(["held"] * 8 + ["planned", "cancelled"]),
+                        kind,
+                        source(i),
+                    ]
+                )
                 counts[MEETINGS.name] += 1
                 i += 1
             elif roll < 0.8:
@@ -121,17 +226,34 @@ def generate(directory: Path, rows: int, seed: int) -> dict[str, int]:
                 context = f"Press briefing #{i} on {topic}"
                 for _ in range(min(rng.randint(1, 3), rows - i)):
                     language, original, english = rng.choice(QUOTES)
-                    writers[STATEMENTS.name].writerow([
-                        date, speaker, other, language, f"{original} ({i})", english and f"{english} ({i})",
-                        context, source(i),
-                    ])
+                    writers[STATEMENTS.name].writerow(
+                        [
+                            date,
+                            speaker,
+                            other,
+                            language,
+                            f"{original} ({i})",
+                            english and f"{english} ({i})",
+                            context,
+                            source(i),
+                        ]
+                    )
                     counts[STATEMENTS.name] += 1
                     i += 1
             else:
-                writers[OTHER_EVENTS.name].writerow([
-                    date, rng.choice(OTHER_KINDS), f"Agreement on {topic} with {other} #{i}",
-                    f"The Philippines and {other} agree on {topic}.", f"PH; {other}", "", summit, "held", source(i),
-                ])
+                writers[OTHER_EVENTS.name].writerow(
+                    [
+                        date,
+                        rng.choice(OTHER_KINDS),
+                        f"Agreement on {topic} with {other} #{i}",
+                        f"The Philippines and {other} agree on {topic}.",
+                        f"PH; {other}",
+                        "",
+                        summit,
+                        "held",
+                        source(i),
+                    ]
+                )
                 counts[OTHER_EVENTS.name] += 1
                 i += 1
     finally:
@@ -172,6 +294,8 @@ class Command(BaseCommand):
                     call_command("import_events", str(directory), "--no-progress", stdout=out)
                 elapsed = time.perf_counter() - started
                 self.stdout.write(out.getvalue().rstrip())
-                self.stdout.write(self.style.SUCCESS(
-                    f"{label}: {total:,} event rows in {elapsed:.1f} s = {total / elapsed:,.0f} rows/s"
-                ))
+                self.stdout.write(
+                    self.style.SUCCESS(
+                        f"{label}: {total:,} event rows in {elapsed:.1f} s = {total / elapsed:,.0f} rows/s"
+                    )
+                )

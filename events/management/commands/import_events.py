@@ -24,14 +24,21 @@ class Command(BaseCommand):
 
         def progress(iterable, label, total):
             # Only worth drawing for large files; tqdm hides itself when stderr is not a terminal.
-            return tqdm(iterable, desc=f"Importing {label}", total=total, unit=" rows", disable=None if show_progress and total > 1000 else True, file=sys.stderr)
+            return tqdm(
+                iterable,
+                desc=f"Importing {label}",
+                total=total,
+                unit=" rows",
+                disable=None if show_progress and total > 1000 else True,
+                file=sys.stderr,
+            )
 
         try:
             report = import_directory(directory, dry_run=dry_run, progress=progress)
         except ImportFailed as failure:
             for error in failure.errors:
                 self.stderr.write(str(error))
-            raise CommandError(f"{len(failure.errors)} error(s); nothing was written.")
+            raise CommandError(f"{len(failure.errors)} error(s); nothing was written.") from None
         for line in report.lines():
             self.stdout.write(line)
         if dry_run:

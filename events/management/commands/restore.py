@@ -5,10 +5,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from events.services import involvement, versioning
-from events.models import Event
-
 from events.management.commands.backup import pg_connection_args
+from events.models import Event
+from events.services import involvement, versioning
 from events.web.guards import unbounded_command
 
 
@@ -31,8 +30,17 @@ class Command(BaseCommand):
                 raise CommandError(f"{path} is a PostgreSQL dump; DATABASE_URL points at {connection.vendor}.")
             args, env = pg_connection_args()
             connection.close()
-            command = ["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
-                       *args, "--dbname", connection.settings_dict["NAME"], str(path)]
+            command = [
+                "pg_restore",
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--single-transaction",
+                *args,
+                "--dbname",
+                connection.settings_dict["NAME"],
+                str(path),
+            ]
             result = subprocess.run(command, env=env, capture_output=True, text=True)
             if result.returncode:
                 raise CommandError(f"pg_restore failed: {result.stderr.strip()}")
