@@ -73,7 +73,7 @@ def insert_rows(model, columns: tuple[str, ...], rows: list[tuple], *, returning
     if connection.vendor == "postgresql":
         # COPY: PostgreSQL's bulk-load path, several times faster than INSERT for big batches.
         # New primary keys are drawn from the table's sequence first, as the INSERT would.
-        pks = []
+        pks, copied = [], fields
         with connection.cursor() as cursor:
             if returning:
                 cursor.execute(
@@ -82,8 +82,9 @@ def insert_rows(model, columns: tuple[str, ...], rows: list[tuple], *, returning
                 )
                 pks = [pk for (pk,) in cursor.fetchall()]
                 rows = [(pk, *row) for pk, row in zip(pks, rows)]
-                table_and_columns = f"{quote(meta.db_table)} ({', '.join(quote(f.column) for f in [meta.pk, *fields])})"
-            not_null = [f.column for f in (meta.pk, *fields) if not f.null]
+                copied = [meta.pk, *fields]
+                table_and_columns = f"{quote(meta.db_table)} ({', '.join(quote(f.column) for f in copied)})"
+            not_null = [f.column for f in copied if not f.null]
             for batch in batched(rows, 20 * BATCH):
                 copy_csv(cursor, table_and_columns, not_null, (row + defaults for row in batch))
         return pks
