@@ -31,8 +31,8 @@ from django.db.models import Count  # noqa: E402
 from django.template import loader  # noqa: E402
 from django.test import Client, RequestFactory  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from explain import full_scans  # noqa: E402  (this script's folder, bench/, is on sys.path)
 
-from bench.explain import full_scans  # noqa: E402
 from events.models import (  # noqa: E402
     Event,
     EventPair,
