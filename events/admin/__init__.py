@@ -1,3 +1,4 @@
+import contextlib
 import json
 
 from concurrency.admin import ConcurrentModelAdmin
@@ -109,7 +110,7 @@ class RecordAdmin(SimpleHistoryAdmin, ConcurrentModelAdmin):
         # Restoring a version is a save like the change form's, which the admin runs in a
         # transaction: the stale-edit check's row lock needs one (PostgreSQL refuses
         # select_for_update() outside), and simple-history's view opens none.
-        with transaction.atomic(using=router.db_for_write(self.model)), involvement.deferred():
+        with self.one_write():
             return super().history_form_view(request, object_id, version_id, extra_context)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
@@ -118,8 +119,14 @@ class RecordAdmin(SimpleHistoryAdmin, ConcurrentModelAdmin):
         # One sync of the derived tables for the whole save: each inline row saved would
         # otherwise sync the event again. Inside the save's transaction, so that the derived
         # rows commit with the record and the version it bumps (never a page cached stale).
-        with transaction.atomic(using=router.db_for_write(self.model)), involvement.deferred():
+        with self.one_write():
             return super().changeform_view(request, object_id, form_url, extra_context)
+
+    @contextlib.contextmanager
+    def one_write(self):
+        """One transaction, and one sync of the derived tables at its end (inside it), for a whole save."""
+        with transaction.atomic(using=router.db_for_write(self.model)), involvement.deferred():
+            yield
 
     def valid_ids_or_404(self, object_id: str, version_id: str | None = None) -> None:
         """404 for an address whose record or version id is not one (`history/abc/`): simple-history lets it be a 500."""

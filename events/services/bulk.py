@@ -12,6 +12,7 @@ sends signals or writes history: the caller keeps the derived tables
 
 import csv
 import io
+import itertools
 from collections.abc import Iterable, Iterator
 
 from django.db import connection
@@ -19,9 +20,11 @@ from django.db import connection
 BATCH = 1000  # rows per INSERT statement, and the most values one IN (...) list takes
 
 
-def batched(items: list, size: int = BATCH) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
+def batched(items: Iterable, size: int = BATCH) -> Iterator[list]:
+    """`items` in lists of `size` (the last shorter), read as they come: a list or a streaming query."""
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
 
 
 def copy_csv(cursor, table_and_columns: str, not_null: list[str], rows: Iterable[tuple]) -> None:

@@ -36,6 +36,7 @@ from events.models import (
     Summit,
     publisher_for,
 )
+from events.services.bulk import batched
 from events.services.formats import (
     LEADERS,
     MEETINGS,
@@ -46,7 +47,6 @@ from events.services.formats import (
     DisagreementRecord,
     EventRecord,
     ParticipantRecord,
-    chunked,
     disagreement_records,
     event_records,
     extra_cells,
@@ -269,7 +269,7 @@ def events_with_parts(events: QuerySet, *, quotes: bool = False) -> Iterator[tup
     whose per-object prefetching costs more than these plain value queries.
     """
     rows = events.select_related("summit").iterator(chunk_size=EXPORT_CHUNK)
-    for chunk in chunked(rows, EXPORT_CHUNK):
+    for chunk in batched(rows, EXPORT_CHUNK):
         ids = [event.pk for event in chunk]
         parts = defaultdict(EventParts)
         for event_id, iso2 in (

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import datetime
-import itertools
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -34,6 +33,7 @@ from events.models import (
     Quote,
     Summit,
 )
+from events.services.bulk import batched
 from events.vocab.dates import PartialDate, Precision
 
 # The longest value any cell may hold: a quote is long, a 10 MB cell is a mistake.
@@ -441,7 +441,7 @@ def event_records(events: QuerySet, *, chunk_size: int = 2000) -> Iterator[tuple
         "end_date",
         "venue",
     ).iterator(chunk_size=chunk_size)
-    for chunk in chunked(rows, chunk_size):
+    for chunk in batched(rows, chunk_size):
         ids = [row[0] for row in chunk]
         participants = grouped(
             Participant.objects.filter(event_id__in=ids)
@@ -565,12 +565,6 @@ def publisher_row(publisher: Publisher) -> dict:
         "kind": publisher.kind,
         "aggregator": "true" if publisher.aggregator else "false",
     }
-
-
-def chunked(iterable: Iterable, size: int) -> Iterator[list]:
-    iterator = iter(iterable)
-    while chunk := list(itertools.islice(iterator, size)):
-        yield chunk
 
 
 def grouped(rows: Iterable[tuple]) -> dict[int, list[tuple]]:
