@@ -10,10 +10,11 @@ class EventsConfig(AppConfig):
 
     def ready(self):
         from events.models import reference
-        from events.services import signals  # noqa: F401  (connects the receivers)
+        from events.services import revisions, signals  # noqa: F401  (signals connects the receivers)
         from events.services.versioning import connect_signals
         from events.web.guards import limit_sqlite_statements
 
         connect_signals()  # every write bumps the page-cache version
+        revisions.connect_signals()  # every edit of an event's record makes a citable revision
         post_migrate.connect(reference.forget, dispatch_uid="reference_countries_forget")
         connection_created.connect(limit_sqlite_statements, dispatch_uid="limit_sqlite_statements")

@@ -32,7 +32,7 @@ from events.models import (
     SummitSource,
 )
 from events.queries.temperature import format_score
-from events.services import involvement
+from events.services import involvement, revisions
 from events.vocab.plover import MODE_CHOICES, score_source, suggest
 
 
@@ -125,7 +125,8 @@ class RecordAdmin(SimpleHistoryAdmin, ConcurrentModelAdmin):
     @contextlib.contextmanager
     def one_write(self):
         """One transaction, and one sync of the derived tables at its end (inside it), for a whole save."""
-        with transaction.atomic(using=router.db_for_write(self.model)), involvement.deferred():
+        using = router.db_for_write(self.model)
+        with transaction.atomic(using=using), involvement.deferred(), revisions.deferred(using):
             yield
 
     def valid_ids_or_404(self, object_id: str, version_id: str | None = None) -> None:

@@ -33,6 +33,7 @@ from events.models.events import (
     pair_key,
 )
 from events.models.people import Leader, LeaderQuerySet, Office, title_on
+from events.models.revisions import EventRevision
 from events.models.site import SiteVersion
 from events.models.sources import (
     OFFICIAL_KINDS,
@@ -73,6 +74,7 @@ __all__ = [
     "EventKind",
     "EventLeader",
     "EventPair",
+    "EventRevision",
     "EventQuerySet",
     "EventSource",
     "EventStatus",

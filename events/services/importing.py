@@ -43,7 +43,7 @@ from events.models import (
     title_on,
     unique_slug,
 )
-from events.services import involvement, versioning
+from events.services import involvement, revisions, versioning
 from events.services.bulk import BATCH, batched, insert_rows
 from events.services.formats import (
     FILES,
@@ -116,7 +116,7 @@ def import_directory(
     report = ImportReport(dry_run=dry_run, publish=publish, change_published=change_published)
     progress = progress or (lambda iterable, label, total: iter(iterable))
     try:
-        with transaction.atomic(), involvement.deferred():
+        with transaction.atomic(), involvement.deferred(), revisions.deferred():
             Writer(report, progress).write_publishers(publishers)
             Writer(report, progress).write(summits, leaders, events)
             if dry_run:

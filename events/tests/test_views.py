@@ -691,6 +691,8 @@ class ValidHtmlTests:
             "leaders": reverse("events:leader_list"),
             "leader": putin_record["duterte"].get_absolute_url(),
             "not-found": "/relationships/ph-zz/",
+            "event-revision": f"/events/{putin_record['dinner'].pk}/v/1/",
+            "timeline-cite": f"{TIMELINE}cite/?kind=meeting",
         }
         files = []
         for name, url in pages.items():

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from events.web import compare, feeds, views
+from events.web import cite, compare, feeds, views
 from events.web import exports as export_views
 
 
@@ -27,10 +27,16 @@ urlpatterns = [
     path("relationships/<pair:pair>/", views.RelationshipView.as_view(), name="relationship"),
     path("relationships/<pair:pair>/timeline.json", export_views.TimelineJSONView.as_view(), name="timeline_json"),
     path("relationships/<pair:pair>/feed/", feeds.RelationshipFeed(), name="relationship_feed"),
+    path("relationships/<pair:pair>/cite/", cite.PageCiteView.as_view(), name="relationship_cite"),
+    path("relationships/<pair:pair>/cite.<slug:fmt>", cite.PageCiteView.as_view(), name="relationship_cite_file"),
     path("events.csv", export_views.EventsCSVView.as_view(), name="events_csv"),
     path("events.json", export_views.EventsJSONView.as_view(), name="events_json"),
     path("calendar.ics", export_views.CalendarView.as_view(), name="calendar"),
     path("events/", views.EventListView.as_view(), name="event_list"),
+    path("events/cite/", cite.PageCiteView.as_view(), name="event_list_cite"),
+    path("events/cite.<slug:fmt>", cite.PageCiteView.as_view(), name="event_list_cite_file"),
+    path("events/<int:pk>/cite.<slug:fmt>", cite.EventCiteView.as_view(), name="event_cite"),
+    path("events/<int:pk>/v/<int:number>/", cite.EventRevisionView.as_view(), name="event_revision"),
     path("events/<int:pk>/", views.EventDetailView.as_view(), name="event_detail"),
     path("events/<int:pk>/<slug:slug>/", views.EventDetailView.as_view(), name="event_detail"),
     path("summits/", views.SummitListView.as_view(), name="summit_list"),

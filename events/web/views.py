@@ -20,6 +20,8 @@ from events.models import Event, EventCountry, Leader, Office, Participant, Summ
 from events.queries import relationships as timeline
 from events.queries.pagination import PER_PAGE, InvalidCursor, KeysetPage, KeysetPaginator, page_links, paginator_for
 from events.queries.relationships import by_year_and_month, event_relationships, home_relationships, relationship_for
+from events.services import citations, revisions
+from events.web import cite
 from events.web.filters import EventFilter
 
 
@@ -182,6 +184,7 @@ class EventDetailView(DetailView):
                 Prefetch("involvements", queryset=EventCountry.objects.select_related("country")),
                 "disagreements__versions__source",
             )
+            .annotate(revision_number=revisions.latest_number(), revision_recorded_at=revisions.latest_recorded_at())
         )
 
     def get(self, request, *args, **kwargs):
@@ -189,7 +192,13 @@ class EventDetailView(DetailView):
         # One address per event: the id alone, or an outdated slug, redirects to the canonical one.
         if kwargs.get("slug") != self.object.slug:
             return redirect(self.object, permanent=True)
-        context = self.get_context_data(object=self.object, relationships=event_relationships(self.object))
+        citable = cite.event_citable(request, self.object)
+        context = self.get_context_data(
+            object=self.object,
+            relationships=event_relationships(self.object),
+            citation=citable,
+            citations=citations.all_formatted(citable),
+        )
         return self.render_to_response(context)
 
 
