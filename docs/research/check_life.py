@@ -28,7 +28,7 @@ RELATIONS = {"follows_up", "fulfils", "reverses", "responds_to"}
 COMMITMENT_KINDS = {"agreement", "pledge", "intention"}
 LANGUAGES = {"en", "fil", "ja", "zh", "ru", "ko", "es", "fr"}
 DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?~?$")
-URL = re.compile(r"https?://[^\s;)'\"]+")
+URL = re.compile(r"https?://[^\s;)'\"`]+")
 
 problems = []
 
@@ -55,7 +55,7 @@ def check_event(where, date, title, required=True):
 
 def check_urls(where, text):
     for url in URL.findall(text or ""):
-        url = url.rstrip(".,")
+        url = url.rstrip(".,:")
         if url not in URLS:
             problem(where, f"URL not among the retrieved ones: {url}")
 
@@ -127,6 +127,8 @@ def main():
         check_event(where, row["to_date"], row["to_title"])
         if row["relation"] not in RELATIONS:
             problem(where, f"relation {row['relation']!r}")
+    for n, line in enumerate((HERE / "commitments.md").read_text(encoding="utf-8").splitlines(), 1):
+        check_urls(f"commitments.md:{n}", line)
     for event in life_events.EVENTS:
         check_urls(f"life_events.py {event['date']}", event["source_url"] + " " + event.get("disagreements", ""))
     for problem_line in problems:
