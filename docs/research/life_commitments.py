@@ -69,7 +69,7 @@ STEPS = [
     ("arms-purchase-ru-cn-2016", "announced", "2016-09-13", "2016-09-13", "Duterte says the Philippines is looking at buying weapons from Russia and China",
      "http://www.manilatimes.net/ph-to-buy-weapons-from-china-russia/285912/", "Speech at Villamor Air Base on Tuesday evening, 13 September."),
     ("arms-purchase-ru-cn-2016", "announced", "2017-05-15", "2017-05-15", "Lorenzana signs a letter of intent with China's Poly Technologies; China's $500 million arms loan on standby",
-     "http://manilastandard.net/news/top-stories/236760/sino-loan-to-finance-weapons-buy-dnd.html", "A non-binding letter of intent only: 'We're not saying we will buy or not.'"),
+     "http://manilastandard.net/news/top-stories/236760/sino-loan-to-finance-weapons-buy-dnd.html", "A non-binding letter of intent only: 'We’re not saying we will buy or not.'"),
     ("arms-purchase-ru-cn-2016", "signed", "2021-11", "2021-11", "Philippines signs a ₱12.7 billion contract with Russia's Sovtechnoexport for Mi-17 heavy-lift helicopters",
      "https://abcnews.go.com/International/wireStory/philippines-proceed-deal-buy-russian-helicopters-83337867", "The only purchase contract with either country the research found; month only."),
     ("arms-purchase-ru-cn-2016", "withdrawn", "2022-07-26", "2022-07-26", "Lorenzana confirms the Philippines has cancelled the Mi-17 helicopter deal with Russia",
@@ -172,6 +172,6 @@ STEPS = [
      "https://mb.com.ph/article/10905301/philippines/national/dnd-receives-five-coastal-radar-systems-from-japan", "Ceremonial handover; the radars were still to be made operational by the Navy."),
     # US FMF
     ("us-fmf-500-million-2024", "announced", "2024-07-30", "2024-07-30", "US commits $500 million in Foreign Military Financing to the Philippines",
-     "https://tribune.net.ph/2024/07/30/phl-gets-500-m-us-aid", "Austin: 'We're working with the US Congress to allocate $500 million'."),
+     "https://tribune.net.ph/2024/07/30/phl-gets-500-m-us-aid", "Austin: 'We’re working with the US Congress to allocate $500 million'."),
 ]
 # fmt: on

@@ -126,7 +126,7 @@ STATUS_HISTORY = [
     ("2023-11-03", "Marcos and Kishida hold summit in Malacañang during Kishida's official visit", "held", "2023-11-03",
      "https://www.ph.emb-japan.go.jp/itpr_en/11_000001_01283.html", ""),
     ("2023-12-16", "Marcos and Kishida agree to speed up Reciprocal Access Agreement talks on ASEAN-Japan summit sidelines", "proposed", "2023-12-11",
-     "https://www.sunstar.com.ph/manila/marcos-to-attendasean-japan-commemorative-summit", "DFA Assistant Secretary Espiritu: 'they are also arranging a bilateral meeting with Japanese Prime Minister Fumio Kishida'. SunStar's date line."),
+     "https://www.sunstar.com.ph/manila/marcos-to-attendasean-japan-commemorative-summit", "SunStar, on the DFA's pre-summit briefing: 'He said they are also arranging a bilateral meeting with Japanese Prime Minister Fumio Kishida.' SunStar's date line."),
     ("2023-12-16", "Marcos and Kishida agree to speed up Reciprocal Access Agreement talks on ASEAN-Japan summit sidelines", "held", "2023-12-17",
      "https://www.mofa.go.jp/mofaj/s_sa/sea2/ph/pageit_000001_00115.html", "Both governments date the meeting 17 December (MOFA: 12月17日; PCO: 'on Sunday'), not the 16th under which the record files it; see DOUBTS.md."),
     ("2024-03-19", "Manalo and Blinken hold talks and joint press conference in Manila", "announced", "2024-03-14",
