@@ -1,28 +1,12 @@
 """Events the commitments research adds to the bundled record (issue #14), with their sources.
 
-Each row carries the same columns as events/data/bundled/other_events.csv; `build_life.py`
-appends the rows that are not there yet. Every URL was returned by the research's searches
-(docs/research/life_urls.txt); dates were read from the page text, see commitments.md.
+Each row carries columns of events/data/bundled/other_events.csv (the missing ones are left
+empty); `build_life.py` appends the rows that are not there yet. Every URL was returned by the
+research's searches (docs/research/life_urls.txt); dates were read from the page text, see
+commitments.md.
 """
 
 import json
-
-COLUMNS = [
-    "date",
-    "kind",
-    "title",
-    "summary",
-    "countries",
-    "city",
-    "summit",
-    "status",
-    "source_url",
-    "end_date",
-    "venue",
-    "source_titles",
-    "source_dates",
-    "disagreements",
-]
 
 
 def _dis(about, *versions):
