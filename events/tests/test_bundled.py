@@ -106,12 +106,12 @@ EVENTS_PER_YEAR = {
     2021: 50,
     2022: 71,
     2023: 79,
-    2024: 72,
+    2024: 73,
     2025: 57,
     2026: 17,
 }
 EVENTS_PER_KIND = {
-    "agreement": 59,
+    "agreement": 60,
     "call": 26,
     "intention": 31,
     "meeting": 82,
