@@ -59,6 +59,9 @@ COMMITMENTS = [
     ("jp-osa-coastal-radars-2023", "Japan's ¥600 million Official Security Assistance grant for coastal radars", "agreement", "PH;JP", "600000000", "JPY",
      "Notes exchanged during Kishida's visit on 3 November 2023, the first OSA project; five coastal radar systems handed over at Camp Aguinaldo on 11 February 2026.",
      "https://www.ph.emb-japan.go.jp/itpr_en/11_000001_01283.html"),
+    ("us-exercises-halt-2016", "Halt to joint patrols and naval exercises with the US in the South China Sea", "intention", "PH;US", "", "",
+     "Lorenzana told the US military on 7 October 2016 that joint patrols and naval exercises in the South China Sea were on hold on Duterte's order; in August 2020 he called it a standing order since 2016. Under Marcos the first joint Philippine-US maritime and air patrols in the West Philippine Sea were held on 21-23 November 2023.",
+     "https://globalnation.inquirer.net/146359/ph-tells-us-no-joint-patrols-in-south-china-sea"),
     ("ph-kr-free-trade-agreement", "Philippines-Republic of Korea Free Trade Agreement", "agreement", "PH;KR", "", "",
      "Signed in Jakarta on 7 September 2023; concurred in by the Philippine Senate on 23 September 2024 and ratified by Korea's National Assembly in November; in force since 31 December 2024. Korea removes tariffs on 94.8 percent of items, the Philippines on 96.5 percent.",
      "https://www.dti.gov.ph/korea-free-trade-agreement/"),
@@ -176,6 +179,13 @@ STEPS = [
      "https://www.ph.emb-japan.go.jp/itpr_en/11_000001_01283.html", ""),
     ("jp-osa-coastal-radars-2023", "delivered", "2026-02-11", "2026-02-11", "Japan hands over five OSA coastal radar systems to the Philippines",
      "https://mb.com.ph/article/10905301/philippines/national/dnd-receives-five-coastal-radar-systems-from-japan", "Ceremonial handover; the radars were still to be made operational by the Navy."),
+    # Halt to joint patrols and exercises with the US
+    ("us-exercises-halt-2016", "announced", "2016-10-07", "2016-10-07", "Joint patrols and naval exercises with the US military put on hold on Duterte's order",
+     "https://globalnation.inquirer.net/146359/ph-tells-us-no-joint-patrols-in-south-china-sea", "Duterte also wanted to halt the 28 exercises held with US forces each year."),
+    ("us-exercises-halt-2016", "announced", "2020-08-03", "", "",
+     "https://www.cnn.ph/news/2020/8/4/philippines-naval-exercises-south-china-sea.html", "Lorenzana at a briefing on Monday (3 August): a 'standing order' not to join naval exercises in the South China Sea outside the 12-mile territorial sea; by text he said it had been Duterte's order since 2016."),
+    ("us-exercises-halt-2016", "withdrawn", "2023-11-21", "2023-11~", "Philippines and United States conduct joint patrols in the West Philippine Sea",
+     "https://pco.gov.ph/news_releases/ph-us-conduct-joint-exercises-in-west-philippine-sea/", "Reversed by the next administration rather than withdrawn by Duterte's: the first joint maritime and air patrols ran from 21 to 23 November 2023. The halt to the 28 annual exercises was not followed (the PCO release calls Balikatan annual); the research did not date its end."),
     # PH-ROK FTA
     ("ph-kr-free-trade-agreement", "signed", "2023-09-07", "2023-09-07", "Philippines-Republic of Korea Free Trade Agreement signed",
      "https://tribune.net.ph/amp/story/2023/09/07/philippines-south-korea-sign-free-trade-agreement", "Korea's trade ministry then expected entry into force 'in the first half of next year'."),

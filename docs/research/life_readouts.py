@@ -186,6 +186,8 @@ LINKS = [
      "2024-12", "Philippine Senate concurs in Japan-Philippines Reciprocal Access Agreement", ""),
     ("2025-09-11", "Japan-Philippines Reciprocal Access Agreement enters into force", "follows_up",
      "2025-08-12", "Philippines and Japan exchange notes bringing the Reciprocal Access Agreement into force on 11 September", ""),
+    ("2023-11~", "Philippines and United States conduct joint patrols in the West Philippine Sea", "reverses",
+     "2016-10-07", "Joint patrols and naval exercises with the US military put on hold on Duterte's order", "The first joint patrols since the 2016 hold."),
     ("2024-12-31", "Philippines-Republic of Korea Free Trade Agreement enters into force", "follows_up",
      "2023-09-07", "Philippines-Republic of Korea Free Trade Agreement signed", ""),
     ("2025-11-02", "Philippines and Canada sign Status of Visiting Forces Agreement in Makati", "follows_up",
