@@ -30,6 +30,7 @@ from events.models.events import (
     QuoteLanguage,
     QuoteText,
     SourceLink,
+    StatusStep,
     pair_key,
 )
 from events.models.life import (
@@ -86,6 +87,7 @@ __all__ = [
     "PartialDated",
     "Readout",
     "StatusChange",
+    "StatusStep",
     "DERIVED_MODELS",
     "OFFICIAL_KINDS",
     "Disagreement",
