@@ -304,7 +304,11 @@ class Readout(QuoteLanguage, models.Model):
 
     def clean(self):
         super().clean()
-        if self.event_id and self.event.kind not in MEETING_KINDS:
+        try:
+            event = self.event  # in the admin, the event being saved with its new kind
+        except Event.DoesNotExist:
+            return
+        if event.kind not in MEETING_KINDS:
             raise ValidationError(
-                f"A readout belongs to a meeting or a call; this event is a {self.event.get_kind_display().lower()}."
+                f"A readout belongs to a meeting or a call; this event is a {event.get_kind_display().lower()}."
             )

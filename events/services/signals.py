@@ -3,7 +3,7 @@
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
-from events.models import CommitmentStep, Event, EventSource, Leader, Participant, Quote
+from events.models import Commitment, CommitmentStep, Event, EventSource, Leader, Participant, Quote
 from events.services.commitments import sync_stages
 from events.services.involvement import months_of, refresh_pair_months, sync_involvement
 
@@ -64,3 +64,10 @@ def commitment_step_changed(sender, instance, raw=False, **kwargs):
     # commitment itself the UPDATE finds no row, which is fine.
     if not raw:
         sync_stages([instance.commitment_id])
+
+
+@receiver(post_save, sender=Commitment, dispatch_uid="commitment_saved")
+def commitment_saved(sender, instance, raw=False, **kwargs):
+    # A commitment saved from an instance read before its steps changed would write back a stale stage.
+    if not raw:
+        sync_stages([instance.pk])
