@@ -125,6 +125,13 @@ class EventLink(models.Model):
     def __str__(self):
         return f"{self.get_relation_display()} event {self.to_event_id}"
 
+    def clean(self):
+        super().clean()
+        # The constraint says it too, but a form for the event's inline links leaves the
+        # event out of the constraints it checks.
+        if self.from_event_id and self.from_event_id == self.to_event_id:
+            raise ValidationError({"to_event": "An event cannot be linked to itself."})
+
     @property
     def inverse_label(self) -> str:
         """How the link reads from the other event: 'Followed up by'."""
