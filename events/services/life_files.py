@@ -309,7 +309,8 @@ class LifeFiles:
                 self.error(
                     parsed,
                     column,
-                    f"{ref} is a {EventKind(kinds[0]).label.lower()}: a readout belongs to a meeting or a call",
+                    f"{ref} is not a meeting or a call: a readout belongs to one, "
+                    f"not to this {EventKind(kinds[0]).label.lower()}",
                 )
         slugs = {p.record.slug for p in self.parsed[COMMITMENTS.name]}
         wanted = {p.record.commitment for p in self.parsed[COMMITMENT_STEPS.name]} - slugs

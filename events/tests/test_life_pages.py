@@ -344,7 +344,7 @@ class AdminTests:
         data["kind"] = EventKind.STATEMENT
         response = staff_client.post(reverse("admin:events_event_add"), data)
         assert response.status_code == 200
-        assert "A readout belongs to a meeting or a call; this event is a statement." in response.content.decode()
+        assert "A readout belongs to a meeting or a call, not to this statement." in response.content.decode()
         assert not Readout.objects.exists()
 
     def test_a_link_to_itself_is_refused(self, staff_client):
