@@ -401,3 +401,29 @@ class AdminTests:
         response = staff_client.post(reverse("admin:events_commitment_add"), data)
         assert response.status_code == 200
         assert "Give the currency of the amount (ISO 4217, e.g. USD)." in response.content.decode()
+
+
+class PageCacheTests:
+    def test_a_new_status_change_shows_on_the_cached_page(self, client, lima, settings):
+        """With the page cache on, adding a step to the event's life is on its page at the next request."""
+        settings.PAGE_CACHE = True
+        url = lima["meeting"].get_absolute_url()
+        assert "Confirmed" not in visible_text(page(client, url))
+        assert "Confirmed" not in visible_text(page(client, url))  # served from the cache
+        StatusChange.objects.create(
+            event=lima["meeting"], status="confirmed", date=D(2016, 11, 17), source_url=MANILA_TIMES
+        )
+        assert "Confirmed 17 November 2016" in visible_text(page(client, url))
+
+    def test_a_commitment_step_shows_on_the_cached_path(self, client, settings):
+        """A new step moves the cached commitment page's stage at once."""
+        settings.PAGE_CACHE = True
+        commitment = make_commitment(
+            "vfa", title="VFA termination", steps=[{"stage": "announced", "date": D(2020, 2, 11)}]
+        )
+        url = commitment.get_absolute_url()
+        assert "Stage Announced" in visible_text(page(client, url))
+        CommitmentStep.objects.create(
+            commitment=commitment, stage="withdrawn", date=D(2021, 7, 30), source_url="https://example.org/recall"
+        )
+        assert "Stage Withdrawn" in visible_text(page(client, url))
