@@ -524,18 +524,9 @@ def step_records(steps) -> Iterator[tuple[int, StepRecord]]:
 
 
 def readout_records(readouts) -> Iterator[tuple[int, ReadoutRecord]]:
-    for pk, *event, country, url, language, text, english, translated_by, source_title in readouts.values_list(
-        "pk",
-        *_event_columns("event"),
-        "country_id",
-        "source_url",
-        "language",
-        "text",
-        "english",
-        "translated_by",
-        "source_title",
-    ):
-        yield pk, ReadoutRecord(_ref(*event), country, url, language, text, english, translated_by, source_title)
+    text_fields = [f.name for f in fields(ReadoutRecord)][2:]  # after the event and the country
+    for pk, *row in readouts.values_list("pk", *_event_columns("event"), "country_id", *text_fields):
+        yield pk, ReadoutRecord(_ref(*row[:4]), *row[4:])
 
 
 def _on_events(field_name: str, refs: set[EventRef]) -> Q:
