@@ -252,3 +252,26 @@ class ExportTests:
             "russian-arms,signed,2016-11-19~,2016-11-19,Duterte meets Putin in Lima,https://example.org/s2,in Lima"
         )
         assert "Nothing new" in run_import(out_dir)
+
+
+class EditorImportTests:
+    def test_an_editor_may_not_add_to_a_published_event_s_life(self, events_dir, tmp_path_factory):
+        """Without the publish permission, a status change for a published event is refused; for a draft it goes in."""
+        from events.models import Event
+        from events.services.formats import ImportFailed
+        from events.services.importing import import_directory
+
+        run_import(events_dir)
+        later = tmp_path_factory.mktemp("later")
+        write(later, "status_history.csv", STATUS_HEADER + f"{LIMA},confirmed,2016-11-17,https://example.org/c,\n")
+        with pytest.raises(ImportFailed) as failure:
+            import_directory(later, publish=False, change_published=False)
+        assert [str(e) for e in failure.value.errors] == [
+            "status_history.csv:2: -: would change what the published event 2016-11-19 'Duterte meets Putin in "
+            "Lima' shows; that needs the publish and delete permissions: leave the row out, or ask a Publisher "
+            "to import it"
+        ]
+        assert not StatusChange.objects.exists()
+        Event.objects.filter(title="Duterte meets Putin in Lima").update(published=False)
+        import_directory(later, publish=False, change_published=False)
+        assert StatusChange.objects.get().status == "confirmed"
