@@ -9,7 +9,7 @@ from django.urls import reverse
 from events.models import CommitmentStep, Event, EventKind, EventLink, Readout, StatusChange
 from events.tests.factories import make_commitment, make_event, make_leader
 from events.tests.test_admin import event_form, inline_management
-from events.tests.test_views import TIMELINE, build_record, page, visible_text
+from events.tests.test_views import TIMELINE, assert_valid_html, build_record, page, visible_text
 
 pytestmark = pytest.mark.django_db
 
@@ -237,6 +237,20 @@ class CommitmentPageTests:
         text = visible_text(page(client, commitments["arms"].get_absolute_url()))
         assert "Delivered October 2017 — rifles and trucks donated" in text
         assert "Putin" not in text
+
+    def test_the_pages_are_valid_html(self, client, commitments, lima, tmp_path):
+        """The event page with its life, links and readouts, the list (with an error too) and a path validate."""
+        assert_valid_html(
+            client,
+            {
+                "event-life": lima["meeting"].get_absolute_url(),
+                "event-linked": lima["announcement"].get_absolute_url(),
+                "commitments": COMMITMENTS,
+                "commitments-error": f"{COMMITMENTS}?country=ZZ&stage=kept",
+                "commitment": commitments["arms"].get_absolute_url(),
+            },
+            tmp_path,
+        )
 
     def test_unknown_commitment_is_not_found(self, client):
         assert client.get(reverse("events:commitment_detail", kwargs={"slug": "nothing"})).status_code == 404
