@@ -304,6 +304,15 @@ class Event(models.Model):
         help_text="Overrides the default score for the category and mode (−10 to +10); needs a justification.",
     )
     score_justification = models.TextField(blank=True, help_text="Why the score differs from the default.")
+    plover_reviewed = models.BooleanField(
+        "PLOVER coding reviewed",
+        default=False,
+        help_text=(
+            "Checked: an editor coded or accepted the category, mode and direction. Unchecked: they are "
+            "the machine's suggestion, shown as “suggested” and renewed whenever the event changes. "
+            "Changing the coding checks it."
+        ),
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -252,6 +252,7 @@ def apply_coding_file(path: str | Path = BUNDLED_CODING, *, report: CodingReport
                     "target_country_id": values["target"] or None,
                     "score_override": override,
                     "score_justification": values["score_justification"],
+                    "plover_reviewed": True,  # the editors' coding: never replaced by a suggestion
                 },
             )
         )
