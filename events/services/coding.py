@@ -373,3 +373,35 @@ def evaluate_suggestions(path: str | Path = BUNDLED_CODING) -> Evaluation:
             )
         )
     return evaluation
+
+
+# The PLOVER 0.5 names of the gold standard records (openeventdata/PLOVER, PLOVER_GSR_CAMEO.txt) in PLOVER 1.0.
+GOLD_NAMES = {"DEMAND": "REQUEST", "DISAPPROVE": "ACCUSE", "INVESTIGATE": "ACCUSE", "FIGHT": "ASSAULT"}
+
+
+def evaluate_gold(path: str | Path) -> Evaluation:
+    """The lexicon alone on PLOVER's gold standard records: English news sentences coded by PLOVER's authors.
+
+    A test of the cue words on text they were not written from: each
+    sentence is coded as a policy action's summary would be (`suggestion_for`
+    with no parties), its category compared with the record's.
+    """
+    import json
+
+    records = json.loads(Path(path).read_text(encoding="utf-8"))
+    evaluation = Evaluation()
+    for record in records:
+        category = GOLD_NAMES.get(record.get("event", ""), record.get("event", ""))
+        if category not in CATEGORIES or not record.get("text"):
+            continue  # the file's DOCUMENT records
+        suggestion = suggestion_for(Parties("policy_action", "held"), EventText(summary=record["text"]))
+        evaluation.trials.append(
+            Trial(
+                record["text"],
+                "sentence",
+                (category, "", None, None),
+                (suggestion.category, "", None, None),
+                suggestion.reason,
+            )
+        )
+    return evaluation

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from events.services.coding import BUNDLED_CODING, CodingFileError, evaluate_suggestions
+from events.services.coding import BUNDLED_CODING, CodingFileError, evaluate_gold, evaluate_suggestions
 from events.vocab.plover import CATEGORIES, quad_of
 from events.web.guards import unbounded_command
 
@@ -19,25 +19,34 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--coding", default=str(BUNDLED_CODING), help="A hand-coding file (coding.csv format).")
         parser.add_argument("--misses", action="store_true", help="List every event whose category was missed.")
+        parser.add_argument(
+            "--gold",
+            metavar="FILE",
+            help="Instead, code the sentences of PLOVER's gold standard records (PLOVER_GSR_CAMEO.txt of "
+            "github.com/openeventdata/PLOVER) from their text alone: the lexicon on text it was not written from.",
+        )
 
     @unbounded_command
-    def handle(self, *, coding, misses, **options):
+    def handle(self, *, coding, misses, gold, **options):
         try:
-            evaluation = evaluate_suggestions(coding)
+            evaluation = evaluate_gold(gold) if gold else evaluate_suggestions(coding)
         except CodingFileError as exc:
             raise CommandError(f"Load the bundled data first (manage.py load_bundled_data):\n{exc}") from exc
+        except (OSError, ValueError) as exc:
+            raise CommandError(f"{gold}: not a PLOVER gold standard file: {exc}") from exc
         write = self.stdout.write
         trials = evaluation.trials
-        write(f"Hand-coded events: {len(trials)}")
+        write(f"{'Gold standard sentences' if gold else 'Hand-coded events'}: {len(trials)}")
         write(f"Category accuracy: {percent(*evaluation.accuracy())}")
         write(f"Quad accuracy: {percent(*evaluation.accuracy(part=lambda c: quad_of(c[0])))}")
         write(f"Category and mode: {percent(*evaluation.accuracy(part=lambda c: c[:2]))}")
-        write(f"Actor: {percent(*evaluation.accuracy(part=lambda c: c[2]))}")
-        write(f"Actor and target: {percent(*evaluation.accuracy(part=lambda c: c[2:]))}")
-        write("")
-        write("By kind (category):")
-        for kind, group in evaluation.by_kind().items():
-            write(f"  {kind:<15} {percent(*evaluation.accuracy(group))}")
+        if not gold:  # the sentences have no direction or kind to compare
+            write(f"Actor: {percent(*evaluation.accuracy(part=lambda c: c[2]))}")
+            write(f"Actor and target: {percent(*evaluation.accuracy(part=lambda c: c[2:]))}")
+            write("")
+            write("By kind (category):")
+            for kind, group in evaluation.by_kind().items():
+                write(f"  {kind:<15} {percent(*evaluation.accuracy(group))}")
         write("")
         confusion = evaluation.confusion()
         used = [c for c in CATEGORIES if any(c in pair for pair in confusion)]
