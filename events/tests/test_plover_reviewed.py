@@ -11,7 +11,7 @@ BEFORE = [("events", "0009_roles_for_publishers_and_disagreements")]
 AFTER = [("events", "0010_plover_reviewed")]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_migration_marks_what_an_editor_coded_and_leaves_what_the_machine_filled():
     """Hand-coded bundled events, codes the kind/status rule never writes, and codes a person changed count as reviewed."""
     executor = MigrationExecutor(connection)
