@@ -113,6 +113,16 @@ class PairMonth(models.Model):
         return f"{self.pair} in {self.month:%Y-%m}"
 
 
+# PairMonth's figures of the reviewed codes, in the order of its own (scored, score_total, quad_0 … quad_3).
+PAIR_MONTH_REVIEWED_FIGURES = (
+    "reviewed",
+    "reviewed_total",
+    "reviewed_quad_0",
+    "reviewed_quad_1",
+    "reviewed_quad_2",
+    "reviewed_quad_3",
+)
+
 # The derived tables, rebuilt from the record and never edited: the writers that load
 # in bulk list them, the page cache and the backup leave them out.
 DERIVED_MODELS = (EventCountry, EventPair, EventLeader, PairMonth)

@@ -29,7 +29,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.functional import cached_property
 
-from events.models import Country, PairMonth, pair_key
+from events.models import PAIR_MONTH_REVIEWED_FIGURES, Country, PairMonth, pair_key
 from events.vocab.administrations import ADMINISTRATIONS, Administration, administration_for
 from events.vocab.plover import Quad
 
@@ -142,15 +142,7 @@ def _country(value: "Country | str") -> str:
 # a busy relationship has some 450 months, and model instances would cost more than the chart.
 MONTH_FIGURES = ("month", "scored", "score_total", "quad_0", "quad_1", "quad_2", "quad_3")
 # Drawn from the reviewed codes only (`?coding=reviewed`): the reviewed figures in their place.
-REVIEWED_MONTH_FIGURES = (
-    "month",
-    "reviewed",
-    "reviewed_total",
-    "reviewed_quad_0",
-    "reviewed_quad_1",
-    "reviewed_quad_2",
-    "reviewed_quad_3",
-)
+REVIEWED_MONTH_FIGURES = ("month", *PAIR_MONTH_REVIEWED_FIGURES)
 # After the figures drawn, every row tells how many of the month's scored events are reviewed, of how many.
 CODING_TALLY = ("reviewed", "scored")
 CODINGS = ("all", "reviewed")

@@ -36,7 +36,17 @@ from django.db import DEFAULT_DB_ALIAS, connections, models, transaction
 from django.db.models import Count, DateField, DecimalField, Q, Sum, Value
 from django.db.models.functions import Coalesce, Substr, Trunc, Upper
 
-from events.models import Event, EventCountry, EventLeader, EventPair, PairMonth, Participant, Quote, pair_key
+from events.models import (
+    PAIR_MONTH_REVIEWED_FIGURES,
+    Event,
+    EventCountry,
+    EventLeader,
+    EventPair,
+    PairMonth,
+    Participant,
+    Quote,
+    pair_key,
+)
 from events.services.bulk import BATCH
 from events.vocab.plover import QUAD_CATEGORIES, Quad, quad_of
 
@@ -50,16 +60,8 @@ MONTH_RUNS = 256
 
 Bucket = tuple[str, datetime.date]  # (pair, first day of the month)
 PAIR_MONTH_FIGURES = ("events", "scored", "score_total", "quad_0", "quad_1", "quad_2", "quad_3")
-# The same of the events whose coding an editor reviewed (#14).
-REVIEWED_FIGURES = (
-    "reviewed",
-    "reviewed_total",
-    "reviewed_quad_0",
-    "reviewed_quad_1",
-    "reviewed_quad_2",
-    "reviewed_quad_3",
-)
-ALL_PAIR_MONTH_FIGURES = PAIR_MONTH_FIGURES + REVIEWED_FIGURES
+# Then the same of the events whose coding an editor reviewed (#14).
+ALL_PAIR_MONTH_FIGURES = PAIR_MONTH_FIGURES + PAIR_MONTH_REVIEWED_FIGURES
 
 
 @dataclass(frozen=True)
