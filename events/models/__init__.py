@@ -18,7 +18,14 @@ One module per subject; this package re-exports their classes, so that
 
 from events.models.base import http_url_validator, record_url, unique_slug, wikidata_validator
 from events.models.countries import Country, CountryQuerySet
-from events.models.derived import DERIVED_MODELS, EventCountry, EventLeader, EventPair, PairMonth
+from events.models.derived import (
+    DERIVED_MODELS,
+    PAIR_MONTH_REVIEWED_FIGURES,
+    EventCountry,
+    EventLeader,
+    EventPair,
+    PairMonth,
+)
 from events.models.events import (
     Event,
     EventQuerySet,
@@ -118,6 +125,7 @@ __all__ = [
     "LeaderSource",
     "Office",
     "PairMonth",
+    "PAIR_MONTH_REVIEWED_FIGURES",
     "Participant",
     "ParticipantLink",
     "ParticipantRole",

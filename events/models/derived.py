@@ -94,6 +94,14 @@ class PairMonth(models.Model):
     quad_1 = models.PositiveIntegerField("material cooperation")
     quad_2 = models.PositiveIntegerField("verbal conflict")
     quad_3 = models.PositiveIntegerField("material conflict")
+    # The same figures of the events among them whose coding an editor reviewed (Event.plover_reviewed):
+    # the chart drawn from reviewed codes only (`?coding=reviewed`), and its count of suggested ones.
+    reviewed = models.PositiveIntegerField(db_default=0)
+    reviewed_total = models.DecimalField(max_digits=12, decimal_places=1, db_default=0)
+    reviewed_quad_0 = models.PositiveIntegerField("reviewed verbal cooperation", db_default=0)
+    reviewed_quad_1 = models.PositiveIntegerField("reviewed material cooperation", db_default=0)
+    reviewed_quad_2 = models.PositiveIntegerField("reviewed verbal conflict", db_default=0)
+    reviewed_quad_3 = models.PositiveIntegerField("reviewed material conflict", db_default=0)
 
     class Meta:
         constraints = [
@@ -104,6 +112,16 @@ class PairMonth(models.Model):
     def __str__(self):
         return f"{self.pair} in {self.month:%Y-%m}"
 
+
+# PairMonth's figures of the reviewed codes, in the order of its own (scored, score_total, quad_0 … quad_3).
+PAIR_MONTH_REVIEWED_FIGURES = (
+    "reviewed",
+    "reviewed_total",
+    "reviewed_quad_0",
+    "reviewed_quad_1",
+    "reviewed_quad_2",
+    "reviewed_quad_3",
+)
 
 # The derived tables, rebuilt from the record and never edited: the writers that load
 # in bulk list them, the page cache and the backup leave them out.

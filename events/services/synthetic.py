@@ -729,6 +729,7 @@ class Generator:
                 "actor_country_id",
                 "target_country_id",
                 "score",
+                "plover_reviewed",
             ),
         )
         self.participants = Table(
@@ -922,6 +923,8 @@ class Generator:
             actor if category else None,
             target if category else None,
             score,
+            # The generator's statement and policy codes stand for an editor's; a meeting's is the suggestion.
+            bool(category) and kind in (EventKind.STATEMENT, EventKind.POLICY_ACTION),
         )
         for position, (term, iso2, role) in enumerate(people):
             self.participants.add(event_id, term.leader_id, iso2, role, term.title, position)

@@ -353,7 +353,10 @@ class ComparePageTests:
         assert groups[0].find("path").get("d") != groups[1].find("path").get("d")  # circle vs square
         assert [a.get("class") for a in links.iter("a")] == ["point-link series-0"] * 3 + ["point-link series-1"]
         assert re.search(r"temperature-legend.*United States.*China", html, re.S)
-        assert re.findall(r'<span class="legend-count">([^<]*)</span>', html) == ["5 coded events", "1 coded event"]
+        assert re.findall(r"<span class=\"legend-count\">([^<]*)</span>", html) == [
+            "5 coded events (0 reviewed)",
+            "1 coded event (0 reviewed)",
+        ]
         assert '<th scope="col">United States: mean</th>' in html and '<th scope="col">China: mean</th>' in html
         assert "/relationships/ph-cn/?date_after=2016-03-01&amp;date_before=2016-03-31" in html
 

@@ -2,8 +2,10 @@
 `/relationships/compare/?with=cn&with=us&with=ru`: several relationships of
 the home country side by side, their temperature on one chart and in one table.
 
-A missing, unknown or repeated-beyond-reason `with` gives the form back with
-its error and status 400, never a 500.
+A missing, unknown or repeated-beyond-reason `with`, or a `period` or
+`coding` it does not know, gives the form back with its error and status
+400, never a 500. `coding=reviewed` draws the chart from the codes an editor
+reviewed only; by default (`all`) the machine's suggestions count too.
 """
 
 from django import forms
@@ -12,7 +14,7 @@ from django.db.models import Q, Sum
 from django.views.generic import TemplateView
 
 from events.models import Country, PairMonth
-from events.queries.temperature import MAX_SERIES, compare_temperatures
+from events.queries.temperature import CODINGS, MAX_SERIES, compare_temperatures
 
 
 def counterpart_choices(home: str) -> list[tuple[str, str]]:
@@ -49,7 +51,46 @@ class CountryCodeListField(forms.MultipleChoiceField):
         return True
 
 
+def coding_field() -> forms.ChoiceField:
+    """`coding`: draw a chart from every code (`all`, the default) or from the codes an editor reviewed."""
+    return forms.ChoiceField(
+        label="Codes drawn",
+        required=False,
+        choices=[("all", "Every code, reviewed or suggested"), ("reviewed", "Reviewed codes only")],
+        error_messages={
+            "invalid_choice": "A chart is drawn from every code or from the reviewed codes only "
+            "(coding=all or coding=reviewed), not from “%(value)s”."
+        },
+    )
+
+
+class ChartForm(forms.Form):
+    """The relationship page's chart: which codes it is drawn from."""
+
+    coding = coding_field()
+
+    def clean_coding(self):
+        return self.cleaned_data["coding"] or "all"
+
+
+def coding_links(request) -> dict[str, str]:
+    """This page drawn from every code and from the reviewed only: its address with `coding` set, the rest kept.
+
+    A timeline's cursor (`after`, `before`) is dropped: the toggle starts the timeline again.
+    """
+    links = {}
+    for value in CODINGS:
+        query = request.GET.copy()
+        for name in ("coding", "after", "before"):
+            query.pop(name, None)
+        if value != "all":
+            query["coding"] = value
+        links[value] = f"{request.path}?{query.urlencode()}" if query else request.path
+    return links
+
+
 class CompareForm(forms.Form):
+    coding = coding_field()
     period = forms.ChoiceField(
         label="Periods",
         required=False,
@@ -72,7 +113,7 @@ class CompareForm(forms.Form):
             choices=counterpart_choices(home),
             help_text=f"Up to {MAX_SERIES}. Any two-letter country code works in the address, e.g. ?with=cn&with=us.",
         )
-        self.order_fields(["with", "period"])
+        self.order_fields(["with", "period", "coding"])
 
     def clean_with(self):
         codes = self.cleaned_data["with"]
@@ -92,6 +133,9 @@ class CompareForm(forms.Form):
     def clean_period(self):
         return self.cleaned_data["period"] or "auto"
 
+    def clean_coding(self):
+        return self.cleaned_data["coding"] or "all"
+
 
 class CompareView(TemplateView):
     template_name = "events/relationship_compare.html"
@@ -101,6 +145,9 @@ class CompareView(TemplateView):
         form = CompareForm(request.GET, home=home)
         chart = None
         if form.is_valid():
-            chart = compare_temperatures(form.cleaned_data["with"], period=form.cleaned_data["period"])
-        context = self.get_context_data(form=form, with_field=form["with"], chart=chart, **kwargs)
+            data = form.cleaned_data
+            chart = compare_temperatures(data["with"], period=data["period"], coding=data["coding"])
+        context = self.get_context_data(
+            form=form, with_field=form["with"], chart=chart, coding_links=coding_links(request), **kwargs
+        )
         return self.render_to_response(context, status=200 if chart else 400)

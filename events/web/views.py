@@ -34,6 +34,7 @@ from events.queries.pagination import PER_PAGE, InvalidCursor, KeysetPage, Keyse
 from events.queries.relationships import by_year_and_month, event_relationships, home_relationships, relationship_for
 from events.services import citations, revisions
 from events.web import cite
+from events.web.compare import ChartForm, coding_links
 from events.web.filters import CommitmentFilter, EventFilter
 
 
@@ -171,8 +172,23 @@ class RelationshipView(FilteredEventsMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         r = self.relationship
-        summary, temperature = timeline.relationship_overview(r.home, r.other)
-        return super().get_context_data(relationship=r, summary=summary, temperature=temperature, **kwargs)
+        # `coding=reviewed` draws the chart from reviewed codes only; a value it does not know is the form's error.
+        self.chart_form = ChartForm(self.request.GET)
+        coding = self.chart_form.cleaned_data["coding"] if self.chart_form.is_valid() else "all"
+        summary, temperature = timeline.relationship_overview(r.home, r.other, coding=coding)
+        return super().get_context_data(
+            relationship=r,
+            summary=summary,
+            temperature=temperature,
+            chart_form=self.chart_form,
+            coding_links=coding_links(self.request),
+            **kwargs,
+        )
+
+    def render_to_response(self, context, **response_kwargs):
+        if self.chart_form.errors:
+            response_kwargs.setdefault("status", 400)
+        return super().render_to_response(context, **response_kwargs)
 
 
 class EventListView(FilteredEventsMixin, FilterView):
