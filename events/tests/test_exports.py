@@ -210,8 +210,8 @@ class EventsJSONTests:
         assert data["count"] == len(data["events"]) == 3
         lima = next(e for e in data["events"] if e["id"] == record["lima"].pk)
         assert lima["participants"] == [
-            {"name": "Rodrigo Duterte", "country": "PH", "role": "visitor"},
-            {"name": "Vladimir Putin", "country": "RU", "role": "host"},
+            {"name": "Rodrigo Duterte", "country": "PH", "role": "visitor", "title": "President of the Philippines"},
+            {"name": "Vladimir Putin", "country": "RU", "role": "host", "title": "President of Russia"},
         ]
         assert (lima["date"], lima["countries"], lima["summit"]) == ("2016-11-19", ["PH", "RU"], "APEC 2016")
 
@@ -226,8 +226,9 @@ class EventsJSONTests:
         data = json.loads(body(client.get(reverse("events:events_json") + "?q=nothing-matches-this")))
         assert (data["events"], data["count"]) == ([], 0)
 
-    def test_more_events_than_one_write_stay_valid_json(self, client):
+    def test_more_events_than_one_write_stay_valid_json(self, client, settings):
         """Rows go out in several chunks; the separators between them stay right."""
+        settings.EXPORT_PAGE_SIZE = 1203
         leader = make_leader("Rodrigo Duterte", "PH")
         for i in range(1203):
             make_event(
@@ -236,6 +237,7 @@ class EventsJSONTests:
         data = json.loads(body(client.get(reverse("events:events_json"))))
         assert data["count"] == len(data["events"]) == 1203
         assert len({e["id"] for e in data["events"]}) == 1203
+        assert data["next"] is None
 
     def test_malformed_filter_is_a_400_in_json(self, client, record):
         """The errors come back as JSON, by field."""
@@ -425,11 +427,11 @@ class CalendarTests:
 # The queries of each export, whatever the number of events (up to a chunk of 2,000): the page
 # cache's version stamp, the filter's country choices, then:
 EXPORT_QUERIES = {
-    # the events, then their countries, participants, sources and disagreements (one query each per
-    # chunk); the countries and publishers are reference data read once per process (models/reference.py,
-    # models.publisher_table)
-    "events_csv": ({}, 6),
-    "events_json": ({}, 6),
+    # the page of events, then their countries, participants, sources, quotes and disagreements (one
+    # query each); the countries and publishers are reference data read once per process
+    # (models/reference.py, models.publisher_table)
+    "events_csv": ({}, 7),
+    "events_json": ({}, 7),
     # the page cache's version (for the ETag), the events, their countries, participants, sources,
     # quotes and disagreements (the eras come last, from the span of the slides)
     "timeline_json": ({"pair": "ph-ru"}, 7),
@@ -545,8 +547,13 @@ class GradedSourcesExportTests:
             }
         ]
         assert event["source_publishers"] == [
-            {"url": "https://dfa.gov.ph/jakarta", "name": "Department of Foreign Affairs", "kind": "official_ph"},
-            {"url": "https://pco.gov.ph/jakarta", "name": None, "kind": None},
+            {
+                "url": "https://dfa.gov.ph/jakarta",
+                "title": "",
+                "name": "Department of Foreign Affairs",
+                "kind": "official_ph",
+            },
+            {"url": "https://pco.gov.ph/jakarta", "title": "", "name": None, "kind": None},
         ]
 
     def test_csv_has_a_disagreements_column(self, client):
