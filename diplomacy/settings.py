@@ -250,3 +250,6 @@ CALENDAR_LENGTH = 500  # events of each iCalendar file (and as many summits in /
 # The whole public record as files (events/services/bulk_files.py), regenerated after a change.
 # Each app node keeps its own copy: see docs/deploy.md.
 BULK_DIR = Path(os.environ.get("DJANGO_BULK_DIR", BASE_DIR / "var" / "bulk"))
+BULK_IN_BACKGROUND = True  # False writes them during the download that finds them behind (tests)
+# The site's public address, for the bulk files' event links; unset, the address a download reached.
+SITE_URL = os.environ.get("DJANGO_SITE_URL", "")

@@ -10,9 +10,10 @@ unchanged.
 
 import csv
 import datetime
+import io
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -466,6 +467,39 @@ def titles_cell(titles: Iterable[str]) -> str:
 
 def json_cell(records: list) -> str:
     return json.dumps(records, ensure_ascii=False) if records else ""
+
+
+ROWS_PER_WRITE = 500  # rows joined into one chunk of a file or response: fewer, larger writes
+
+
+def take(buffer: io.StringIO) -> str:
+    """What `buffer` holds, emptying it."""
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
+
+
+def json_object(
+    head: dict, list_key: str, items: Iterable[dict], *, tail: Callable[[], dict] | None = None
+) -> Iterator[str]:
+    """`{...head, list_key: [items...], "count": n, ...tail()}` as JSON text, a few hundred items per chunk.
+
+    `tail` is called once the items are written: for what is known only then.
+    """
+    opening = json.dumps(head, ensure_ascii=False)[:-1]  # the head object, left open
+    yield f'{opening}{", " if head else ""}"{list_key}": ['
+    count, pending = 0, []
+    for item in items:
+        pending.append(json.dumps(item, ensure_ascii=False))
+        count += 1
+        if len(pending) == ROWS_PER_WRITE:
+            yield ("," if count > ROWS_PER_WRITE else "") + ",".join(pending)
+            pending = []
+    if pending:
+        yield ("," if count > len(pending) else "") + ",".join(pending)
+    closing = json.dumps(tail(), ensure_ascii=False)[1:] if tail else "}"  # the tail object, opened
+    yield f'], "count": {count}{", " if closing != "}" else ""}{closing}'
 
 
 def spreadsheet_safe(value):

@@ -10,8 +10,7 @@ the formats themselves are built in services/exporting.py.
 
 import csv
 import io
-import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 
 from django.conf import settings
 from django.db import DatabaseError
@@ -25,16 +24,18 @@ from events.queries.pagination import InvalidCursor, paginator_for
 from events.queries.relationships import Relationship, relationship_for
 from events.services.exporting import (
     CSV_COLUMNS,
+    ROWS_PER_WRITE,
     calendar_ics,
     csv_cells,
     event_object,
     events_with_parts,
+    json_object,
+    take,
     timeline_eras,
     timeline_slide,
 )
 from events.web.filters import EventFilter
 
-ROWS_PER_WRITE = 500  # rows joined into one chunk of the response: fewer, larger writes to the socket
 # The last line of an /events.csv cut short. A JSON export cut short needs no marker: it
 # stops where the error struck, without its closing brackets, which no parser accepts.
 TRUNCATED = "# truncated"
@@ -222,7 +223,9 @@ class CalendarView(FilteredExportView):
 
     def base_queryset(self):
         return (
-            Event.objects.published().filter(status=EventStatus.PLANNED, kind__in=MEETING_KINDS).select_related("summit")
+            Event.objects.published()
+            .filter(status=EventStatus.PLANNED, kind__in=MEETING_KINDS)
+            .select_related("summit")
         )
 
     def export(self, meetings):
@@ -321,33 +324,3 @@ def event_url_maker(request) -> Callable[[Event], str]:
     if not found:  # the route no longer reads <pk>/<slug>: the slow, sure way
         return lambda event: request.build_absolute_uri(event.get_absolute_url())
     return lambda event: f"{head}{event.pk}/{event.slug}{tail}"
-
-
-def take(buffer: io.StringIO) -> str:
-    """What `buffer` holds, emptying it."""
-    text = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    return text
-
-
-def json_object(
-    head: dict, list_key: str, items: Iterable[dict], *, tail: Callable[[], dict] | None = None
-) -> Iterator[str]:
-    """`{...head, list_key: [items...], "count": n, ...tail()}` as JSON text, a few hundred items per chunk.
-
-    `tail` is called once the items are written: for what is known only then.
-    """
-    opening = json.dumps(head, ensure_ascii=False)[:-1]  # the head object, left open
-    yield f'{opening}{", " if head else ""}"{list_key}": ['
-    count, pending = 0, []
-    for item in items:
-        pending.append(json.dumps(item, ensure_ascii=False))
-        count += 1
-        if len(pending) == ROWS_PER_WRITE:
-            yield ("," if count > ROWS_PER_WRITE else "") + ",".join(pending)
-            pending = []
-    if pending:
-        yield ("," if count > len(pending) else "") + ",".join(pending)
-    closing = json.dumps(tail(), ensure_ascii=False)[1:] if tail else "}"  # the tail object, opened
-    yield f'], "count": {count}{", " if closing != "}" else ""}{closing}'

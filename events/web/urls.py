@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from events.web import compare, feeds, views
+from events.web import compare, downloads, feeds, views
 from events.web import exports as export_views
 
 
@@ -32,6 +32,7 @@ urlpatterns = [
     path("calendar.ics", export_views.CalendarView.as_view(), name="calendar"),
     path("events.ics", export_views.EventsCalendarView.as_view(), name="events_ics"),
     path("events/feed/", feeds.EventsFeed(), name="events_feed"),
+    path("downloads/<str:filename>", downloads.bulk_file, name="bulk_file"),
     path("changes/feed/", feeds.ChangesFeed(), name="changes_feed"),
     path("events/", views.EventListView.as_view(), name="event_list"),
     path("events/<int:pk>/", views.EventDetailView.as_view(), name="event_detail"),
