@@ -246,7 +246,7 @@ HOME_COUNTRY = "PH"
 EXPORT_PAGE_SIZE = int(os.environ.get("DJANGO_EXPORT_PAGE_SIZE", "1000"))
 TIMELINE_SLIDES = 1000  # TimelineJS slows to a crawl beyond about a thousand slides
 FEED_LENGTH = 50  # entries of each Atom feed
-CALENDAR_LENGTH = 500  # events of each iCalendar file (and as many summits in /calendar.ics)
+CALENDAR_LENGTH = 200  # events of each iCalendar file (and as many summits in /calendar.ics): ~2 ms each to write
 # The whole public record as files (events/services/bulk_files.py), regenerated after a change.
 # Each app node keeps its own copy: see docs/deploy.md.
 BULK_DIR = Path(os.environ.get("DJANGO_BULK_DIR", BASE_DIR / "var" / "bulk"))

@@ -2,9 +2,10 @@
 The whole public record as two files, `events.csv` and `events.json`, regenerated after it changes.
 
 They hold what /events.csv and /events.json hold, every published event at
-once, and are written off the request path: `regenerate()` (the
-`export_bulk_files` command, or a background thread the first download after
-a change starts, `refresh()`). A download meanwhile gets the previous files.
+once, and are written off the request path: `regenerate()`, called by the
+`export_bulk_files` command, run by hand, by cron, or in the background by
+the first download after a change (`refresh()`). A download meanwhile gets the
+previous files.
 
 Each generation is named by the record's version stamp (SiteVersion: the
 number every write bumps, and when), read *before* the events: the files never
@@ -26,12 +27,16 @@ import fcntl
 import json
 import logging
 import os
+import subprocess
+import sys
 import threading
+import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from django.db import connection, connections, transaction
+from django.conf import settings
+from django.db import connection, transaction
 from django.utils import timezone
 
 from events.models import Event
@@ -83,31 +88,38 @@ def current(directory: Path) -> Generation | None:
         return None
 
 
-def regenerate(directory: Path, *, site_url: str) -> Generation:
+def regenerate(directory: Path, *, site_url: str, wait: bool = True) -> Generation | None:
     """Write every published event into new files in `directory`, then make them the current ones.
 
-    `site_url` (`https://tracker.example`) makes the events' addresses
-    absolute. On PostgreSQL the events are read in one REPEATABLE READ
-    snapshot; SQLite's transactions here take the write lock (settings), so
-    there the pages are read one by one and a change meanwhile is caught by
+    One writer at a time per directory (a `flock`, so across processes, and
+    nodes sharing it): `wait` for one under way to end first, or else return
+    None at once. `site_url` (`https://tracker.example`) makes the events'
+    addresses absolute. On PostgreSQL the events are read in one REPEATABLE
+    READ snapshot; SQLite's transactions here take the write lock (settings),
+    so there the pages are read one by one and a change meanwhile is caught by
     the stamp (module docstring).
     """
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
-    with snapshot():
-        stamp = current_stamp()
-        generation = Generation(stamp, timezone.now().isoformat(), 0)
-        written = write_files(directory, generation, site_url.rstrip("/"))
-    generation = Generation(stamp, generation.generated_at, written)
-    previous = replace_manifest(directory, generation)
-    remove_older(directory, keep={generation.stamp, previous.stamp if previous else ""})
+    with exclusive(directory, wait=wait) as ours:
+        if not ours:
+            return None
+        for leftover in directory.glob(".*.tmp"):  # of a writer stopped midway (none runs: the lock is ours)
+            leftover.unlink(missing_ok=True)
+        with snapshot():
+            stamp = current_stamp()
+            generation = Generation(stamp, timezone.now().isoformat(), 0)
+            written = write_files(directory, generation, site_url.rstrip("/"))
+        generation = Generation(stamp, generation.generated_at, written)
+        previous = replace_manifest(directory, generation)
+        remove_older(directory, keep={generation.stamp, previous.stamp if previous else ""})
     logger.info("Bulk files of version %s written: %s events", stamp, written)
     return generation
 
 
 @contextmanager
 def snapshot():
-    if connection.vendor != "postgresql":
+    """One REPEATABLE READ transaction on PostgreSQL; inside a transaction already (a test's), that one."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
         yield
         return
     with transaction.atomic():
@@ -181,50 +193,53 @@ def remove_older(directory: Path, *, keep: set[str]) -> None:
 
 # -- Regenerating after a change ---------------------------------------------
 
-_in_this_process = threading.Lock()
+# A process started less than this long ago may still be starting up: none other is started meanwhile.
+SPAWN_INTERVAL_SECONDS = 30
+_last_spawn = [0.0]
+_spawning = threading.Lock()
 
 
 def refresh(directory: Path, *, site_url: str, background: bool = True) -> bool:
     """Start writing new files when `directory`'s are behind the record; whether a regeneration started.
 
-    One at a time per directory (a `flock`, so across processes and nodes
-    sharing it), and in a thread of its own unless `background` is false.
+    In the background, a process of its own (`manage.py export_bulk_files
+    --no-wait`): at a million events it writes for minutes, and a thread
+    would take the GIL from the worker's requests (a 0.6 s /events.json took
+    1.4 s beside one). Skipped while another writer holds the directory, and
+    for SPAWN_INTERVAL_SECONDS after this process started one. Without
+    `background`, written now.
     """
     directory = Path(directory)
     generation = current(directory)
     if generation is not None and generation.stamp == current_stamp():
         return False
-    if not _in_this_process.acquire(blocking=False):
-        return False
-
-    def run():
-        try:
-            with exclusive(directory) as ours:
-                if ours:
-                    regenerate(directory, site_url=site_url)
-        except Exception:
-            logger.exception("The bulk files could not be regenerated")
-            if not background:
-                raise
-        finally:
-            _in_this_process.release()
-            if background:
-                connections.close_all()  # this thread's own connections
-
-    if background:
-        threading.Thread(target=run, name="bulk-files", daemon=True).start()
-    else:
-        run()
+    if not background:
+        return regenerate(directory, site_url=site_url, wait=False) is not None
+    with _spawning:
+        if time.monotonic() - _last_spawn[0] < SPAWN_INTERVAL_SECONDS:
+            return False
+        with exclusive(directory) as free:
+            if not free:
+                return False
+        _last_spawn[0] = time.monotonic()
+    command = [sys.executable, "-m", "django", "export_bulk_files", "--no-wait", "--site-url", site_url]
+    subprocess.Popen(
+        command,
+        cwd=settings.BASE_DIR,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "diplomacy.settings")},
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,  # outlives a worker restart
+    )
     return True
 
 
 @contextmanager
-def exclusive(directory: Path):
-    """True inside when this process holds the directory's lock, False when another does."""
+def exclusive(directory: Path, *, wait: bool = False):
+    """True inside when this process holds the directory's lock, False when another does (and not `wait`)."""
     directory.mkdir(parents=True, exist_ok=True)
     with open(directory / LOCK, "a") as handle:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             yield False
             return

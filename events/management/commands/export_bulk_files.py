@@ -17,8 +17,14 @@ class Command(BaseCommand):
             default=settings.SITE_URL or "http://127.0.0.1:8000",
             help="The site's public address, for the events' links (default: DJANGO_SITE_URL, else %(default)s).",
         )
+        parser.add_argument(
+            "--no-wait", action="store_true", help="Do nothing if another process is writing them already."
+        )
 
     @unbounded_command
-    def handle(self, site_url, **options):
-        generation = bulk_files.regenerate(settings.BULK_DIR, site_url=site_url)
+    def handle(self, site_url, no_wait, **options):
+        generation = bulk_files.regenerate(settings.BULK_DIR, site_url=site_url, wait=not no_wait)
+        if generation is None:
+            self.stdout.write("Another process is writing the files; nothing done.")
+            return
         self.stdout.write(f"{generation.events:,} events written to {settings.BULK_DIR} (version {generation.stamp})")
