@@ -45,7 +45,7 @@ from events.services.exporting import (
     CSV_COLUMNS,
     EXPORT_CHUNK,
     csv_cells,
-    event_object,
+    event_row,
     events_with_parts,
     json_object,
 )
@@ -155,7 +155,7 @@ def write_files(directory: Path, generation: Generation, site_url: str) -> int:
             def objects():
                 nonlocal count
                 for event, parts in events_with_parts(public_events()):
-                    row = event_object(event, parts, site_url + event.get_absolute_url())
+                    row = event_row(event, parts, site_url + event.get_absolute_url())
                     writer.writerow(csv_cells(row))
                     count += 1
                     yield row

@@ -350,7 +350,7 @@ def parts_of(ids: list[int]) -> dict[int, EventParts]:
     return parts
 
 
-def event_object(event: Event, parts: EventParts, url: str) -> dict:
+def event_row(event: Event, parts: EventParts, url: str) -> dict:
     """One event as /events.json (and the API) gives it; /events.csv flattens it (`csv_cells`).
 
     `event` has its summit joined; `parts` are its rows from `events_with_parts()`.
@@ -432,7 +432,7 @@ def graded_sources(parts: EventParts) -> dict:
 
 
 def csv_cells(row: dict) -> list[str]:
-    """The CSV cells of `event_object()`, formulas neutralised.
+    """The CSV cells of `event_row()`, formulas neutralised.
 
     Lists of codes and names joined with `; ` as in the import files; titles,
     which may hold a `;`, with ` | ` (a `|` inside one doubled, as in the

@@ -27,7 +27,7 @@ from events.services.exporting import (
     ROWS_PER_WRITE,
     calendar_ics,
     csv_cells,
-    event_object,
+    event_row,
     events_with_parts,
     json_object,
     take,
@@ -74,7 +74,7 @@ class FilteredExportView(View):
     def rows(self, events) -> Iterator[dict]:
         url = event_url_maker(self.request)
         for event, parts in events_with_parts(events):
-            yield event_object(event, parts, url(event))
+            yield event_row(event, parts, url(event))
 
 
 class PagedExportView(FilteredExportView):
