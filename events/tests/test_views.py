@@ -534,7 +534,10 @@ class EventPageTests:
 
     @pytest.mark.parametrize("size", [3, 30])
     def test_query_count_is_constant(self, client, django_assert_num_queries, size):
-        """Five queries whatever the number of participants, quotes, sources, relationships and disagreements: guards their N+1s."""
+        """Nine queries whatever the number of participants, quotes, sources, relationships and disagreements: guards their N+1s.
+
+        Five, and (#14) one each for the links out and in, the readouts and the commitment steps.
+        """
         leaders = [
             make_leader(f"Leader {n}", OTHER_COUNTRIES[n % len(OTHER_COUNTRIES)], office=f"Office {n}")
             for n in range(size)
@@ -543,7 +546,7 @@ class EventPageTests:
         for n, leader in enumerate(leaders):
             make_quote(event, leader, original=f"Bonjour {n}", language="fr", english=f"Hello {n}")
             EventSource.objects.create(event=event, url=f"https://example.org/{n}")
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(9):
             response = page(client, event.get_absolute_url())
         assert visible_text(response).count("Hello") == size
 
