@@ -308,8 +308,16 @@ class ReadoutInline(admin.StackedInline):
 
 @admin.register(Event)
 class EventAdmin(RecordAdmin):
-    list_display = ["title", "date_display", "kind", "status", "summit", "published", "source_count"]
-    list_filter = ["kind", "status", "published", "date_precision", ("summit", admin.RelatedOnlyFieldListFilter)]
+    list_display = ["title", "date_display", "kind", "status", "summit", "published", "source_count", "coding"]
+    list_filter = [
+        "kind",
+        "status",
+        "published",
+        ("plover_reviewed", admin.BooleanFieldListFilter),
+        "date_precision",
+        ("summit", admin.RelatedOnlyFieldListFilter),
+    ]
+    actions = ["mark_coding_reviewed"]
     list_select_related = ["summit"]
     search_fields = ["title", "summary", "quotes__original_text", "quotes__english_text", "participants__leader__name"]
     autocomplete_fields = ["summit", "countries", "actor_country", "target_country"]
@@ -332,9 +340,13 @@ class EventAdmin(RecordAdmin):
         (
             "Coding (PLOVER)",
             {
-                "description": "Left empty, the category, mode and direction are suggested on saving from the kind, "
-                "status and participants; check them. Scores run from −10 (conflict) to +10 (cooperation).",
+                "description": "Until an editor reviews it, the coding is the machine's suggestion from the kind, "
+                "status, participants and the text's cue words, renewed on every save. Accept it by checking "
+                "“PLOVER coding reviewed”; changing the coding checks it. "
+                "Scores run from −10 (conflict) to +10 (cooperation).",
                 "fields": [
+                    "coding_state",
+                    "plover_reviewed",
                     ("plover_category", "plover_mode"),
                     "plover_context",
                     ("actor_country", "target_country"),
@@ -344,7 +356,11 @@ class EventAdmin(RecordAdmin):
             },
         ),
     ]
-    readonly_fields = ["effective_score"]
+    readonly_fields = ["effective_score", "coding_state"]
+    # The fields of an editor's coding: changing one marks the coding reviewed.
+    coding_fields = frozenset(
+        {"plover_category", "plover_mode", "plover_context", "actor_country", "target_country", "score_override"}
+    )
 
     class Media:
         js = ["plover-suggest.js"]  # Optional: pre-fills the suggestion as kind and status change.
@@ -367,6 +383,8 @@ class EventAdmin(RecordAdmin):
 
     def save_form(self, request, form, change):
         event = super().save_form(request, form, change)
+        if self.coded_by_editor(form) and "plover_reviewed" not in form.changed_data:
+            event.plover_reviewed = True
         if not self.can_publish(request):
             # An Editor's new event waits for a Publisher, and an edit keeps `published` as stored:
             # a restored version's instance carries the flag of its day, which would republish
@@ -374,6 +392,44 @@ class EventAdmin(RecordAdmin):
             stored = Event.objects.filter(pk=event.pk).values_list("published", flat=True).first() if change else None
             event.published = bool(stored)
         return event
+
+    def coded_by_editor(self, form) -> bool:
+        """Whether the editor changed the coding in this form, the kind/status pre-fill of a new event aside.
+
+        plover-suggest.js fills an empty category from the kind and status, as the
+        server would: that is the machine's suggestion, not the editor's choice.
+        """
+        changed = self.coding_fields & set(form.changed_data)
+        data = form.cleaned_data
+        prefilled = suggest(data.get("kind", ""), data.get("status", ""))
+        if changed <= {"plover_category", "plover_mode"} and prefilled and not form.initial.get("plover_category"):
+            return (data.get("plover_category"), data.get("plover_mode")) != tuple(prefilled)
+        return bool(changed)
+
+    @admin.display(description="coding")
+    def coding(self, event):
+        code = "/".join(filter(None, [event.plover_category, event.plover_mode])) or "—"
+        return code if event.plover_reviewed else f"{code} (suggested, not reviewed)"
+
+    @admin.display(description="PLOVER coding")
+    def coding_state(self, event):
+        if not event.pk:
+            return "Suggested on saving, not reviewed, unless you code it."
+        if event.plover_reviewed:
+            return "Reviewed: an editor coded or accepted it. Suggestions no longer replace it."
+        return (
+            "Suggested, not reviewed: the machine's coding, renewed on every save. Check it, then check "
+            "“PLOVER coding reviewed” to accept it, or change it."
+        )
+
+    @admin.action(description="Accept the PLOVER coding of the selected events (mark it reviewed)")
+    def mark_coding_reviewed(self, request, queryset):
+        with self.one_write():
+            events = list(queryset.filter(plover_reviewed=False).exclude(plover_category=""))
+            for event in events:
+                event.plover_reviewed = True
+                event.save()
+        self.message_user(request, f"{len(events)} suggested codings marked reviewed.", messages.SUCCESS)
 
     @admin.display(description="date", ordering="date")
     def date_display(self, event):
@@ -413,7 +469,10 @@ class EventAdmin(RecordAdmin):
             # would bump the version and sync again): an UPDATE of the coding alone, the
             # derived figures resynced with the rest of this save (changeform_view defers).
             event.score = event.effective_score()
-            coding = {field: getattr(event, Event._meta.get_field(field).attname) for field in (*filled, "score")}
+            coding = {
+                field: getattr(event, Event._meta.get_field(field).attname)
+                for field in (*filled, "score", "plover_reviewed")
+            }
             Event.objects.filter(pk=event.pk).update(
                 **{Event._meta.get_field(name).attname: value for name, value in coding.items()}
             )
@@ -428,8 +487,8 @@ class EventAdmin(RecordAdmin):
             coding = "/".join(filter(None, [event.plover_category, event.plover_mode])) or "no category"
             self.message_user(
                 request,
-                f"Suggested PLOVER coding: {coding}, {actor} → {target}, score {format_score(event.score)}. "
-                "Check it and correct it if it is wrong.",
+                f"Suggested PLOVER coding: {coding}, {actor} → {target}, score {format_score(event.score)}; "
+                "suggested, not reviewed. Check it: accept it (“PLOVER coding reviewed”) or correct it.",
                 messages.INFO,
             )
 

@@ -94,6 +94,14 @@ class PairMonth(models.Model):
     quad_1 = models.PositiveIntegerField("material cooperation")
     quad_2 = models.PositiveIntegerField("verbal conflict")
     quad_3 = models.PositiveIntegerField("material conflict")
+    # The same figures of the events among them whose coding an editor reviewed (Event.plover_reviewed):
+    # the chart drawn from reviewed codes only (`?coding=reviewed`), and its count of suggested ones.
+    reviewed = models.PositiveIntegerField(db_default=0)
+    reviewed_total = models.DecimalField(max_digits=12, decimal_places=1, db_default=0)
+    reviewed_quad_0 = models.PositiveIntegerField("reviewed verbal cooperation", db_default=0)
+    reviewed_quad_1 = models.PositiveIntegerField("reviewed material cooperation", db_default=0)
+    reviewed_quad_2 = models.PositiveIntegerField("reviewed verbal conflict", db_default=0)
+    reviewed_quad_3 = models.PositiveIntegerField("reviewed material conflict", db_default=0)
 
     class Meta:
         constraints = [

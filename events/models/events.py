@@ -21,7 +21,14 @@ from events.models.people import Leader, title_on
 from events.models.search import search_events
 from events.models.sources import EventSource
 from events.models.summits import Summit
-from events.vocab.coding import Parties, coding_for, direction_for
+from events.vocab.coding import (
+    EventText,
+    Parties,
+    direction_for,
+    people_names_for,
+    place_names_for,
+    suggestion_for,
+)
 from events.vocab.dates import PartialDate, Precision, normalise
 from events.vocab.kinds import MEETING_KINDS, EventKind, EventStatus, LifeStatus, ParticipantRole
 from events.vocab.languages import language_name, validate_language_tag
@@ -333,6 +340,15 @@ class Event(models.Model):
         help_text="Overrides the default score for the category and mode (−10 to +10); needs a justification.",
     )
     score_justification = models.TextField(blank=True, help_text="Why the score differs from the default.")
+    plover_reviewed = models.BooleanField(
+        "PLOVER coding reviewed",
+        default=False,
+        help_text=(
+            "Checked: an editor coded or accepted the category, mode and direction. Unchecked: they are "
+            "the machine's suggestion, shown as “suggested” and renewed whenever the event changes. "
+            "Changing the coding checks it."
+        ),
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -458,20 +474,28 @@ class Event(models.Model):
         return default_score(self.plover_category, self.plover_mode)
 
     def apply_plover_defaults(self) -> list[str]:
-        """Fill the PLOVER coding an editor left empty; returns the names of the fields filled.
+        """Suggest the PLOVER coding no editor reviewed; returns the names of the fields it changed.
 
-        The category and mode come from the kind and status (`plover.suggest`);
-        the direction from the participants, speakers and countries, so only
-        once the event is saved with them (the rules: events/vocab/coding.py). Nothing an
-        editor set is changed. The caller saves.
+        Not reviewed (`plover_reviewed`), the category, mode and direction are
+        the machine's suggestion from the kind, status, parties and text
+        (`suggestion_for`, events/vocab/coding.py), renewed on every call; the
+        direction only once the event is saved with its participants. Reviewed,
+        the editor's coding stands: only an empty direction is filled
+        (`direction_for`). The caller saves.
         """
         filled, parties = [], self.parties()
-        if not self.plover_category:
-            suggestion = coding_for(parties)
-            if suggestion:
-                self.plover_category, self.plover_mode = suggestion
-                filled += ["plover_category", "plover_mode"]
-        if self.pk and not self.actor_country_id and not self.target_country_id:
+        if not self.plover_reviewed or not self.plover_category:
+            self.plover_reviewed = False
+            suggestion = suggestion_for(parties, self.text())
+            coding = {"plover_category": suggestion.category, "plover_mode": suggestion.mode}
+            if self.pk:
+                coding.update(actor_country=suggestion.actor, target_country=suggestion.target)
+            for name, value in coding.items():
+                attname = self._meta.get_field(name).attname
+                if getattr(self, attname) != value:
+                    setattr(self, attname, value)
+                    filled.append(name)
+        elif self.pk and not self.actor_country_id and not self.target_country_id:
             actor, target = direction_for(parties)
             if actor:
                 self.actor_country_id = actor
@@ -480,6 +504,18 @@ class Event(models.Model):
                 self.target_country_id = target
                 filled.append("target_country")
         return filled
+
+    def text(self) -> EventText:
+        """What the event says in words, for the lexicon (events/vocab/coding.py); two queries once saved."""
+        places = place_names_for({iso2: country.name for iso2, country in reference.countries().items()})
+        text = EventText(self.title, self.summary, place=f"{self.city} {self.venue}".strip(), names=places)
+        if self.pk:
+            leaders = [(p.leader.name, p.country_id) for p in self.participants.select_related("leader")]
+            for quote in self.quotes.select_related("speaker"):
+                text.quotes.append((quote.language, quote.original_text, quote.english_text))
+                leaders.append((quote.speaker.name, quote.speaker.country_id))
+            text.people = people_names_for(leaders)
+        return text
 
     def parties(self) -> Parties:
         """Who took part, as plain codes, for the coding rules (events/vocab/coding.py); a few queries."""

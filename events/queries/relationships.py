@@ -64,7 +64,7 @@ class RelationshipSummary:
 
 
 def relationship_overview(
-    home: Country, other: Country, *, period: str = "auto"
+    home: Country, other: Country, *, period: str = "auto", coding: str = "all"
 ) -> tuple[RelationshipSummary, temperature.TemperatureChart]:
     """What a relationship page shows above its timeline: the summary and the temperature chart.
 
@@ -74,17 +74,17 @@ def relationship_overview(
     relationship = relationship_for(home, other)
     home, other = relationship.home, relationship.other
     key = relationship.key
-    # Each row is the month's MONTH_FIGURES, then its event count.
+    # Each row is the month's `month_columns(coding)`, then its event count.
     months = list(
-        PairMonth.objects.filter(pair=key).order_by("month").values_list(*temperature.MONTH_FIGURES, "events")
+        PairMonth.objects.filter(pair=key).order_by("month").values_list(*temperature.month_columns(coding), "events")
     )
     summary = RelationshipSummary(
         sum(row[-1] for row in months),
         months[0][0] if months else None,
         months[-1][0] if months else None,
     )
-    scored = [row for row in months if row[1]]
-    return summary, temperature.chart_of(home, [other], {key: scored}, period=period)
+    scored = [row for row in months if row[-2]]  # the month's scored events (`CODING_TALLY`), drawn or not
+    return summary, temperature.chart_of(home, [other], {key: scored}, period=period, coding=coding)
 
 
 def home_relationships(*, home: str | None = None) -> list[Relationship]:

@@ -121,6 +121,8 @@ class PeriodTemperature:
     count: int = 0
     total: Decimal = Decimal(0)
     quads: tuple[int, ...] = (0, 0, 0, 0)  # In the order of `Quad`.
+    reviewed: int = 0  # Of the period's scored events, how many an editor reviewed...
+    scored: int = 0  # ... of how many, whether drawn or not (`?coding=reviewed` leaves the suggested out).
 
     # Cached: a chart reads each mean half a dozen times (line, title, table, description).
     @cached_property
@@ -139,10 +141,30 @@ def _country(value: "Country | str") -> str:
 # What a chart reads of a `PairMonth`, as plain rows (`values_list`) in this order:
 # a busy relationship has some 450 months, and model instances would cost more than the chart.
 MONTH_FIGURES = ("month", "scored", "score_total", "quad_0", "quad_1", "quad_2", "quad_3")
+# Drawn from the reviewed codes only (`?coding=reviewed`): the reviewed figures in their place.
+REVIEWED_MONTH_FIGURES = (
+    "month",
+    "reviewed",
+    "reviewed_total",
+    "reviewed_quad_0",
+    "reviewed_quad_1",
+    "reviewed_quad_2",
+    "reviewed_quad_3",
+)
+# After the figures drawn, every row tells how many of the month's scored events are reviewed, of how many.
+CODING_TALLY = ("reviewed", "scored")
+CODINGS = ("all", "reviewed")
 
 
-def month_figures(pairs: Sequence[tuple]) -> dict[str, list[tuple]]:
-    """Per relationship (`pair_key`), its months with scored events, in order: `MONTH_FIGURES`, then the pair.
+def month_columns(coding: str = "all") -> tuple[str, ...]:
+    """The `PairMonth` columns of a chart's rows: the figures drawn (all codes, or the reviewed), then the tally."""
+    if coding not in CODINGS:
+        raise ValueError(f"coding must be one of {CODINGS}, not {coding!r}")
+    return (MONTH_FIGURES if coding == "all" else REVIEWED_MONTH_FIGURES) + CODING_TALLY
+
+
+def month_figures(pairs: Sequence[tuple], *, coding: str = "all") -> dict[str, list[tuple]]:
+    """Per relationship (`pair_key`), its months with scored events, in order: `month_columns(coding)`, then the pair.
 
     One query for all pairs. An event counts for a relationship when it is
     published, on that relationship's timeline (`EventPair`), scored, and
@@ -152,7 +174,7 @@ def month_figures(pairs: Sequence[tuple]) -> dict[str, list[tuple]]:
     result: dict[str, list[tuple]] = {pair_key(_country(a), _country(b)): [] for a, b in pairs}
     if result:
         rows = PairMonth.objects.filter(pair__in=list(result), scored__gt=0).order_by("pair", "month")
-        for row in rows.values_list(*MONTH_FIGURES, "pair"):
+        for row in rows.values_list(*month_columns(coding), "pair"):
             result[row[-1]].append(row)
     return result
 
@@ -166,9 +188,11 @@ def regroup(months: Iterable[Sequence], kind: str) -> dict[Period, PeriodTempera
     size = PERIOD_MONTHS[kind]
     periods: dict[Period, PeriodTemperature] = {}
     for _, rows in groupby(months, key=lambda row: (row[0].year, (row[0].month - 1) // size)):
-        starts, counts, totals, *quads = islice(zip(*rows), len(MONTH_FIGURES))
+        starts, counts, totals, *quads, reviewed, scored = islice(zip(*rows), len(month_columns()))
         period = Period.of(starts[0], kind)
-        periods[period] = PeriodTemperature(period, sum(counts), sum(totals), tuple(map(sum, quads)))
+        periods[period] = PeriodTemperature(
+            period, sum(counts), sum(totals), tuple(map(sum, quads)), sum(reviewed), sum(scored)
+        )
     return periods
 
 
@@ -253,6 +277,8 @@ class Series:
     points: list[Point]
     line: str  # The `d` of the line's path, broken where a period has no events.
     radius: float = 6.5  # Smaller when periods are narrow, so that neighbours do not overlap.
+    reviewed: int = 0  # Its scored events whose coding an editor reviewed...
+    suggested: int = 0  # ... and those coded by the machine's suggestion, drawn or not.
 
     @property
     def name(self) -> str:
@@ -302,6 +328,7 @@ class TemperatureChart:
     home: Country
     series: list[Series]
     kind: str
+    coding: str = "all"  # Drawn from every code, or from the reviewed only.
     periods: list[Period] = field(default_factory=list)
     title: str = ""
     description: str = ""
@@ -375,6 +402,16 @@ class TemperatureChart:
         return round(max(self.series[0].radius, 4) * 1.8, 1) if self.series else 10
 
     @property
+    def reviewed(self) -> int:
+        """How many of the chart's coded events an editor reviewed."""
+        return sum(s.reviewed for s in self.series)
+
+    @property
+    def suggested(self) -> int:
+        """How many are the machine's suggestions, not reviewed: drawn with `coding="all"`, left out with "reviewed"."""
+        return sum(s.suggested for s in self.series)
+
+    @property
     def quad_labels(self) -> list[str]:
         return list(Quad.labels)
 
@@ -444,21 +481,31 @@ def build_chart(
     *,
     kind: str,
     dom_id: str = "temperature",
+    coding: str = "all",
 ) -> TemperatureChart:
-    """The chart of these relationships of `home`, on a common time axis."""
+    """The chart of these relationships of `home`, on a common time axis.
+
+    A period whose scored events are all left out (`coding="reviewed"`, none
+    reviewed) has no point, but counts its suggested events.
+    """
     filled = [rows_by_pair.get(pair_key(home.iso2, c.iso2), {}) for c in counterparts]
-    present = [period for rows in filled for period in rows]
+    present = [period for rows in filled for period, row in rows.items() if row.count]
     urls = [reverse("events:relationship", kwargs={"pair": (home.code, c.code)}) for c in counterparts]
     if not present:
-        series = [Series(c, i, urls[i], [], [], "") for i, c in enumerate(counterparts)]
+        series = [
+            Series(c, i, urls[i], [], [], "", 6.5, *_tally(rows))
+            for i, (c, rows) in enumerate(zip(counterparts, filled))
+        ]
         names = _names(home, counterparts)
+        which = "reviewed coded" if coding == "reviewed" else "coded"
         return TemperatureChart(
             dom_id,
             home,
             series,
             kind,
+            coding,
             title=f"Temperature of {names}",
-            description=f"No coded events between {_with_article(home.name)} and "
+            description=f"No {which} events between {_with_article(home.name)} and "
             f"{' or '.join(_with_article(c.name) for c in counterparts)} yet.",
         )
     periods = periods_between(min(present), max(present))
@@ -490,7 +537,7 @@ def build_chart(
         if current:
             segments.append(current)
         line = " ".join("M" + " L".join(f"{x} {y}" for x, y in seg) for seg in segments if len(seg) > 1)
-        series.append(Series(country, index, urls[index], full, points, line, radius))
+        series.append(Series(country, index, urls[index], full, points, line, radius, *_tally(rows)))
     columns = []
     if len(series) == 1:
         for i, row in enumerate(series[0].rows):
@@ -518,6 +565,7 @@ def build_chart(
         home,
         series,
         kind,
+        coding,
         periods,
         title=f"Temperature of {_names(home, counterparts)}, by {kind}",
         description=_describe(home, series, periods, kind),
@@ -527,6 +575,12 @@ def build_chart(
         columns=columns,
         rows=rows,
     )
+
+
+def _tally(rows: dict[Period, PeriodTemperature]) -> tuple[int, int]:
+    """(reviewed, suggested) of a relationship's scored events, over all its periods."""
+    reviewed = sum(row.reviewed for row in rows.values())
+    return reviewed, sum(row.scored for row in rows.values()) - reviewed
 
 
 _NEEDS_ARTICLE = {"Philippines", "Netherlands", "Bahamas", "Gambia", "Maldives", "Comoros", "Seychelles", "Holy See"}
@@ -596,22 +650,29 @@ def chart_of(
     *,
     period: str = "auto",
     dom_id: str = "temperature",
+    coding: str = "all",
 ) -> TemperatureChart:
     """The chart of these relationships from their months with scored events (rows that start with the
-    `MONTH_FIGURES`, in order), in periods of `period` ("auto" chooses)."""
+    `month_columns(coding)`, in order), in periods of `period` ("auto" chooses)."""
     if period == "auto":
-        # The months are in order: each relationship's first and last are all auto_kind needs.
-        period = auto_kind(Period(months[i][0]) for months in months_by_pair.values() if months for i in (0, -1))
+        # The months are in order: the first and last drawn of each relationship are all auto_kind needs.
+        drawn = [[row for row in months if row[1]] for months in months_by_pair.values()]
+        period = auto_kind(Period(months[i][0]) for months in drawn if months for i in (0, -1))
     elif period not in PERIOD_KINDS:
         raise ValueError(f"period must be auto or one of {PERIOD_KINDS}, not {period!r}")
     rows = {pair: regroup(months, period) for pair, months in months_by_pair.items()}
-    return build_chart(home, counterparts, rows, kind=period, dom_id=dom_id)
+    return build_chart(home, counterparts, rows, kind=period, dom_id=dom_id, coding=coding)
 
 
 def compare_temperatures(
-    counterparts: Sequence[Country], *, home: Country | None = None, period: str = "auto", dom_id: str = "temperature"
+    counterparts: Sequence[Country],
+    *,
+    home: Country | None = None,
+    period: str = "auto",
+    dom_id: str = "temperature",
+    coding: str = "all",
 ) -> TemperatureChart:
     """Several relationships of the home country on one chart (one query)."""
     home = home or Country.objects.get(iso2=settings.HOME_COUNTRY)
-    months = month_figures([(home.iso2, c.iso2) for c in counterparts])
-    return chart_of(home, counterparts, months, period=period, dom_id=dom_id)
+    months = month_figures([(home.iso2, c.iso2) for c in counterparts], coding=coding)
+    return chart_of(home, counterparts, months, period=period, dom_id=dom_id, coding=coding)

@@ -3,8 +3,11 @@ PLOVER coding of stored events in bulk: first suggestions, their direction
 (by the rules of events/vocab/coding.py), and the hand coding of the bundled
 data set.
 
-`code_events(queryset)` fills what is empty and never overwrites an editor's
-coding; the importer calls it after writing. `apply_coding_file()` applies the
+`code_events(queryset)` gives every event not reviewed by an editor the
+machine's suggestion (`suggestion_for`: kind, status, parties and the text's
+cue words), renewed from what the event says now, and never touches a reviewed
+coding (`Event.plover_reviewed`) beyond filling an empty direction; the
+importer calls it after writing. `apply_coding_file()` applies the
 bundled hand coding (events/data/bundled/coding.csv), which does overwrite:
 the file is the editors' considered coding of those events.
 """
@@ -22,10 +25,17 @@ from django.db.models import F, Q, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from events.models import Country, Event, Participant, Quote
+from events.models import Country, Event, Participant, Quote, reference
 from events.services import involvement, versioning
 from events.services.bulk import BATCH
-from events.vocab.coding import Parties, coding_for, direction_for
+from events.vocab.coding import (
+    EventText,
+    Parties,
+    direction_for,
+    people_names_for,
+    place_names_for,
+    suggestion_for,
+)
 from events.vocab.dates import PartialDate
 from events.vocab.plover import CATEGORIES, modes_of
 
@@ -52,6 +62,7 @@ class CodingReport:
     hand_coded: int = 0
     hand_unchanged: int = 0
     uncoded: int = 0  # Examined and still without a category: for an editor.
+    suggested: int = 0  # Examined and coded by the machine's suggestion, not yet reviewed.
 
     def lines(self) -> list[str]:
         lines = []
@@ -59,13 +70,14 @@ class CodingReport:
             lines.append(f"Hand coding: {self.hand_coded} events coded, {self.hand_unchanged} unchanged.")
         lines.append(
             f"Suggestions: {self.categorised} events given a category, {self.directed} a direction "
-            f"({self.examined} examined); {self.uncoded} left for an editor."
+            f"({self.examined} examined); {self.suggested} suggested, not reviewed; "
+            f"{self.uncoded} without a category."
         )
         return lines
 
 
-def _parties_of(pks: list[int]) -> dict[int, tuple[Event, Parties]]:
-    """The coding fields and parties of these events, as plain values (five queries, no model instances)."""
+def _parties_of(pks: list[int]) -> dict[int, tuple[Event, Parties, EventText]]:
+    """The coding fields, parties and text of these events, as plain values (five queries, no model instances)."""
     rows = Event.objects.filter(pk__in=pks).values_list(
         "pk",
         "kind",
@@ -77,9 +89,15 @@ def _parties_of(pks: list[int]) -> dict[int, tuple[Event, Parties]]:
         "target_country_id",
         "score",
         "score_override",
+        "plover_reviewed",
+        "title",
+        "summary",
+        "city",
+        "venue",
     )
+    places = place_names_for({iso2: country.name for iso2, country in reference.countries().items()})
     found = {}
-    for pk, kind, status, host, category, mode, actor, target, score, override in rows:
+    for pk, kind, status, host, category, mode, actor, target, score, override, reviewed, *words in rows:
         event = Event(
             pk=pk,
             kind=kind,
@@ -90,26 +108,35 @@ def _parties_of(pks: list[int]) -> dict[int, tuple[Event, Parties]]:
             target_country_id=target,
             score=score,
             score_override=override,
+            plover_reviewed=reviewed,
         )
-        found[pk] = (event, Parties(kind, status, summit_host=host))
-    for event_id, country, role in (
+        title, summary, city, venue = words
+        text = EventText(title, summary, place=f"{city} {venue}".strip(), names=places)
+        found[pk] = (event, Parties(kind, status, summit_host=host), text)
+    leaders = defaultdict(list)
+    for event_id, country, role, name in (
         Participant.objects.filter(event_id__in=pks)
         .order_by("event_id", "position", "id")
-        .values_list("event_id", "country_id", "role")
+        .values_list("event_id", "country_id", "role", "leader__name")
     ):
         found[event_id][1].participants.append((country, role))
-    for event_id, country in (
+        leaders[event_id].append((name, country))
+    for event_id, country, name, language, original, english in (
         Quote.objects.filter(event_id__in=pks)
         .order_by("event_id", "position", "id")
-        .values_list("event_id", "speaker__country_id")
+        .values_list("event_id", "speaker__country_id", "speaker__name", "language", "original_text", "english_text")
     ):
         found[event_id][1].speakers.append(country)
+        found[event_id][2].quotes.append((language, original, english))
+        leaders[event_id].append((name, country))
     for event_id, country in (
         Event.countries.through.objects.filter(event_id__in=pks)
         .order_by("event_id", "country_id")
         .values_list("event_id", "country_id")
     ):
         found[event_id][1].countries.append(country)
+    for event_id, named in leaders.items():
+        found[event_id][2].people = people_names_for(named)
     return found
 
 
@@ -129,18 +156,20 @@ def _version_change() -> dict:
 
 
 def code_events(queryset=None, *, report: CodingReport | None = None, mark_changed: bool = True) -> CodingReport:
-    """Fill the empty PLOVER codes of these events (every event when None) and recompute their scores.
+    """Suggest the PLOVER codes of these events (every event when None) and recompute their scores.
 
-    A category and mode are suggested from kind and status (`plover.suggest`),
-    a direction from the parties (`direction_for`), only where empty:
-    an editor's coding always stands. Runs in batches of `BATCH` events, a few
+    An event no editor reviewed gets the machine's suggestion (`suggestion_for`)
+    in full, category, mode and direction, replacing the previous suggestion;
+    a reviewed one keeps its coding, only an empty direction filled
+    (`direction_for`): an editor's coding always stands. Runs in batches of `BATCH` events, a few
     queries each; idempotent, so safe to call after every import:
     `code_events(Event.objects.filter(pk__in=written_ids))`.
     """
     report = report or CodingReport()
     queryset = Event.objects.all() if queryset is None else queryset
     needs_work = (
-        Q(plover_category="")
+        Q(plover_reviewed=False)
+        | Q(plover_category="")
         | Q(actor_country__isnull=True, target_country__isnull=True)
         | (Q(score__isnull=True) & ~Q(plover_category=""))
     )
@@ -149,31 +178,35 @@ def code_events(queryset=None, *, report: CodingReport | None = None, mark_chang
         # Events getting the same coding are updated together: a handful of
         # UPDATEs per batch, where bulk_update's CASE per row is slow.
         groups: dict[tuple, list[int]] = defaultdict(list)
-        for event, parties in _parties_of(pks[start : start + BATCH]).values():
+        for event, parties, text in _parties_of(pks[start : start + BATCH]).values():
             report.examined += 1
             before = (event.plover_category, event.plover_mode, event.actor_country_id, event.target_country_id)
-            if not event.plover_category:
-                suggestion = coding_for(parties)
-                if suggestion:
-                    event.plover_category, event.plover_mode = suggestion
-                    report.categorised += 1
-            if not event.actor_country_id and not event.target_country_id:
+            if not event.plover_reviewed or not event.plover_category:
+                # The machine's own suggestion: renewed from what the event says now.
+                event.plover_reviewed = False
+                suggestion = suggestion_for(parties, text)
+                event.plover_category, event.plover_mode = suggestion.category, suggestion.mode
+                event.actor_country_id, event.target_country_id = suggestion.actor, suggestion.target
+            elif not event.actor_country_id and not event.target_country_id:
                 event.actor_country_id, event.target_country_id = direction_for(parties)
-                report.directed += bool(event.actor_country_id or event.target_country_id)
-            report.uncoded += not event.plover_category
             after = (event.plover_category, event.plover_mode, event.actor_country_id, event.target_country_id)
+            report.categorised += before[:2] != after[:2]
+            report.directed += before[2:] != after[2:]
+            report.uncoded += not event.plover_category
+            report.suggested += not event.plover_reviewed
             score = event.effective_score()
             if before != after or score != event.score:
-                groups[(*after, score)].append(event.pk)
+                groups[(*after, event.plover_reviewed, score)].append(event.pk)
         if groups:
             with transaction.atomic():
                 now, version = timezone.now(), _version_change()
-                for (category, mode, actor, target, score), ids in groups.items():
+                for (category, mode, actor, target, reviewed, score), ids in groups.items():
                     Event.objects.filter(pk__in=ids).update(
                         plover_category=category,
                         plover_mode=mode,
                         actor_country_id=actor,
                         target_country_id=target,
+                        plover_reviewed=reviewed,
                         score=score,
                         updated_at=now,
                         **version,
@@ -252,6 +285,7 @@ def apply_coding_file(path: str | Path = BUNDLED_CODING, *, report: CodingReport
                     "target_country_id": values["target"] or None,
                     "score_override": override,
                     "score_justification": values["score_justification"],
+                    "plover_reviewed": True,  # the editors' coding: never replaced by a suggestion
                 },
             )
         )
@@ -271,3 +305,71 @@ def apply_coding_file(path: str | Path = BUNDLED_CODING, *, report: CodingReport
             event.save()
             report.hand_coded += 1
     return report
+
+
+@dataclass
+class Trial:
+    """One hand-coded event: the editors' coding beside the machine's suggestion made without it."""
+
+    title: str
+    kind: str
+    hand: tuple[str, str, str | None, str | None]  # category, mode, actor, target
+    suggested: tuple[str, str, str | None, str | None]
+    reason: str
+
+
+@dataclass
+class Evaluation:
+    trials: list[Trial] = field(default_factory=list)
+
+    def accuracy(self, trials: list[Trial] | None = None, *, part=lambda coding: coding[0]) -> tuple[int, int]:
+        trials = self.trials if trials is None else trials
+        return sum(part(t.hand) == part(t.suggested) for t in trials), len(trials)
+
+    def by_kind(self) -> dict[str, list[Trial]]:
+        kinds = defaultdict(list)
+        for trial in self.trials:
+            kinds[trial.kind].append(trial)
+        return dict(sorted(kinds.items()))
+
+    def confusion(self) -> dict[tuple[str, str], int]:
+        """(hand category, suggested category) → how many events."""
+        counts = defaultdict(int)
+        for trial in self.trials:
+            counts[(trial.hand[0], trial.suggested[0])] += 1
+        return dict(counts)
+
+
+def evaluate_suggestions(path: str | Path = BUNDLED_CODING) -> Evaluation:
+    """The machine's suggestion for each hand-coded event of `path`, made as if it had no coding, beside the hand's.
+
+    Reads only: the suggestion never looks at the stored coding, so hiding the
+    hand codes is not writing them away. Every event the file names must be
+    stored (`load_bundled_data`); CodingFileError lists those that are not.
+    """
+    with Path(path).open(encoding="utf-8-sig", newline="") as handle:
+        rows = [(line, row) for line, row in enumerate(csv.DictReader(handle), start=2)]
+    events, missing = {}, []
+    for line, row in rows:
+        date = PartialDate.parse(row["date"].strip()).date
+        pk = Event.objects.filter(date=date, title=row["title"].strip()).values_list("pk", flat=True).first()
+        if pk is None:
+            missing.append(f"{Path(path).name}:{line}: no event dated {row['date']} titled {row['title']!r}")
+        events[line] = pk
+    if missing:
+        raise CodingFileError(missing)
+    found = _parties_of(list(events.values()))
+    evaluation = Evaluation()
+    for line, row in rows:
+        event, parties, text = found[events[line]]
+        suggestion = suggestion_for(parties, text)
+        evaluation.trials.append(
+            Trial(
+                row["title"].strip(),
+                parties.kind,
+                (row["plover_category"], row["plover_mode"], row["actor"] or None, row["target"] or None),
+                (suggestion.category, suggestion.mode, suggestion.actor, suggestion.target),
+                suggestion.reason,
+            )
+        )
+    return evaluation

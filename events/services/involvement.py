@@ -50,6 +50,16 @@ MONTH_RUNS = 256
 
 Bucket = tuple[str, datetime.date]  # (pair, first day of the month)
 PAIR_MONTH_FIGURES = ("events", "scored", "score_total", "quad_0", "quad_1", "quad_2", "quad_3")
+# The same of the events whose coding an editor reviewed (#14).
+REVIEWED_FIGURES = (
+    "reviewed",
+    "reviewed_total",
+    "reviewed_quad_0",
+    "reviewed_quad_1",
+    "reviewed_quad_2",
+    "reviewed_quad_3",
+)
+ALL_PAIR_MONTH_FIGURES = PAIR_MONTH_FIGURES + REVIEWED_FIGURES
 
 
 @dataclass(frozen=True)
@@ -283,6 +293,11 @@ def pair_month_figures(event_pairs: models.QuerySet) -> models.QuerySet:
         f"quad_{i}": Count("id", filter=scored & Q(event__plover_category__in=QUAD_CATEGORIES[quad]))
         for i, quad in enumerate(Quad.values)
     }
+    reviewed = scored & Q(event__plover_reviewed=True)
+    quads |= {
+        f"reviewed_quad_{i}": Count("id", filter=reviewed & Q(event__plover_category__in=QUAD_CATEGORIES[quad]))
+        for i, quad in enumerate(Quad.values)
+    }
     return (
         event_pairs.filter(published=True)
         .annotate(month=Trunc("date", "month", output_field=DateField()))
@@ -295,9 +310,15 @@ def pair_month_figures(event_pairs: models.QuerySet) -> models.QuerySet:
                 Value(Decimal(0)),
                 output_field=DecimalField(max_digits=12, decimal_places=1),
             ),
+            reviewed=Count("id", filter=reviewed),
+            reviewed_total=Coalesce(
+                Sum("event__score", filter=reviewed),
+                Value(Decimal(0)),
+                output_field=DecimalField(max_digits=12, decimal_places=1),
+            ),
             **quads,
         )
-        .values_list("pair", "month", *PAIR_MONTH_FIGURES)
+        .values_list("pair", "month", *ALL_PAIR_MONTH_FIGURES)
         .order_by()
     )
 
@@ -308,7 +329,7 @@ def insert_pair_months(event_pairs: models.QuerySet, *, into: type[models.Model]
     connection = connections[figures.db or DEFAULT_DB_ALIAS]
     select, params = figures.query.get_compiler(connection=connection).as_sql()
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(into._meta.get_field(name).column) for name in ("pair", "month", *PAIR_MONTH_FIGURES))
+    columns = ", ".join(quote(into._meta.get_field(name).column) for name in ("pair", "month", *ALL_PAIR_MONTH_FIGURES))
     with connection.cursor() as cursor:
         cursor.execute(f"INSERT INTO {quote(into._meta.db_table)} ({columns}) {select}", params)
 
@@ -372,22 +393,30 @@ def pair_month_drift() -> dict[Bucket, tuple[tuple | None, tuple | None]]:
     Counted here in Python, by the rule `pair_month_figures()` states, rather
     than by its query, so that a mistake in either shows.
     """
-    counted: dict[Bucket, list] = defaultdict(lambda: [0, 0, Decimal(0), 0, 0, 0, 0])
+    counted: dict[Bucket, list] = defaultdict(lambda: [0, 0, Decimal(0), 0, 0, 0, 0, 0, Decimal(0), 0, 0, 0, 0])
     rows = EventPair.objects.filter(published=True).values_list(
-        "pair", "date", "event__score", "event__actor_country_id", "event__target_country_id", "event__plover_category"
+        "pair",
+        "date",
+        "event__score",
+        "event__actor_country_id",
+        "event__target_country_id",
+        "event__plover_category",
+        "event__plover_reviewed",
     )
-    for pair, day, score, actor, target, category in rows:
+    for pair, day, score, actor, target, category, reviewed in rows:
         figures = counted[(pair, month_start(day))]
         figures[0] += 1
         if score is not None and actor and target and actor != target and pair_key(actor, target) == pair:
-            figures[1] += 1
-            figures[2] += score
-            if quad_of(category):
-                figures[3 + Quad.values.index(quad_of(category))] += 1
+            # The figures of every scored event (from 1), then of the reviewed ones (from 7).
+            for offset in (0, 6) if reviewed else (0,):
+                figures[offset + 1] += 1
+                figures[offset + 2] += score
+                if quad_of(category):
+                    figures[offset + 3 + Quad.values.index(quad_of(category))] += 1
     expected = {bucket: tuple(figures) for bucket, figures in counted.items()}
     stored = {
         (pair, month): tuple(figures)
-        for pair, month, *figures in PairMonth.objects.values_list("pair", "month", *PAIR_MONTH_FIGURES)
+        for pair, month, *figures in PairMonth.objects.values_list("pair", "month", *ALL_PAIR_MONTH_FIGURES)
     }
     return {
         bucket: (stored.get(bucket), expected.get(bucket))

@@ -296,11 +296,27 @@ class CodeEventsTests:
         assert (again.categorised, again.directed) == (0, 0)
 
     def test_never_overwrites_an_editor(self):
-        """An event an editor coded keeps its coding."""
+        """An event an editor coded (reviewed) keeps its coding."""
         self.make(1)
-        Event.objects.update(plover_category="SUPPORT", actor_country="RU", target_country="PH")
+        Event.objects.update(plover_category="SUPPORT", actor_country="RU", target_country="PH", plover_reviewed=True)
         code_events()
-        assert Event.objects.values_list("plover_category", "actor_country").get() == ("SUPPORT", "RU")
+        assert Event.objects.values_list("plover_category", "actor_country", "plover_reviewed").get() == (
+            "SUPPORT",
+            "RU",
+            True,
+        )
+
+    def test_renews_a_suggestion_when_the_event_changes(self):
+        """A suggestion no editor reviewed follows the event: a visit called off becomes REJECT/meet."""
+        self.make(1)
+        code_events()
+        Event.objects.update(status=EventStatus.CANCELLED)
+        code_events()
+        assert Event.objects.values_list("plover_category", "plover_mode", "plover_reviewed").get() == (
+            "REJECT",
+            "meet",
+            False,
+        )
 
     def test_query_count_does_not_grow_with_the_events(self, django_assert_max_num_queries):
         """Guards N+1 on participants, quotes and countries: a batch costs the same for 3 or 30 events."""

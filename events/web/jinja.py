@@ -96,6 +96,7 @@ def plover_coding(event) -> dict | None:
         "overridden": event.score_override is not None,
         "justification": event.score_justification,
         "source": score_source(event.plover_category, event.plover_mode),
+        "reviewed": event.plover_reviewed,
     }
 
 
