@@ -1,8 +1,8 @@
 """
 What changed in the public record, from the edit history (django-simple-history): `/changes/feed/`.
 
-An entry is one historical row of an event, or of one of its quotes or
-sources, whose event is public now; an event's own rows count only when they
+An entry is one historical row of an event, or of one of its quotes,
+sources, status changes or readouts, whose event is public now; an event's own rows count only when they
 were public themselves (`published` in the historical row), so that an edit to
 a draft never shows, not even by the names of the fields it changed. Each
 table gives at most `limit` rows (newest first, off its `history_date`
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Subquery
 
-from events.models import Event, EventSource, Quote
+from events.models import Event, EventSource, Quote, Readout, StatusChange
 
 # Bookkeeping that changes with every save and says nothing to a reader.
 UNTOLD_FIELDS = frozenset({"id", "version", "created_at", "updated_at", "score", "event", "position"})
@@ -27,7 +27,7 @@ class Change:
 
     key: str  # unique and stable: `event-12`, `quote-40` (the history row's id)
     when: datetime.datetime
-    record: str  # "Event", "Quote", "Source"
+    record: str  # "Event", "Quote", "Source", "Status change", "Readout"
     action: str  # added, changed, removed
     fields: tuple[str, ...]  # the verbose names of the fields changed (empty when added or removed)
     event: Event
@@ -46,6 +46,8 @@ def recent_changes(limit: int) -> list[Change]:
         *_changes(Event, public.filter(pk=OuterRef("id")), limit, own_rows_public=True),
         *_changes(Quote, public.filter(pk=OuterRef("event_id")), limit),
         *_changes(EventSource, public.filter(pk=OuterRef("event_id")), limit),
+        *_changes(StatusChange, public.filter(pk=OuterRef("event_id")), limit),
+        *_changes(Readout, public.filter(pk=OuterRef("event_id")), limit),
     ]
     changes.sort(key=lambda change: change.when, reverse=True)
     changes = changes[:limit]

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
+from urllib.parse import urljoin
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -29,12 +30,15 @@ from events.models import (
     Event,
     EventCountry,
     EventKind,
+    EventLink,
     EventSource,
     Leader,
     Participant,
     ParticipantRole,
     Publisher,
     Quote,
+    Readout,
+    StatusChange,
     Summit,
     publisher_for,
 )
@@ -58,6 +62,7 @@ from events.services.formats import (
 from events.services.life_files import life_rows
 from events.vocab.administrations import ADMINISTRATIONS
 from events.vocab.dates import Precision
+from events.vocab.kinds import LINK_INVERSES, LinkRelation
 
 FILE_KIND = {EventKind.MEETING: "other"}  # meetings.csv calls a plain meeting "other"
 
@@ -298,10 +303,13 @@ class EventParts:
     sources: list[SourceRecord] = field(default_factory=list)
     quotes: list[QuoteRecord] = field(default_factory=list)
     disagreements: tuple[DisagreementRecord, ...] = ()
+    status_history: list[dict] = field(default_factory=list)  # #14, in date order
+    links: list[dict] = field(default_factory=list)  # #14: to and from public events, the path of the other
+    readouts: list[dict] = field(default_factory=list)  # #14
 
 
 def events_with_parts(events: QuerySet | list[Event]) -> Iterator[tuple[Event, EventParts]]:
-    """Each event of `events` (in its order) with its parts: constant memory, 5 queries per chunk.
+    """Each event of `events` (in its order) with its parts: constant memory, 8 queries per chunk.
 
     `events` is a queryset (read `EXPORT_CHUNK` at a time) or a page of events
     already read, their summit joined. Use it for exports of any size; pages use
@@ -317,7 +325,7 @@ def events_with_parts(events: QuerySet | list[Event]) -> Iterator[tuple[Event, E
 
 
 def parts_of(ids: list[int]) -> dict[int, EventParts]:
-    """The parts of the events `ids`, in 5 queries whatever their number."""
+    """The parts of the events `ids`, in 8 queries whatever their number."""
     parts = defaultdict(EventParts)
     for event_id, iso2 in (
         EventCountry.objects.filter(event_id__in=ids)
@@ -353,7 +361,50 @@ def parts_of(ids: list[int]) -> dict[int, EventParts]:
         parts[event_id].quotes.append(QuoteRecord(*quote))
     for event_id, records in disagreement_records(ids).items():
         parts[event_id].disagreements = records
+    for change in StatusChange.objects.filter(event_id__in=ids).order_by("event_id", "date", "id"):
+        parts[change.event_id].status_history.append(
+            {
+                "status": change.status,
+                "date": change.partial_date.iso(),
+                "sources": [change.source_url],
+                "note": change.note,
+            }
+        )
+    public, wanted = Event.objects.published().values("pk"), set(ids)
+    for link in (
+        EventLink.objects.filter(
+            Q(from_event_id__in=ids, to_event__in=public) | Q(to_event_id__in=ids, from_event__in=public)
+        )
+        .order_by("id")
+        .values("from_event_id", "relation", "to_event_id", "from_event__title", "to_event__title")
+    ):
+        relation = LinkRelation(link["relation"])
+        if link["from_event_id"] in wanted:
+            other = Event(pk=link["to_event_id"], title=link["to_event__title"])
+            parts[link["from_event_id"]].links.append(
+                {"relation": relation.value, "event": other.pk, "url": other.get_absolute_url()}
+            )
+        if link["to_event_id"] in wanted:
+            other = Event(pk=link["from_event_id"], title=link["from_event__title"])
+            parts[link["to_event_id"]].links.append(
+                {"relation": inverse_relation(relation), "event": other.pk, "url": other.get_absolute_url()}
+            )
+    for event_id, *readout in (
+        Readout.objects.filter(event_id__in=ids)
+        .order_by("event_id", "id")
+        .values_list(
+            "event_id", "country_id", "source_url", "source_title", "language", "text", "english", "translated_by"
+        )
+    ):
+        parts[event_id].readouts.append(
+            dict(zip(("country", "source", "source_title", "language", "text", "english", "translated_by"), readout))
+        )
     return parts
+
+
+def inverse_relation(relation: LinkRelation) -> str:
+    """How a link reads from the event it points to, as a code: `fulfils` → `fulfilled_by`."""
+    return LINK_INVERSES[relation].lower().replace(" ", "_")
 
 
 def event_row(event: Event, parts: EventParts, url: str) -> dict:
@@ -392,22 +443,22 @@ def event_row(event: Event, parts: EventParts, url: str) -> dict:
             for q in parts.quotes
         ],
         "plover": plover_object(event),
-        # #14's status changes, links between events and readouts: empty until their models are merged.
-        "status_history": [],
-        "links": [],
-        "readouts": [],
+        "status_history": parts.status_history,
+        # Both ways: an outgoing link by its relation (`fulfils`), an incoming one by the inverse (`fulfilled_by`).
+        "links": [{**link, "url": urljoin(url, link["url"])} for link in parts.links],
+        "readouts": parts.readouts,
     }
 
 
 def plover_object(event: Event) -> dict:
-    """The event's PLOVER coding; `reviewed` is null while the record does not tell (#14, part 5)."""
+    """The event's PLOVER coding; `reviewed`: by an editor (true), or suggested by the machine (false)."""
     return {
         "category": event.plover_category or None,
         "mode": event.plover_mode or None,
         "score": float(event.score) if event.score is not None else None,
         "actor": event.actor_country_id,
         "target": event.target_country_id,
-        "reviewed": None,
+        "reviewed": event.plover_reviewed,
     }
 
 

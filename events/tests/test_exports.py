@@ -430,11 +430,12 @@ EXPORT_QUERIES = {
     # the page of events, then their countries, participants, sources, quotes and disagreements (one
     # query each); the countries and publishers are reference data read once per process
     # (models/reference.py, models.publisher_table)
-    "events_csv": ({}, 7),
-    "events_json": ({}, 7),
+    # status changes, links and readouts (#14)
+    "events_csv": ({}, 10),
+    "events_json": ({}, 10),
     # the page cache's version (for the ETag), the events, their countries, participants, sources,
-    # quotes and disagreements (the eras come last, from the span of the slides)
-    "timeline_json": ({"pair": "ph-ru"}, 7),
+    # quotes, disagreements, status changes, links and readouts (the eras come last, from the span of the slides)
+    "timeline_json": ({"pair": "ph-ru"}, 10),
     # the latest events, with their sources, participants and quotes
     "relationship_feed": ({"pair": "ph-ru"}, 2),
     # the summits (with their host countries), the planned meetings (with their summits)
@@ -578,6 +579,7 @@ class EverythingThePageShowsTests:
     def test_json_carries_quotes_coding_titles_and_source_kinds(self, client, record):
         """The statement comes with its words in Filipino and English; Lima with its leaders' titles and coding."""
         lima = record["lima"]
+        lima.plover_reviewed = True
         lima.plover_category, lima.plover_mode, lima.actor_country_id, lima.target_country_id = (
             "CONSULT",
             "visit",
@@ -609,12 +611,56 @@ class EverythingThePageShowsTests:
             "score": float(Event.objects.get(pk=lima.pk).score),
             "actor": "PH",
             "target": "RU",
-            "reviewed": None,
+            "reviewed": True,
         }
         assert [s["url"] for s in lima_object["source_publishers"]] == list(lima_object["sources"])
         assert all("title" in s and "kind" in s for s in lima_object["source_publishers"])
         for key in ("status_history", "links", "readouts"):
             assert lima_object[key] == []
+
+    def test_json_carries_the_life_of_an_event(self, client, record):
+        """Status changes in date order, links both ways (never to a draft), and both governments' readouts."""
+        from events.models import EventLink, Readout, StatusChange
+
+        lima, statement, draft = record["lima"], record["statement"], record["draft"]
+        StatusChange.objects.create(
+            event=lima, status="held", date=datetime.date(2016, 11, 19), source_url="https://example.org/held"
+        )
+        StatusChange.objects.create(
+            event=lima, status="announced", date=datetime.date(2016, 11, 15), source_url="https://example.org/announced"
+        )
+        EventLink.objects.create(from_event=lima, relation="fulfils", to_event=statement)
+        EventLink.objects.create(from_event=draft, relation="follows_up", to_event=lima)
+        Readout.objects.create(
+            event=lima,
+            country_id="RU",
+            source_url="https://kremlin.ru/x",
+            language="ru",
+            text="Переговоры",
+            english="Talks",
+        )
+        events = {e["id"]: e for e in json.loads(body(client.get(reverse("events:events_json"))))["events"]}
+        assert [(c["status"], c["date"], c["sources"]) for c in events[lima.pk]["status_history"]] == [
+            ("announced", "2016-11-15", ["https://example.org/announced"]),
+            ("held", "2016-11-19", ["https://example.org/held"]),
+        ]
+        assert events[lima.pk]["links"] == [
+            {"relation": "fulfils", "event": statement.pk, "url": "http://testserver" + statement.get_absolute_url()}
+        ]
+        assert events[statement.pk]["links"] == [
+            {"relation": "fulfilled_by", "event": lima.pk, "url": "http://testserver" + lima.get_absolute_url()}
+        ]
+        [readout] = events[lima.pk]["readouts"]
+        assert (readout["country"], readout["source"], readout["language"], readout["text"], readout["english"]) == (
+            "RU",
+            "https://kremlin.ru/x",
+            "ru",
+            "Переговоры",
+            "Talks",
+        )
+        row = {r["title"]: r for r in csv_rows(client.get(reverse("events:events_csv")))}["Duterte meets Putin in Lima"]
+        assert json.loads(row["status_history"])[0]["status"] == "announced"
+        assert json.loads(row["readouts"])[0]["english"] == "Talks"
 
     def test_csv_carries_the_same_flattened(self, client, record):
         """Quotes as the JSON array of /events.json in one cell, titles `|`-separated, coding in its own columns."""
@@ -799,13 +845,13 @@ class ChangesFeedTests:
         assert len(atom(client, reverse("events:changes_feed")).entries) == 3
 
     def test_query_count_is_constant(self, client, django_assert_num_queries, record):
-        """Guards N+1 over entries: the same count at a few edits and at many (three history tables, the earlier rows of the two with entries, the events)."""
+        """Guards N+1 over entries: the same count at a few edits and at many (five history tables, the earlier rows of the two with entries, the events)."""
         counts = []
         for n in (2, 20):
             for i in range(n):
                 record["lima"].summary = f"Edit {n}-{i}"
                 record["lima"].save()
-            with django_assert_num_queries(6) as captured:
+            with django_assert_num_queries(8) as captured:
                 atom(client, reverse("events:changes_feed"))
             counts.append(len(captured))
         assert counts[0] == counts[1]

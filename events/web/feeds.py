@@ -158,7 +158,10 @@ class ChangesFeed(Feed):
     feed_type = Atom1Feed
     author_name = "Philippine foreign-policy tracker"
     title = "Philippine foreign relations: what changed"
-    subtitle = "Events, quotes and sources added, changed or removed in the public record, newest first."
+    subtitle = (
+        "Events, quotes, sources, status changes and readouts added, changed or removed in the public record, "
+        "newest first."
+    )
 
     def get_object(self, request):
         return request.build_absolute_uri(reverse("events:changes_feed"))
