@@ -427,10 +427,9 @@ class CalendarTests:
 # The queries of each export, whatever the number of events (up to a chunk of 2,000): the page
 # cache's version stamp, the filter's country choices, then:
 EXPORT_QUERIES = {
-    # the page of events, then their countries, participants, sources, quotes and disagreements (one
-    # query each); the countries and publishers are reference data read once per process
-    # (models/reference.py, models.publisher_table)
-    # status changes, links and readouts (#14)
+    # the page of events, then their countries, participants, sources, quotes, disagreements, status
+    # changes, links and readouts (one query each); the countries and publishers are reference data
+    # read once per process (models/reference.py, models.publisher_table)
     "events_csv": ({}, 10),
     "events_json": ({}, 10),
     # the page cache's version (for the ETag), the events, their countries, participants, sources,
@@ -440,6 +439,9 @@ EXPORT_QUERIES = {
     "relationship_feed": ({"pair": "ph-ru"}, 2),
     # the summits (with their host countries), the planned meetings (with their summits)
     "calendar": ({}, 3),
+    # any search's: as the relationship's feed; its events (with their summits)
+    "events_feed": ({}, 2),
+    "events_ics": ({}, 2),
 }
 
 
