@@ -240,3 +240,16 @@ CONTENT_SECURITY_POLICY = {
 
 # The country whose foreign relations this site follows.
 HOME_COUNTRY = "PH"
+
+# Bounded exports (#16): the most rows one request of each export reads. /events.json and
+# /events.csv page on with a `next` cursor; the others say they stop there.
+EXPORT_PAGE_SIZE = int(os.environ.get("DJANGO_EXPORT_PAGE_SIZE", "1000"))
+TIMELINE_SLIDES = 1000  # TimelineJS slows to a crawl beyond about a thousand slides
+FEED_LENGTH = 50  # entries of each Atom feed
+CALENDAR_LENGTH = 200  # events of each iCalendar file (and as many summits in /calendar.ics): ~2 ms each to write
+# The whole public record as files (events/services/bulk_files.py), regenerated after a change.
+# Each app node keeps its own copy: see docs/deploy.md.
+BULK_DIR = Path(os.environ.get("DJANGO_BULK_DIR", BASE_DIR / "var" / "bulk"))
+BULK_IN_BACKGROUND = True  # False writes them during the download that finds them behind (tests)
+# The site's public address, for the bulk files' event links; unset, the address a download reached.
+SITE_URL = os.environ.get("DJANGO_SITE_URL", "")

@@ -10,11 +10,14 @@ unchanged.
 
 import csv
 import datetime
+import io
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
+from urllib.parse import urljoin
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -27,12 +30,15 @@ from events.models import (
     Event,
     EventCountry,
     EventKind,
+    EventLink,
     EventSource,
     Leader,
     Participant,
     ParticipantRole,
     Publisher,
     Quote,
+    Readout,
+    StatusChange,
     Summit,
     publisher_for,
 )
@@ -56,6 +62,7 @@ from events.services.formats import (
 from events.services.life_files import life_rows
 from events.vocab.administrations import ADMINISTRATIONS
 from events.vocab.dates import Precision
+from events.vocab.kinds import LINK_INVERSES, LinkRelation
 
 FILE_KIND = {EventKind.MEETING: "other"}  # meetings.csv calls a plain meeting "other"
 
@@ -248,6 +255,20 @@ CSV_COLUMNS = (
     "sources",
     "source_kinds",
     "disagreements",  # #13
+    # #14, #15: everything the page shows. Scalars in columns of their own, titles ` | `-separated
+    # (in the order of `participants` and `sources`), records as the JSON arrays of /events.json.
+    "participant_titles",
+    "source_titles",
+    "quotes",
+    "plover_category",
+    "plover_mode",
+    "plover_score",
+    "plover_actor",
+    "plover_target",
+    "plover_reviewed",
+    "status_history",
+    "links",
+    "readouts",
 )
 
 # A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets.
@@ -257,60 +278,140 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 LEADING_SEPARATORS = " \t\r\n,;"
 
 
+class QuoteRecord(NamedTuple):
+    speaker: str
+    speaker_country: str
+    speaker_title: str
+    language: str
+    text: str
+    english: str
+    translated_by: str
+
+
+class SourceRecord(NamedTuple):
+    url: str
+    title: str
+
+
 @dataclass
 class EventParts:
     """What an export shows of an event beyond its own row, loaded for a chunk of events at a time."""
 
     countries: list[str] = field(default_factory=list)  # involved, ISO2
     participants: list[ParticipantRecord] = field(default_factory=list)
-    sources: list[str] = field(default_factory=list)
-    quotes: list[tuple] = field(default_factory=list)  # (speaker name, speaker country, language, original, english)
+    participant_titles: list[str] = field(default_factory=list)  # in the order of `participants`
+    sources: list[SourceRecord] = field(default_factory=list)
+    quotes: list[QuoteRecord] = field(default_factory=list)
     disagreements: tuple[DisagreementRecord, ...] = ()
+    status_history: list[dict] = field(default_factory=list)  # #14, in date order
+    links: list[dict] = field(default_factory=list)  # #14: to and from public events, the path of the other
+    readouts: list[dict] = field(default_factory=list)  # #14
 
 
-def events_with_parts(events: QuerySet, *, quotes: bool = False) -> Iterator[tuple[Event, EventParts]]:
-    """Each event of `events` (in its order) with its parts: constant memory, 4 or 5 queries per chunk.
+def events_with_parts(events: QuerySet | list[Event]) -> Iterator[tuple[Event, EventParts]]:
+    """Each event of `events` (in its order) with its parts: constant memory, 8 queries per chunk.
 
-    Use it for exports of any size; pages use `EventQuerySet.with_related()`,
-    whose per-object prefetching costs more than these plain value queries.
+    `events` is a queryset (read `EXPORT_CHUNK` at a time) or a page of events
+    already read, their summit joined. Use it for exports of any size; pages use
+    `EventQuerySet.with_related()`, whose JSON subqueries cost more per row than
+    these plain value queries at a thousand rows.
     """
-    rows = events.select_related("summit").iterator(chunk_size=EXPORT_CHUNK)
-    for chunk in batched(rows, EXPORT_CHUNK):
-        ids = [event.pk for event in chunk]
-        parts = defaultdict(EventParts)
-        for event_id, iso2 in (
-            EventCountry.objects.filter(event_id__in=ids)
-            .order_by("event_id", "country_id")
-            .values_list("event_id", "country_id")
-        ):
-            parts[event_id].countries.append(iso2)
-        for event_id, *participant in (
-            Participant.objects.filter(event_id__in=ids)
-            .order_by("event_id", "position", "id")
-            .values_list("event_id", "leader__name", "country_id", "role")
-        ):
-            parts[event_id].participants.append(ParticipantRecord(*participant))
-        for event_id, url in (
-            EventSource.objects.filter(event_id__in=ids).order_by("event_id", "id").values_list("event_id", "url")
-        ):
-            parts[event_id].sources.append(url)
-        if quotes:
-            for event_id, *quote in (
-                Quote.objects.filter(event_id__in=ids)
-                .order_by("event_id", "position", "id")
-                .values_list(
-                    "event_id", "speaker__name", "speaker__country_id", "language", "original_text", "english_text"
-                )
-            ):
-                parts[event_id].quotes.append(tuple(quote))
-        for event_id, records in disagreement_records(ids).items():
-            parts[event_id].disagreements = records
+    if isinstance(events, QuerySet):
+        events = events.select_related("summit").iterator(chunk_size=EXPORT_CHUNK)
+    for chunk in batched(events, EXPORT_CHUNK):
+        parts = parts_of([event.pk for event in chunk])
         for event in chunk:
             yield event, parts[event.pk]
 
 
+def parts_of(ids: list[int]) -> dict[int, EventParts]:
+    """The parts of the events `ids`, in 8 queries whatever their number."""
+    parts = defaultdict(EventParts)
+    for event_id, iso2 in (
+        EventCountry.objects.filter(event_id__in=ids)
+        .order_by("event_id", "country_id")
+        .values_list("event_id", "country_id")
+    ):
+        parts[event_id].countries.append(iso2)
+    for event_id, name, country, role, title in (
+        Participant.objects.filter(event_id__in=ids)
+        .order_by("event_id", "position", "id")
+        .values_list("event_id", "leader__name", "country_id", "role", "title")
+    ):
+        parts[event_id].participants.append(ParticipantRecord(name, country, role))
+        parts[event_id].participant_titles.append(title)
+    for event_id, *source in (
+        EventSource.objects.filter(event_id__in=ids).order_by("event_id", "id").values_list("event_id", "url", "title")
+    ):
+        parts[event_id].sources.append(SourceRecord(*source))
+    for event_id, *quote in (
+        Quote.objects.filter(event_id__in=ids)
+        .order_by("event_id", "position", "id")
+        .values_list(
+            "event_id",
+            "speaker__name",
+            "speaker__country_id",
+            "speaker_title",
+            "language",
+            "original_text",
+            "english_text",
+            "translated_by",
+        )
+    ):
+        parts[event_id].quotes.append(QuoteRecord(*quote))
+    for event_id, records in disagreement_records(ids).items():
+        parts[event_id].disagreements = records
+    for change in StatusChange.objects.filter(event_id__in=ids).order_by("event_id", "date", "id"):
+        parts[change.event_id].status_history.append(
+            {
+                "status": change.status,
+                "date": change.partial_date.iso(),
+                "sources": [change.source_url],
+                "note": change.note,
+            }
+        )
+    public, wanted = Event.objects.published().values("pk"), set(ids)
+    for link in (
+        EventLink.objects.filter(
+            Q(from_event_id__in=ids, to_event__in=public) | Q(to_event_id__in=ids, from_event__in=public)
+        )
+        .order_by("id")
+        .values("from_event_id", "relation", "to_event_id", "from_event__title", "to_event__title")
+    ):
+        relation = LinkRelation(link["relation"])
+        if link["from_event_id"] in wanted:
+            other = Event(pk=link["to_event_id"], title=link["to_event__title"])
+            parts[link["from_event_id"]].links.append(
+                {"relation": relation.value, "event": other.pk, "url": other.get_absolute_url()}
+            )
+        if link["to_event_id"] in wanted:
+            other = Event(pk=link["from_event_id"], title=link["from_event__title"])
+            parts[link["to_event_id"]].links.append(
+                {"relation": inverse_relation(relation), "event": other.pk, "url": other.get_absolute_url()}
+            )
+    for event_id, *readout in (
+        Readout.objects.filter(event_id__in=ids)
+        .order_by("event_id", "id")
+        .values_list(
+            "event_id", "country_id", "source_url", "source_title", "language", "text", "english", "translated_by"
+        )
+    ):
+        parts[event_id].readouts.append(
+            dict(zip(("country", "source", "source_title", "language", "text", "english", "translated_by"), readout))
+        )
+    return parts
+
+
+def inverse_relation(relation: LinkRelation) -> str:
+    """How a link reads from the event it points to, as a code: `fulfils` → `fulfilled_by`."""
+    return LINK_INVERSES[relation].lower().replace(" ", "_")
+
+
 def event_row(event: Event, parts: EventParts, url: str) -> dict:
-    """One event as /events.json gives it; /events.csv flattens the lists (`csv_cells`)."""
+    """One event as /events.json (and the API) gives it; /events.csv flattens it (`csv_cells`).
+
+    `event` has its summit joined; `parts` are its rows from `events_with_parts()`.
+    """
     return {
         "id": event.pk,
         "url": url,
@@ -321,20 +422,58 @@ def event_row(event: Event, parts: EventParts, url: str) -> dict:
         "title": event.title,
         "summary": event.summary,
         "countries": parts.countries,
-        "participants": [{"name": p.name, "country": p.country, "role": p.role} for p in parts.participants],
+        "participants": [
+            {"name": p.name, "country": p.country, "role": p.role, "title": title}
+            for p, title in zip(parts.participants, parts.participant_titles, strict=True)
+        ],
         "summit": event.summit.short_name if event.summit_id else None,
         "city": event.place,
-        "sources": parts.sources,
+        "sources": [s.url for s in parts.sources],
         **graded_sources(parts),
+        "quotes": [
+            {
+                "speaker": q.speaker,
+                "speaker_country": q.speaker_country,
+                "speaker_title": q.speaker_title,
+                "language": q.language,
+                "text": q.text,
+                "english": q.english,  # empty when the original is English
+                "translated_by": q.translated_by,
+            }
+            for q in parts.quotes
+        ],
+        "plover": plover_object(event),
+        "status_history": parts.status_history,
+        # Both ways: an outgoing link by its relation (`fulfils`), an incoming one by the inverse (`fulfilled_by`).
+        "links": [{**link, "url": urljoin(url, link["url"])} for link in parts.links],
+        "readouts": parts.readouts,
+    }
+
+
+def plover_object(event: Event) -> dict:
+    """The event's PLOVER coding; `reviewed`: by an editor (true), or suggested by the machine (false)."""
+    return {
+        "category": event.plover_category or None,
+        "mode": event.plover_mode or None,
+        "score": float(event.score) if event.score is not None else None,
+        "actor": event.actor_country_id,
+        "target": event.target_country_id,
+        "reviewed": event.plover_reviewed,
     }
 
 
 def graded_sources(parts: EventParts) -> dict:
-    """#13: each source's publisher and its kind, and where the sources disagree."""
-    publishers = {url: publisher_for(url) for url in parts.sources}
+    """#13: each source's title, publisher and its kind, and where the sources disagree."""
+    publishers = {s.url: publisher_for(s.url) for s in parts.sources}
     return {
         "source_publishers": [
-            {"url": url, "name": p.name if p else None, "kind": p.kind if p else None} for url, p in publishers.items()
+            {
+                "url": s.url,
+                "title": s.title,
+                "name": publishers[s.url].name if publishers[s.url] else None,
+                "kind": publishers[s.url].kind if publishers[s.url] else None,
+            }
+            for s in parts.sources
         ],
         "disagreements": [
             {
@@ -350,17 +489,74 @@ def graded_sources(parts: EventParts) -> dict:
 
 
 def csv_cells(row: dict) -> list[str]:
-    """The CSV cells of `event_row()`, lists joined with `; ` as in the import files, formulas neutralised."""
+    """The CSV cells of `event_row()`, formulas neutralised.
+
+    Lists of codes and names joined with `; ` as in the import files; titles,
+    which may hold a `;`, with ` | ` (a `|` inside one doubled, as in the
+    import files' `source_titles`); records (quotes, disagreements, status
+    history, links, readouts) as the JSON arrays /events.json gives.
+    """
+    plover = row["plover"]
     flat = {
         **row,
         "countries": joined(row["countries"]),
-        "participants": joined(person(ParticipantRecord(**p)) for p in row["participants"]),
+        "participants": joined(
+            person(ParticipantRecord(p["name"], p["country"], p["role"])) for p in row["participants"]
+        ),
         "summit": row["summit"] or "",
         "sources": joined(row["sources"]),
         "source_kinds": joined(p["kind"] or "" for p in row["source_publishers"]),
-        "disagreements": json.dumps(row["disagreements"], ensure_ascii=False) if row["disagreements"] else "",
+        "participant_titles": titles_cell(p["title"] for p in row["participants"]),
+        "source_titles": titles_cell(p["title"] for p in row["source_publishers"]),
+        **{
+            f"plover_{key}": "" if value is None else str(value).lower() if key == "reviewed" else value
+            for key, value in plover.items()
+        },
+        **{key: json_cell(row[key]) for key in ("disagreements", "quotes", "status_history", "links", "readouts")},
     }
     return [spreadsheet_safe(flat[column]) for column in CSV_COLUMNS]
+
+
+def titles_cell(titles: Iterable[str]) -> str:
+    titles = [title.replace("|", "||") for title in titles]
+    return " | ".join(titles) if any(titles) else ""
+
+
+def json_cell(records: list) -> str:
+    return json.dumps(records, ensure_ascii=False) if records else ""
+
+
+ROWS_PER_WRITE = 500  # rows joined into one chunk of a file or response: fewer, larger writes
+
+
+def take(buffer: io.StringIO) -> str:
+    """What `buffer` holds, emptying it."""
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text
+
+
+def json_object(
+    head: dict, list_key: str, items: Iterable[dict], *, tail: Callable[[], dict] | None = None
+) -> Iterator[str]:
+    """`{...head, list_key: [items...], "count": n, ...tail()}` as JSON text, a few hundred items per chunk.
+
+    `tail` is called once the items are written: for what is known only then.
+    """
+    opening = json.dumps(head, ensure_ascii=False)[:-1]  # the head object, left open
+    yield f'{opening}{", " if head else ""}"{list_key}": ['
+    count, pending = 0, []
+    for item in items:
+        pending.append(json.dumps(item, ensure_ascii=False))
+        count += 1
+        if len(pending) == ROWS_PER_WRITE:
+            yield ("," if count > ROWS_PER_WRITE else "") + ",".join(pending)
+            pending = []
+    if pending:
+        yield ("," if count > len(pending) else "") + ",".join(pending)
+    closing = json.dumps(tail(), ensure_ascii=False)[1:] if tail else "}"  # the tail object, opened
+    yield f'], "count": {count}{", " if closing != "}" else ""}{closing}'
 
 
 def spreadsheet_safe(value):
@@ -410,7 +606,8 @@ def slide_text(event: Event, parts: EventParts, url: str) -> str:
         paragraphs.append(format_html("<p>{}</p>", event.summary))
     if parts.participants:
         paragraphs.append(format_html("<p>{}</p>", "; ".join(f"{p.name} ({p.country})" for p in parts.participants)))
-    for name, country, language, original, english in parts.quotes:
+    for q in parts.quotes:
+        name, country, language, original, english = q.speaker, q.speaker_country, q.language, q.text, q.english
         translation = format_html("<p>“{}”</p>", english) if english else ""
         paragraphs.append(
             format_html(
@@ -449,16 +646,19 @@ def timeline_eras(first: datetime.date | None, last: datetime.date | None) -> li
 # -- iCalendar -----------------------------------------------------------------
 
 
-def calendar_ics(summits: Iterable[Summit], meetings: Iterable[Event], *, uid_domain: str, absolute) -> bytes:
-    """Summits and planned meetings as all-day iCalendar events (RFC 5545), with UIDs that never change.
+def calendar_ics(
+    summits: Iterable[Summit], events: Iterable[Event], *, name: str, description: str, uid_domain: str, absolute
+) -> bytes:
+    """Summits and events as all-day iCalendar events (RFC 5545), with UIDs that never change.
 
-    An all-day event's DTEND is exclusive: the day after the last day. A
-    meeting planned for a month or a year spans that month or year.
+    An all-day event's DTEND is exclusive: the day after the last day. An
+    event dated to a month or a year spans that month or year.
     """
     calendar = ICalendar()
     calendar.add("prodid", "-//Philippine foreign-policy tracker//diplomacy//EN")
     calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", "Philippine foreign relations: summits and planned meetings")
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-caldesc", description)
     stamp = timezone.now()
     for summit in summits:
         entry = ICalEvent()
@@ -471,7 +671,7 @@ def calendar_ics(summits: Iterable[Summit], meetings: Iterable[Event], *, uid_do
         entry.add("url", absolute(summit.get_absolute_url()))
         entry.add("categories", ["Summit"])
         calendar.add_component(entry)
-    for event in meetings:
+    for event in events:
         last = event.end_date or event.partial_date.last_day
         entry = ICalEvent()
         entry.add("uid", f"event-{event.pk}@{uid_domain}")
@@ -479,7 +679,7 @@ def calendar_ics(summits: Iterable[Summit], meetings: Iterable[Event], *, uid_do
         entry.add("dtstart", event.date)
         entry.add("dtend", last + datetime.timedelta(days=1))
         entry.add("summary", event.title)
-        entry.add("description", f"Planned: {event.date_display}. {event.get_kind_display()}.")
+        entry.add("description", f"{event.get_status_display()}: {event.date_display}. {event.get_kind_display()}.")
         if event.place:
             entry.add("location", event.place)
         entry.add("url", absolute(event.get_absolute_url()))

@@ -210,8 +210,8 @@ class EventsJSONTests:
         assert data["count"] == len(data["events"]) == 3
         lima = next(e for e in data["events"] if e["id"] == record["lima"].pk)
         assert lima["participants"] == [
-            {"name": "Rodrigo Duterte", "country": "PH", "role": "visitor"},
-            {"name": "Vladimir Putin", "country": "RU", "role": "host"},
+            {"name": "Rodrigo Duterte", "country": "PH", "role": "visitor", "title": "President of the Philippines"},
+            {"name": "Vladimir Putin", "country": "RU", "role": "host", "title": "President of Russia"},
         ]
         assert (lima["date"], lima["countries"], lima["summit"]) == ("2016-11-19", ["PH", "RU"], "APEC 2016")
 
@@ -226,8 +226,9 @@ class EventsJSONTests:
         data = json.loads(body(client.get(reverse("events:events_json") + "?q=nothing-matches-this")))
         assert (data["events"], data["count"]) == ([], 0)
 
-    def test_more_events_than_one_write_stay_valid_json(self, client):
+    def test_more_events_than_one_write_stay_valid_json(self, client, settings):
         """Rows go out in several chunks; the separators between them stay right."""
+        settings.EXPORT_PAGE_SIZE = 1203
         leader = make_leader("Rodrigo Duterte", "PH")
         for i in range(1203):
             make_event(
@@ -236,6 +237,7 @@ class EventsJSONTests:
         data = json.loads(body(client.get(reverse("events:events_json"))))
         assert data["count"] == len(data["events"]) == 1203
         assert len({e["id"] for e in data["events"]}) == 1203
+        assert data["next"] is None
 
     def test_malformed_filter_is_a_400_in_json(self, client, record):
         """The errors come back as JSON, by field."""
@@ -425,18 +427,21 @@ class CalendarTests:
 # The queries of each export, whatever the number of events (up to a chunk of 2,000): the page
 # cache's version stamp, the filter's country choices, then:
 EXPORT_QUERIES = {
-    # the events, then their countries, participants, sources and disagreements (one query each per
-    # chunk); the countries and publishers are reference data read once per process (models/reference.py,
-    # models.publisher_table)
-    "events_csv": ({}, 6),
-    "events_json": ({}, 6),
+    # the page of events, then their countries, participants, sources, quotes, disagreements, status
+    # changes, links and readouts (one query each); the countries and publishers are reference data
+    # read once per process (models/reference.py, models.publisher_table)
+    "events_csv": ({}, 10),
+    "events_json": ({}, 10),
     # the page cache's version (for the ETag), the events, their countries, participants, sources,
-    # quotes and disagreements (the eras come last, from the span of the slides)
-    "timeline_json": ({"pair": "ph-ru"}, 7),
+    # quotes, disagreements, status changes, links and readouts (the eras come last, from the span of the slides)
+    "timeline_json": ({"pair": "ph-ru"}, 10),
     # the latest events, with their sources, participants and quotes
     "relationship_feed": ({"pair": "ph-ru"}, 2),
     # the summits (with their host countries), the planned meetings (with their summits)
     "calendar": ({}, 3),
+    # any search's: as the relationship's feed; its events (with their summits)
+    "events_feed": ({}, 2),
+    "events_ics": ({}, 2),
 }
 
 
@@ -545,8 +550,13 @@ class GradedSourcesExportTests:
             }
         ]
         assert event["source_publishers"] == [
-            {"url": "https://dfa.gov.ph/jakarta", "name": "Department of Foreign Affairs", "kind": "official_ph"},
-            {"url": "https://pco.gov.ph/jakarta", "name": None, "kind": None},
+            {
+                "url": "https://dfa.gov.ph/jakarta",
+                "title": "",
+                "name": "Department of Foreign Affairs",
+                "kind": "official_ph",
+            },
+            {"url": "https://pco.gov.ph/jakarta", "title": "", "name": None, "kind": None},
         ]
 
     def test_csv_has_a_disagreements_column(self, client):
@@ -555,3 +565,295 @@ class GradedSourcesExportTests:
         [row] = csv_rows(client.get(reverse("events:events_csv")))
         assert json.loads(row["disagreements"])[0]["about"] == "the visit's classification"
         assert row["source_kinds"] == "official_ph; "
+
+
+def atom(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, body(response)
+    feed = feedparser.parse(response.content)
+    assert feed.bozo == 0, feed.bozo_exception
+    return feed
+
+
+class EverythingThePageShowsTests:
+    """#14 part 6, #15: each event object carries quotes, coding, titles, source kinds and #14's records."""
+
+    def test_json_carries_quotes_coding_titles_and_source_kinds(self, client, record):
+        """The statement comes with its words in Filipino and English; Lima with its leaders' titles and coding."""
+        lima = record["lima"]
+        lima.plover_reviewed = True
+        lima.plover_category, lima.plover_mode, lima.actor_country_id, lima.target_country_id = (
+            "CONSULT",
+            "visit",
+            "PH",
+            "RU",
+        )
+        lima.save()
+        events = {e["id"]: e for e in json.loads(body(client.get(reverse("events:events_json"))))["events"]}
+        statement = events[record["statement"].pk]
+        assert statement["quotes"] == [
+            {
+                "speaker": "Rodrigo Duterte",
+                "speaker_country": "PH",
+                "speaker_title": "President of the Philippines",
+                "language": "fil",
+                "text": "Matuloy ho. Ako ang nanghingi niyan",
+                "english": "It's pushing through, I was the one who asked for it",
+                "translated_by": "",
+            }
+        ]
+        lima_object = events[lima.pk]
+        assert [p["title"] for p in lima_object["participants"]] == [
+            "President of the Philippines",
+            "President of Russia",
+        ]
+        assert lima_object["plover"] == {
+            "category": "CONSULT",
+            "mode": "visit",
+            "score": float(Event.objects.get(pk=lima.pk).score),
+            "actor": "PH",
+            "target": "RU",
+            "reviewed": True,
+        }
+        assert [s["url"] for s in lima_object["source_publishers"]] == list(lima_object["sources"])
+        assert all("title" in s and "kind" in s for s in lima_object["source_publishers"])
+        for key in ("status_history", "links", "readouts"):
+            assert lima_object[key] == []
+
+    def test_json_carries_the_life_of_an_event(self, client, record):
+        """Status changes in date order, links both ways (never to a draft), and both governments' readouts."""
+        from events.models import EventLink, Readout, StatusChange
+
+        lima, statement, draft = record["lima"], record["statement"], record["draft"]
+        StatusChange.objects.create(
+            event=lima, status="held", date=datetime.date(2016, 11, 19), source_url="https://example.org/held"
+        )
+        StatusChange.objects.create(
+            event=lima, status="announced", date=datetime.date(2016, 11, 15), source_url="https://example.org/announced"
+        )
+        EventLink.objects.create(from_event=lima, relation="fulfils", to_event=statement)
+        EventLink.objects.create(from_event=draft, relation="follows_up", to_event=lima)
+        Readout.objects.create(
+            event=lima,
+            country_id="RU",
+            source_url="https://kremlin.ru/x",
+            language="ru",
+            text="Переговоры",
+            english="Talks",
+        )
+        events = {e["id"]: e for e in json.loads(body(client.get(reverse("events:events_json"))))["events"]}
+        assert [(c["status"], c["date"], c["sources"]) for c in events[lima.pk]["status_history"]] == [
+            ("announced", "2016-11-15", ["https://example.org/announced"]),
+            ("held", "2016-11-19", ["https://example.org/held"]),
+        ]
+        assert events[lima.pk]["links"] == [
+            {"relation": "fulfils", "event": statement.pk, "url": "http://testserver" + statement.get_absolute_url()}
+        ]
+        assert events[statement.pk]["links"] == [
+            {"relation": "fulfilled_by", "event": lima.pk, "url": "http://testserver" + lima.get_absolute_url()}
+        ]
+        [readout] = events[lima.pk]["readouts"]
+        assert (readout["country"], readout["source"], readout["language"], readout["text"], readout["english"]) == (
+            "RU",
+            "https://kremlin.ru/x",
+            "ru",
+            "Переговоры",
+            "Talks",
+        )
+        row = {r["title"]: r for r in csv_rows(client.get(reverse("events:events_csv")))}["Duterte meets Putin in Lima"]
+        assert json.loads(row["status_history"])[0]["status"] == "announced"
+        assert json.loads(row["readouts"])[0]["english"] == "Talks"
+
+    def test_csv_carries_the_same_flattened(self, client, record):
+        """Quotes as the JSON array of /events.json in one cell, titles `|`-separated, coding in its own columns."""
+        rows = {row["title"]: row for row in csv_rows(client.get(reverse("events:events_csv")))}
+        quotes = json.loads(rows["Duterte on Russia"]["quotes"])
+        assert quotes[0]["text"] == "Matuloy ho. Ako ang nanghingi niyan"
+        assert quotes[0]["english"] == "It's pushing through, I was the one who asked for it"
+        lima = rows["Duterte meets Putin in Lima"]
+        assert lima["participants"] == "Rodrigo Duterte (PH, visitor); Vladimir Putin (RU, host)"
+        assert lima["participant_titles"] == "President of the Philippines | President of Russia"
+        assert lima["quotes"] == lima["status_history"] == lima["links"] == lima["readouts"] == ""
+        assert {"plover_category", "plover_score", "plover_reviewed"} <= set(lima)
+
+
+def titles_of(events):
+    return [e["title"] for e in events]
+
+
+class BoundedExportTests:
+    """#16: every per-request export reads at most a documented number of rows, and says so."""
+
+    def test_json_pages_on_with_a_next_url_until_the_last_page(self, client, record, settings):
+        """Two events a page: following `next` gives every published event once, in date order, then null."""
+        settings.EXPORT_PAGE_SIZE = 2
+        every = titles_of(json.loads(body(client.get(reverse("events:events_json"))))["events"])
+        assert len(every) == 2
+        seen, url = [], reverse("events:events_json")
+        while url:
+            data = json.loads(body(client.get(url)))
+            assert data["page_size"] == 2 and len(data["events"]) <= 2
+            seen += titles_of(data["events"])
+            url = data["next"]
+            assert url is None or url.startswith("http://testserver/events.json?after=")
+        published = Event.objects.published().order_by("date", "id")
+        assert seen == [e.title for e in published] and len(seen) == 7
+
+    def test_json_pages_keep_the_filters(self, client, record, settings):
+        """The `next` of a filtered export keeps its filters."""
+        settings.EXPORT_PAGE_SIZE = 1
+        data = json.loads(body(client.get(reverse("events:events_json") + "?country=RU")))
+        assert "country=RU" in data["next"]
+        second = json.loads(body(client.get(data["next"])))
+        assert second["filter"] == {"country": ["RU"]} and second["events"][0]["title"] != data["events"][0]["title"]
+
+    def test_csv_pages_on_with_a_link_header(self, client, record, settings):
+        """Each page names the next in `Link: <...>; rel="next"`; the body is the header row and the events only."""
+        settings.EXPORT_PAGE_SIZE = 3
+        seen, url, pages = [], reverse("events:events_csv"), 0
+        while url:
+            response = client.get(url)
+            rows = csv_rows(response)
+            assert all(not row["id"].startswith("#") for row in rows)
+            seen += [row["title"] for row in rows]
+            pages += 1
+            link = response.get("Link")
+            url = link.removeprefix("<").removesuffix('>; rel="next"') if link else None
+        assert pages == 3 and len(seen) == len(set(seen)) == 7
+
+    def test_a_malformed_position_is_a_400_saying_why(self, client, record):
+        """`after` that is no page position is refused with the reason, in CSV and in JSON."""
+        response = client.get(reverse("events:events_csv") + "?after=yesterday")
+        assert response.status_code == 400 and "after: 'yesterday' is not a page position" in body(response)
+        response = client.get(reverse("events:events_json") + "?after=2016-02-30_4")
+        assert response.status_code == 400 and "not a date" in json.loads(response.content)["errors"]["after"][0]
+
+    def test_timeline_keeps_the_most_recent_slides_and_says_so(self, client, record, settings):
+        """At most TIMELINE_SLIDES: the latest events, oldest first, and the title slide says why."""
+        settings.TIMELINE_SLIDES = 2
+        data = json.loads(body(client.get(reverse("events:timeline_json", kwargs={"pair": "ph-ru"}))))
+        assert [e["text"]["headline"] for e in data["events"]] == [
+            "Duterte meets Putin in Lima",
+            "State visit to Moscow",
+        ]
+        text = data["title"]["text"]["text"]
+        assert "The 2 most recent events of the relationship" in text and "at most 2" in text
+        assert 'href="http://testserver/relationships/ph-ru/"' in text
+
+    def test_a_timeline_within_the_bound_says_nothing_of_it(self, client, record):
+        data = json.loads(body(client.get(reverse("events:timeline_json", kwargs={"pair": "ph-ru"}))))
+        assert "most recent" not in data["title"]["text"]["text"] and len(data["events"]) == 5
+
+    def test_feeds_hold_the_latest_entries(self, client, record, settings):
+        """A feed holds FEED_LENGTH entries, newest first, and its subtitle says so."""
+        settings.FEED_LENGTH = 2
+        feed = atom(client, reverse("events:relationship_feed", kwargs={"pair": "ph-ru"}))
+        assert [e.title for e in feed.entries] == [
+            "2017: State visit to Moscow",
+            "19 November 2016: Duterte meets Putin in Lima",
+        ]
+        assert "the latest 2 at most" in feed.feed.subtitle
+
+    def test_calendars_hold_the_latest_entries_and_say_so(self, client, record, settings):
+        """/calendar.ics keeps the latest CALENDAR_LENGTH summits and meetings; its description says so."""
+        settings.CALENDAR_LENGTH = 1
+        calendar = icalendar.Calendar.from_ical(client.get(reverse("events:calendar")).content)
+        assert [str(e["SUMMARY"]) for e in calendar.walk("VEVENT")] == [
+            "24th APEC Economic Leaders' Meeting",
+            "State visit to Moscow",
+        ]
+        assert "latest 1 summits and the latest 1 planned meetings at most" in str(calendar["X-WR-CALDESC"])
+
+
+class SubscriptionTests:
+    """#15: a feed and a calendar of any search, taking exactly /events/'s query string."""
+
+    def test_atom_of_a_search(self, client, record):
+        """`/events/feed/?kind=statement` holds the statements only, newest first, drafts never."""
+        feed = atom(client, reverse("events:events_feed") + "?kind=statement")
+        assert [e.title for e in feed.entries] == ["15 November 2016: Duterte on Russia"]
+        assert "kind=statement" in feed.feed.title
+        every = atom(client, reverse("events:events_feed"))
+        titles = [e.title for e in every.entries]
+        assert titles[0] == "2017: State visit to Moscow" and len(titles) == 7
+        assert not any("draft" in t or "without a source" in t for t in titles)
+
+    def test_icalendar_of_a_search(self, client, record):
+        """`/events.ics?country=US` is the US events as all-day entries, at their dates."""
+        response = client.get(reverse("events:events_ics") + "?country=US")
+        assert response["Content-Type"] == "text/calendar; charset=utf-8"
+        calendar = icalendar.Calendar.from_ical(response.content)
+        entries = {str(e["SUMMARY"]): e for e in calendar.walk("VEVENT")}
+        assert set(entries) == {"Duterte–Obama meeting in Vientiane", "Talks in Manila"}
+        assert entries["Duterte–Obama meeting in Vientiane"].decoded("DTSTART") == datetime.date(2016, 9, 6)
+        assert str(entries["Duterte–Obama meeting in Vientiane"]["DESCRIPTION"]).startswith("Cancelled")
+        assert "country=US" in str(calendar["X-WR-CALNAME"])
+
+    @pytest.mark.parametrize("name", ["events_feed", "events_ics"])
+    def test_a_malformed_filter_is_a_400_saying_why(self, client, record, name):
+        response = client.get(reverse(f"events:{name}") + "?date_after=2016-13-01")
+        assert response.status_code == 400 and "date_after: Enter a valid date." in body(response)
+
+    def test_lists_and_timelines_link_their_search(self, client, record):
+        """Each list links a feed and a calendar of the very filters in force (its page position left out)."""
+        page = client.get(reverse("events:event_list") + "?kind=statement&after=2016-01-01_1").content.decode()
+        assert 'href="/events/feed/?kind=statement"' in page and 'href="/events.ics?kind=statement"' in page
+        assert (
+            'rel="alternate" type="application/atom+xml" title="Events of this search" href="/events/feed/?kind=statement"'
+            in page
+        )
+        timeline = client.get(
+            reverse("events:relationship", kwargs={"pair": "ph-ru"}) + "?kind=statement"
+        ).content.decode()
+        assert 'href="/events/feed/?kind=statement&amp;country=PH&amp;country=RU"' in timeline
+        leader = client.get(record["lima"].participants.first().leader.get_absolute_url()).content.decode()
+        assert 'href="/events/feed/?leader=rodrigo-duterte"' in leader
+        assert 'href="/downloads/events.csv"' in page and 'href="/changes/feed/"' in page
+
+
+class ChangesFeedTests:
+    """#15: what changed in the public record, from the edit history; drafts never leak."""
+
+    def test_an_edit_to_a_published_event_is_an_entry_naming_what_changed(self, client, record):
+        lima = record["lima"]
+        lima.title = "Duterte and Putin meet in Lima"
+        lima.save()
+        feed = atom(client, reverse("events:changes_feed"))
+        first = feed.entries[0]
+        assert first.title == "Event changed: Duterte and Putin meet in Lima"
+        assert "Changed: title." in first.summary
+        assert first.link == "http://testserver" + Event.objects.get(pk=lima.pk).get_absolute_url()
+        assert len({e.id for e in feed.entries}) == len(feed.entries)
+
+    def test_a_quote_edit_names_its_event(self, client, record):
+        quote = record["statement"].quotes.get()
+        quote.translated_by = "Rappler"
+        quote.save()
+        first = atom(client, reverse("events:changes_feed")).entries[0]
+        assert first.title == "Quote changed on “Duterte on Russia”" and "Changed: translated by." in first.summary
+
+    def test_edits_to_drafts_never_show(self, client, record):
+        draft = record["draft"]
+        draft.title = "A secret new title"
+        draft.save()
+        make_quote(draft, make_leader("Someone", "PH"), "Secret words")
+        feed = atom(client, reverse("events:changes_feed"))
+        text = body(client.get(reverse("events:changes_feed")))
+        assert "secret" not in text.lower() and "draft" not in text.lower()
+        assert all(e.link != "http://testserver" + draft.get_absolute_url() for e in feed.entries)
+
+    def test_it_is_bounded(self, client, record, settings):
+        settings.FEED_LENGTH = 3
+        assert len(atom(client, reverse("events:changes_feed")).entries) == 3
+
+    def test_query_count_is_constant(self, client, django_assert_num_queries, record):
+        """Guards N+1 over entries: the same count at a few edits and at many (five history tables, the earlier rows of the two with entries, the events)."""
+        counts = []
+        for n in (2, 20):
+            for i in range(n):
+                record["lima"].summary = f"Edit {n}-{i}"
+                record["lima"].save()
+            with django_assert_num_queries(8) as captured:
+                atom(client, reverse("events:changes_feed"))
+            counts.append(len(captured))
+        assert counts[0] == counts[1]

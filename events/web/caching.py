@@ -62,7 +62,12 @@ class PageCacheMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.excluded_prefixes = (reverse("admin:index"), reverse("events:healthz"))
+        # The bulk files carry validators of their own: those of the generation they serve.
+        self.excluded_prefixes = (
+            reverse("admin:index"),
+            reverse("events:healthz"),
+            reverse("events:bulk_file", kwargs={"filename": "x"}).removesuffix("x"),
+        )
         self.identity_cookies = {settings.SESSION_COOKIE_NAME, getattr(settings, "MESSAGES_COOKIE_NAME", "messages")}
         self.timeout = getattr(settings, "PAGE_CACHE_TIMEOUT", DEFAULT_TIMEOUT)
         # The last version this process read: served by while the database cannot be asked.

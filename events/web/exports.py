@@ -10,29 +10,32 @@ the formats themselves are built in services/exporting.py.
 
 import csv
 import io
-import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 
 from django.conf import settings
 from django.db import DatabaseError
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.urls import reverse
+from django.utils.html import format_html
 from django.views import View
 
 from events.models import MEETING_KINDS, Event, EventStatus, Summit, reference
+from events.queries.pagination import InvalidCursor, paginator_for
 from events.queries.relationships import Relationship, relationship_for
 from events.services.exporting import (
     CSV_COLUMNS,
+    ROWS_PER_WRITE,
     calendar_ics,
     csv_cells,
     event_row,
     events_with_parts,
+    json_object,
+    take,
     timeline_eras,
     timeline_slide,
 )
 from events.web.filters import EventFilter
 
-ROWS_PER_WRITE = 500  # rows joined into one chunk of the response: fewer, larger writes to the socket
 # The last line of an /events.csv cut short. A JSON export cut short needs no marker: it
 # stops where the error struck, without its closing brackets, which no parser accepts.
 TRUNCATED = "# truncated"
@@ -74,12 +77,45 @@ class FilteredExportView(View):
             yield event_row(event, parts, url(event))
 
 
-class EventsCSVView(FilteredExportView):
-    """`/events.csv`: one row per published event, in date order."""
+class PagedExportView(FilteredExportView):
+    """A page of at most settings.EXPORT_PAGE_SIZE events in date order, and where the next one starts.
+
+    Keyset pages (queries/pagination.py) read through the narrowest index the
+    filters allow, so the thousandth page costs what the first does; `?after=`
+    is the position the previous page's `next` carries. The whole record at
+    once is the bulk files' job (`/downloads/`).
+    """
 
     def export(self, events):
+        paginator = paginator_for(self.filterset, per_page=settings.EXPORT_PAGE_SIZE)
+        try:
+            page = paginator.page(after=self.request.GET.get("after"))
+        except InvalidCursor as error:
+            return self.invalid({"after": [str(error)]})
+        self.next_url = (
+            self.request.build_absolute_uri(self.request.path + page.next_query(self.request.GET))
+            if page.has_next
+            else None
+        )
+        return self.page_response(page.object_list)
+
+    def base_queryset(self):
+        return Event.objects.published().select_related("summit")
+
+
+class EventsCSVView(PagedExportView):
+    """`/events.csv`: one row per published event, in date order, a page at a time.
+
+    The next page's address is in the `Link: <...>; rel="next"` header; the
+    last page has none. The body holds the header row and the events, nothing
+    else, so that pages concatenated (less their header rows) are one table.
+    """
+
+    def page_response(self, events):
         response = StreamingHttpResponse(self.lines(events), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="events.csv"'
+        if self.next_url:
+            response["Link"] = f'<{self.next_url}>; rel="next"'
         return response
 
     def lines(self, events) -> Iterator[str]:
@@ -105,46 +141,66 @@ class EventsCSVView(FilteredExportView):
         yield take(buffer)
 
 
-class EventsJSONView(FilteredExportView):
-    """`/events.json`: {"filter": the filters in force, "events": [...], "count": n}, streamed."""
+class EventsJSONView(PagedExportView):
+    """`/events.json`: {"filter", "page_size", "next", "events": [...], "count"}, a page at a time.
+
+    `next` is the absolute address of the next page, null on the last; `count`
+    is the number of events on this page.
+    """
 
     def invalid(self, errors):
-        return JsonResponse({"errors": errors.get_json_data()}, status=400)
+        return JsonResponse(
+            {"errors": errors.get_json_data() if hasattr(errors, "get_json_data") else errors}, status=400
+        )
 
-    def export(self, events):
-        head = {"filter": self.filters_in_force()}
+    def page_response(self, events):
+        head = {"filter": self.filters_in_force(), "page_size": settings.EXPORT_PAGE_SIZE, "next": self.next_url}
         return StreamingHttpResponse(json_object(head, "events", self.rows(events)), content_type="application/json")
 
 
 class TimelineJSONView(FilteredExportView):
-    """`/relationships/<a>-<b>/timeline.json`: the relationship's timeline in TimelineJS 3 format."""
+    """`/relationships/<a>-<b>/timeline.json`: the relationship's timeline in TimelineJS 3 format.
+
+    At most settings.TIMELINE_SLIDES slides (TimelineJS crawls beyond about a
+    thousand): the most recent events of the filter, oldest first, the title
+    slide saying when earlier ones are left out.
+    """
 
     def get(self, request, *args, pair, **kwargs):
         self.relationship = relationship_or_404(pair)
         return super().get(request, *args, **kwargs)
 
     def base_queryset(self):
-        r = self.relationship
-        return Event.objects.for_pair(r.home.iso2, r.other.iso2).published().chronological()
+        return Event.objects.published().select_related("summit")
 
     def invalid(self, errors):
         return JsonResponse({"errors": errors.get_json_data()}, status=400)
 
     def export(self, events):
         r = self.relationship
-        head = {
-            "title": {
-                "text": {
-                    "headline": f"{r.home.name}–{r.other.name}",
-                    "text": "Meetings, statements, agreements and other events of the relationship, oldest first.",
-                }
-            },
-        }
+        limit = settings.TIMELINE_SLIDES
+        page = paginator_for(self.filterset, pair=r.key, per_page=limit, descending=True).page()
+        events = page.object_list[::-1]  # the most recent, oldest first
+        page_url = self.request.build_absolute_uri(
+            reverse("events:relationship", kwargs={"pair": r.slug}) + self.filterset.export_query()
+        )
+        if page.has_next:
+            text = format_html(
+                "The {} most recent events of the relationship{}, oldest first: a timeline shows at most {}. "
+                'Every event is on <a href="{}">the timeline’s page</a> and in the downloads.',
+                f"{len(events):,}",
+                " matching the filters" if self.filterset.is_bound else "",
+                f"{limit:,}",
+                page_url,
+            )
+        else:
+            text = "Meetings, statements, agreements and other events of the relationship, oldest first."
+        head = {"title": {"text": {"headline": f"{r.home.name}–{r.other.name}", "text": text}}}
         url = event_url_maker(self.request)
         span = {}  # The first day and the last (or last end) of the events shown, for the eras.
 
         def slides():
-            for event, parts in events_with_parts(events, quotes=True):  # In date order.
+            for event, parts in events_with_parts(events):  # In date order.
                 span.setdefault("first", event.date)
                 span["last"] = max(span.get("last", event.date), event.end_date or event.date)
                 yield timeline_slide(event, parts, url(event))
@@ -158,17 +214,24 @@ class TimelineJSONView(FilteredExportView):
 
 
 class CalendarView(FilteredExportView):
-    """`/calendar.ics`: summits and planned meetings.
+    """`/calendar.ics`: summits and planned meetings, at most settings.CALENDAR_LENGTH of each.
 
     The event filters narrow the meetings; of them, `summit`, `date_after` and
-    `date_before` narrow the summits too.
+    `date_before` narrow the summits too. Past the bound, the latest are kept
+    (the calendar says so in its description).
     """
 
     def base_queryset(self):
-        return Event.objects.published().filter(status=EventStatus.PLANNED, kind__in=MEETING_KINDS).chronological()
+        return (
+            Event.objects.published()
+            .filter(status=EventStatus.PLANNED, kind__in=MEETING_KINDS)
+            .select_related("summit")
+        )
 
     def export(self, meetings):
-        summits = Summit.objects.select_related("host_country").order_by("start_date", "short_name")
+        limit = settings.CALENDAR_LENGTH
+        meetings = latest(self.filterset, limit)
+        summits = Summit.objects.select_related("host_country").order_by("-start_date", "-short_name")
         if self.filterset.is_bound:
             data = self.filterset.form.cleaned_data
             if data.get("summit"):
@@ -177,15 +240,59 @@ class CalendarView(FilteredExportView):
                 summits = summits.filter(end_date__gte=data["date_after"])
             if data.get("date_before"):
                 summits = summits.filter(start_date__lte=data["date_before"])
-        ics = calendar_ics(
-            summits,
-            meetings.select_related("summit"),
-            uid_domain=self.request.get_host().split(":")[0],
-            absolute=self.request.build_absolute_uri,
+        summits = list(summits[:limit])[::-1]
+        return calendar_response(
+            self.request,
+            calendar_ics(
+                summits,
+                meetings,
+                name="Philippine foreign relations: summits and planned meetings",
+                description=f"The latest {limit:,} summits and the latest {limit:,} planned meetings at most.",
+                uid_domain=self.request.get_host().split(":")[0],
+                absolute=self.request.build_absolute_uri,
+            ),
+            "calendar.ics",
         )
-        response = HttpResponse(ics, content_type="text/calendar; charset=utf-8")
-        response["Content-Disposition"] = 'inline; filename="calendar.ics"'
-        return response
+
+
+class EventsCalendarView(FilteredExportView):
+    """`/events.ics?<filters>`: the events of any /events/ query as all-day calendar entries.
+
+    At most settings.CALENDAR_LENGTH: the latest of the filter (by date).
+    """
+
+    def base_queryset(self):
+        return Event.objects.published().select_related("summit")
+
+    def export(self, events):
+        limit = settings.CALENDAR_LENGTH
+        query = self.filterset.export_query()
+        return calendar_response(
+            self.request,
+            calendar_ics(
+                [],
+                latest(self.filterset, limit),
+                name="Philippine foreign relations: " + (f"events {query}" if query else "every event"),
+                description=(
+                    f"The latest {limit:,} events at most matching {self.request.build_absolute_uri(reverse('events:event_list') + query)}"
+                ),
+                uid_domain=self.request.get_host().split(":")[0],
+                absolute=self.request.build_absolute_uri,
+            ),
+            "events.ics",
+        )
+
+
+def latest(filterset, limit: int) -> list[Event]:
+    """The `limit` latest events of a valid filterset, oldest first, one keyset page through the narrowest index."""
+    page = paginator_for(filterset, per_page=limit, descending=True).page()
+    return page.object_list[::-1]
+
+
+def calendar_response(request, ics: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(ics, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
 
 
 def bad_filter(errors) -> HttpResponse:
@@ -217,33 +324,3 @@ def event_url_maker(request) -> Callable[[Event], str]:
     if not found:  # the route no longer reads <pk>/<slug>: the slow, sure way
         return lambda event: request.build_absolute_uri(event.get_absolute_url())
     return lambda event: f"{head}{event.pk}/{event.slug}{tail}"
-
-
-def take(buffer: io.StringIO) -> str:
-    """What `buffer` holds, emptying it."""
-    text = buffer.getvalue()
-    buffer.seek(0)
-    buffer.truncate()
-    return text
-
-
-def json_object(
-    head: dict, list_key: str, items: Iterable[dict], *, tail: Callable[[], dict] | None = None
-) -> Iterator[str]:
-    """`{...head, list_key: [items...], "count": n, ...tail()}` as JSON text, a few hundred items per chunk.
-
-    `tail` is called once the items are written: for what is known only then.
-    """
-    opening = json.dumps(head, ensure_ascii=False)[:-1]  # the head object, left open
-    yield f'{opening}{", " if head else ""}"{list_key}": ['
-    count, pending = 0, []
-    for item in items:
-        pending.append(json.dumps(item, ensure_ascii=False))
-        count += 1
-        if len(pending) == ROWS_PER_WRITE:
-            yield ("," if count > ROWS_PER_WRITE else "") + ",".join(pending)
-            pending = []
-    if pending:
-        yield ("," if count > len(pending) else "") + ",".join(pending)
-    closing = json.dumps(tail(), ensure_ascii=False)[1:] if tail else "}"  # the tail object, opened
-    yield f'], "count": {count}{", " if closing != "}" else ""}{closing}'

@@ -1,25 +1,28 @@
 """
-A relationship's Atom feed, `/relationships/<a>-<b>/feed/`: its latest events, newest first.
+Atom feeds: any search's (`/events/feed/?<filters>`), a relationship's
+(`/relationships/<a>-<b>/feed/`), and what changed (`/changes/feed/`).
 
-It takes the filters of /events/ (`?kind=statement` follows only statements);
-a malformed filter is a 400, as on the other exports.
+The event feeds take the filters of /events/ (`?kind=statement` follows only
+statements); a malformed filter is a 400, as on the other exports. Each is
+bounded: at most settings.FEED_LENGTH entries, newest first.
 """
 
 import datetime
+from dataclasses import replace
 from typing import NamedTuple
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html
 
 from events.models import Event
+from events.queries.changes import Change, recent_changes
+from events.queries.pagination import paginator_for
 from events.queries.relationships import Relationship
 from events.web.exports import bad_filter, relationship_or_404
 from events.web.filters import EventFilter
-
-FEED_LENGTH = 50  # entries: a feed says what is new, the timeline and the exports hold the rest
 
 
 class BadFilter(Exception):
@@ -28,12 +31,19 @@ class BadFilter(Exception):
 
 
 class FeedSubject(NamedTuple):
-    relationship: Relationship
-    events: QuerySet
+    relationship: Relationship | None
+    events: list[Event]
     base_url: str  # scheme and host, for entry ids
+    query: str  # the filters in force, as a query string ("" for none)
 
 
-class RelationshipFeed(Feed):
+class EventsFeed(Feed):
+    """`/events/feed/?<filters>`: the latest events of any /events/ query, newest first (by their date).
+
+    At most settings.FEED_LENGTH entries, read as one keyset page through the
+    narrowest index the filters allow (queries/pagination.py).
+    """
+
     feed_type = Atom1Feed
     author_name = "Philippine foreign-policy tracker"
 
@@ -43,36 +53,42 @@ class RelationshipFeed(Feed):
         except BadFilter as bad:  # the client's mistake, said as on the other exports
             return bad_filter(bad.errors)
 
-    def get_object(self, request, pair):
-        relationship = relationship_or_404(pair)
-        events = Event.objects.for_pair(relationship.home.iso2, relationship.other.iso2).published()
-        filterset = EventFilter(request.GET or None, queryset=events)
+    def get_object(self, request, pair=None):
+        relationship = relationship_or_404(pair) if pair else None
+        filterset = EventFilter(request.GET or None, queryset=Event.objects.published().with_related())
         if filterset.is_bound and not filterset.is_valid():
             raise BadFilter(filterset.form.errors)
-        events = filterset.qs.with_related().order_by("-date", "-id")
-        return FeedSubject(relationship, events, request.build_absolute_uri("/")[:-1])
+        paginator = paginator_for(
+            filterset,
+            pair=relationship.key if relationship else None,
+            per_page=settings.FEED_LENGTH,
+            descending=True,
+        )
+        events = paginator.page().object_list
+        base_url = request.build_absolute_uri("/")[:-1]
+        for event in events:
+            # The entry id: the event's address without its slug, so a new title is not a new entry.
+            event.feed_id = base_url + reverse("events:event_detail", kwargs={"pk": event.pk})
+        return FeedSubject(relationship, events, base_url, filterset.export_query())
 
     def title(self, subject):
-        return f"{subject.relationship}: the timeline of the relationship"
-
-    def subtitle(self, subject):
-        r = subject.relationship
         return (
-            f"Meetings, statements, agreements and other events between {r.home.name} and {r.other.name}, newest first."
+            f"Philippine foreign relations: events {subject.query}"
+            if subject.query
+            else "Philippine foreign relations: every event"
         )
 
+    def subtitle(self, subject):
+        return f"The latest {settings.FEED_LENGTH} events at most matching this search, newest first."
+
     def link(self, subject):
-        return reverse("events:relationship", kwargs={"pair": subject.relationship.slug})
+        return reverse("events:event_list") + subject.query
 
     def feed_url(self, subject):
-        return reverse("events:relationship_feed", kwargs={"pair": subject.relationship.slug})
+        return reverse("events:events_feed") + subject.query
 
     def items(self, subject):
-        items = list(subject.events[:FEED_LENGTH])
-        for event in items:
-            # The entry id: the event's address without its slug, so a new title is not a new entry.
-            event.feed_id = subject.base_url + reverse("events:event_detail", kwargs={"pk": event.pk})
-        return items
+        return subject.events
 
     def item_title(self, event):
         return f"{event.date_display}: {event.title}"
@@ -114,3 +130,71 @@ class RelationshipFeed(Feed):
 
     def item_categories(self, event):
         return [event.get_kind_display()]
+
+
+class RelationshipFeed(EventsFeed):
+    """`/relationships/<a>-<b>/feed/`: the relationship's latest events, newest first; the filters narrow it."""
+
+    def title(self, subject):
+        return f"{subject.relationship}: the timeline of the relationship"
+
+    def subtitle(self, subject):
+        r = subject.relationship
+        return (
+            f"Meetings, statements, agreements and other events between {r.home.name} and {r.other.name}, "
+            f"newest first (the latest {settings.FEED_LENGTH} at most)."
+        )
+
+    def link(self, subject):
+        return reverse("events:relationship", kwargs={"pair": subject.relationship.slug}) + subject.query
+
+    def feed_url(self, subject):
+        return reverse("events:relationship_feed", kwargs={"pair": subject.relationship.slug}) + subject.query
+
+
+class ChangesFeed(Feed):
+    """`/changes/feed/`: the latest edits to public records, newest first (queries/changes.py)."""
+
+    feed_type = Atom1Feed
+    author_name = "Philippine foreign-policy tracker"
+    title = "Philippine foreign relations: what changed"
+    subtitle = (
+        "Events, quotes, sources, status changes and readouts added, changed or removed in the public record, "
+        "newest first."
+    )
+
+    def get_object(self, request):
+        return request.build_absolute_uri(reverse("events:changes_feed"))
+
+    def link(self):
+        return reverse("events:event_list")
+
+    def feed_url(self):
+        return reverse("events:changes_feed")
+
+    def items(self, feed_address):
+        # Each entry's id: the feed's address and the history row, unique and never reused.
+        return [replace(c, key=f"{feed_address}#{c.key}") for c in recent_changes(settings.FEED_LENGTH)]
+
+    def item_title(self, change: Change):
+        return change.headline
+
+    def item_description(self, change: Change):
+        if change.fields:
+            return format_html("<p>Changed: {}.</p>", ", ".join(change.fields))
+        return format_html("<p>{} {}.</p>", change.record, change.action)
+
+    def item_link(self, change: Change):
+        return change.event.get_absolute_url()
+
+    def item_guid(self, change: Change):
+        return change.key
+
+    def item_guid_is_permalink(self, change):
+        return False
+
+    def item_pubdate(self, change: Change):
+        return change.when
+
+    def item_updateddate(self, change: Change):
+        return change.when

@@ -282,7 +282,8 @@ class EventFilter(django_filters.FilterSet):
         """The current query string with `changes` applied (None removes), empty values and the page dropped."""
         query = QueryDict(mutable=True)
         query.update(self.data)
-        for key in [key for key, values in query.lists() if key == "page" or not any(values)]:
+        # The list's position is no filter: exports and feeds start from their own beginning.
+        for key in [key for key, values in query.lists() if key in ("page", "after", "before") or not any(values)]:
             del query[key]
         for key, value in changes.items():
             if value:

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from events.web import cite, compare, feeds, views
+from events.web import cite, compare, downloads, feeds, views
 from events.web import exports as export_views
 
 
@@ -32,6 +32,10 @@ urlpatterns = [
     path("events.csv", export_views.EventsCSVView.as_view(), name="events_csv"),
     path("events.json", export_views.EventsJSONView.as_view(), name="events_json"),
     path("calendar.ics", export_views.CalendarView.as_view(), name="calendar"),
+    path("events.ics", export_views.EventsCalendarView.as_view(), name="events_ics"),
+    path("events/feed/", feeds.EventsFeed(), name="events_feed"),
+    path("downloads/<str:filename>", downloads.bulk_file, name="bulk_file"),
+    path("changes/feed/", feeds.ChangesFeed(), name="changes_feed"),
     path("events/", views.EventListView.as_view(), name="event_list"),
     path("events/cite/", cite.PageCiteView.as_view(), name="event_list_cite"),
     path("events/cite.<slug:fmt>", cite.PageCiteView.as_view(), name="event_list_cite_file"),
