@@ -2,7 +2,7 @@
 What the API answers, as pydantic schemas: django-ninja validates every response against them and
 writes the OpenAPI document (`/api/v1/openapi.json`) from them.
 
-The event object is `/events.json`'s, built by the same function (web/exports.py `event_objects`);
+The event object is `/events.json`'s, built by the same function (services/exporting.py `event_row`);
 `Event` declares its fields, those of CONTRACT.md's Additions included, and lets through any field
 the export gains before this schema names it (`extra="allow"`), so the two never differ.
 """
@@ -54,35 +54,37 @@ class Index(Schema):
 # -- Events ----------------------------------------------------------------------------------------
 
 
-class Participant(Schema):
+class Open(Schema):
+    """An object of the export's: a field it gains before this schema names it passes through."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class Participant(Open):
     name: str
     country: str = Field(description="ISO 3166-1 alpha-2 code of the country represented.")
     role: str
 
 
-class SourcePublisher(Schema):
+class SourcePublisher(Open):
     url: str
     name: str | None
     kind: str | None = Field(description="official_ph, official_foreign, state_media, news or reference.")
 
 
-class DisagreementVersion(Schema):
+class DisagreementVersion(Open):
     source: str
     publisher: str | None
     says: str
 
 
-class Disagreement(Schema):
+class Disagreement(Open):
     about: str
     versions: list[DisagreementVersion]
 
 
-# The Additions of CONTRACT.md. Open objects, every field optional: their values are the export's
-# (the `exports` work), which this schema only describes.
-
-
-class Open(Schema):
-    model_config = ConfigDict(extra="allow")
+# The Additions of CONTRACT.md: every field optional, their values being the export's, which this
+# schema only describes.
 
 
 class QuoteItem(Open):

@@ -8,7 +8,7 @@ serializer, viewset or router layer that a read-only API of seven operations wou
 
 The reads are the site's own: the events list is `/events/`'s filter form (web/filters.py
 EventFilter) and keyset pages (queries/pagination.py paginator_for), and each event is
-`/events.json`'s object (web/exports.py event_objects), so the API, the pages and the exports
+`/events.json`'s object (services/exporting.py event_row, which /events.json calls), so the API, the pages and the exports
 never disagree about what a filter means or what an event holds. Drafts never appear.
 
 Around it, in settings.MIDDLEWARE: the request guard, the rate limit (events/api/limits.py), the
@@ -17,6 +17,7 @@ page, here answered with a JSON 503.
 """
 
 import datetime
+from collections.abc import Iterator
 from typing import Annotated, Literal
 
 from django.db import OperationalError
@@ -33,8 +34,9 @@ from events.models import Event, EventStatus, Leader, Office, Summit
 from events.queries.pagination import Cursor, InvalidCursor, paginator_for
 from events.queries.relationships import home_relationships, relationship_overview
 from events.queries.temperature import PERIOD_KINDS
+from events.services.exporting import event_row, events_with_parts
 from events.vocab.plover import Quad
-from events.web.exports import event_objects, filters_in_force, relationship_or_404
+from events.web.exports import event_url_maker, relationship_or_404
 from events.web.filters import KIND_CHOICES, MAX_COUNTRIES, EventFilter
 from events.web.guards import RETRY_AFTER_SECONDS, is_query_timeout
 
@@ -99,6 +101,13 @@ def statement_timeout(request, error):
 def absolute(request: HttpRequest, name: str, *args, query: QueryDict | None = None) -> str:
     url = request.build_absolute_uri(reverse(f"api:{name}", args=args))
     return f"{url}?{query.urlencode()}" if query else url
+
+
+def event_objects(request, events) -> Iterator[tuple[Event, dict]]:
+    """Each event of `events`, in its order, with its object: /events.json's, from the same function."""
+    url = event_url_maker(request)
+    for event, parts in events_with_parts(events):
+        yield event, event_row(event, parts, url(event))
 
 
 def next_page(request: HttpRequest, cursor: str | None) -> str | None:
@@ -177,7 +186,7 @@ def events(
         return 400, {"detail": str(error), "errors": {"after": [{"message": str(error), "code": "invalid"}]}}
     shown = found[:limit]
     return {
-        "filter": filters_in_force(filterset),
+        "filter": {name: data.getlist(name) if name == "country" else data[name] for name in data},
         "events": [row for _event, row in shown],
         "limit": limit,
         "next": next_page(request, str(Cursor.of(shown[-1][0])) if len(found) > limit else None),

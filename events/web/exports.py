@@ -53,8 +53,25 @@ class FilteredExportView(View):
     def invalid(self, errors) -> HttpResponse:
         return bad_filter(errors)
 
+    def filters_in_force(self) -> dict:
+        """The valid filters given, as plain JSON values (slugs for summits and leaders, ISO dates)."""
+        if not self.filterset.is_bound:
+            return {}
+        echoed = {}
+        for name, value in self.filterset.form.cleaned_data.items():
+            if value in (None, "", []):
+                continue
+            if hasattr(value, "slug"):
+                value = value.slug
+            elif hasattr(value, "isoformat"):
+                value = value.isoformat()
+            echoed[name] = value
+        return echoed
+
     def rows(self, events) -> Iterator[dict]:
-        return (row for _event, row in event_objects(self.request, events))
+        url = event_url_maker(self.request)
+        for event, parts in events_with_parts(events):
+            yield event_row(event, parts, url(event))
 
 
 class EventsCSVView(FilteredExportView):
@@ -95,7 +112,7 @@ class EventsJSONView(FilteredExportView):
         return JsonResponse({"errors": errors.get_json_data()}, status=400)
 
     def export(self, events):
-        head = {"filter": filters_in_force(self.filterset)}
+        head = {"filter": self.filters_in_force()}
         return StreamingHttpResponse(json_object(head, "events", self.rows(events)), content_type="application/json")
 
 
@@ -186,29 +203,6 @@ def relationship_or_404(pair: tuple[str, str]) -> Relationship:
     if first is None or second is None:
         raise Http404("Unknown country code.")
     return relationship_for(first, second)
-
-
-def filters_in_force(filterset: EventFilter) -> dict:
-    """The valid filters given, as plain JSON values (slugs for summits and leaders, ISO dates)."""
-    if not filterset.is_bound:
-        return {}
-    echoed = {}
-    for name, value in filterset.form.cleaned_data.items():
-        if value in (None, "", []):
-            continue
-        if hasattr(value, "slug"):
-            value = value.slug
-        elif hasattr(value, "isoformat"):
-            value = value.isoformat()
-        echoed[name] = value
-    return echoed
-
-
-def event_objects(request, events) -> Iterator[tuple[Event, dict]]:
-    """Each event of `events`, in its order, with its object as /events.json and the API give it."""
-    url = event_url_maker(request)
-    for event, parts in events_with_parts(events):
-        yield event, event_row(event, parts, url(event))
 
 
 def event_url_maker(request) -> Callable[[Event], str]:
