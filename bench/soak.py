@@ -139,7 +139,7 @@ def editor(base: str, username: str, password: str, stop: threading.Event, stats
                 "sources-MAX_NUM_FORMS": "1000",
                 "sources-0-url": "https://example.org/soak",
             }
-            for prefix in ("participants", "quotes"):
+            for prefix in ("participants", "quotes", "disagreements", "status_changes", "links_out", "readouts"):
                 fields.update(
                     {
                         f"{prefix}-TOTAL_FORMS": "0",

@@ -15,11 +15,14 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from events.admin import imports as admin_import
 from events.models import (
+    Commitment,
+    CommitmentStep,
     Country,
     Disagreement,
     DisagreementVersion,
     Event,
     EventKind,
+    EventLink,
     EventSource,
     EventStatus,
     Leader,
@@ -28,6 +31,8 @@ from events.models import (
     Participant,
     Publisher,
     Quote,
+    Readout,
+    StatusChange,
     Summit,
     SummitSource,
 )
@@ -259,6 +264,48 @@ class DisagreementInline(admin.TabularInline):
         return "; ".join(versions) or "None yet: open the disagreement (“change”) to give each source's version."
 
 
+# -- #14: an event's life, its links, the governments' readouts -------------------
+
+PARTIAL_DATE_FIELD = {
+    models.DateField: {
+        "error_messages": {
+            "invalid": "Enter the date as YYYY-MM-DD; for a month or a year, its first day, and set the precision."
+        }
+    },
+    **HTTP_URL_FIELD,
+}
+
+
+class StatusChangeInline(admin.TabularInline):
+    """The dated steps of the event's life (announced, confirmed, postponed, cancelled, held), each with its source."""
+
+    model = StatusChange
+    formfield_overrides = PARTIAL_DATE_FIELD
+    extra = 0
+    fields = ["status", "date", "date_precision", "date_approximate", "source_url", "note"]
+
+
+class EventLinkInline(admin.TabularInline):
+    """How this event bears on others; the other event shows the link the other way round."""
+
+    model = EventLink
+    fk_name = "from_event"
+    extra = 0
+    autocomplete_fields = ["to_event"]
+    fields = ["relation", "to_event", "note"]
+    verbose_name_plural = "links to other events"
+
+
+class ReadoutInline(admin.StackedInline):
+    """Each government's readout of a meeting or call, in its language with an English translation."""
+
+    model = Readout
+    formfield_overrides = HTTP_URL_FIELD
+    extra = 0
+    autocomplete_fields = ["country"]
+    fields = [("country", "language"), ("source_url", "source_title"), "text", ("english", "translated_by")]
+
+
 @admin.register(Event)
 class EventAdmin(RecordAdmin):
     list_display = ["title", "date_display", "kind", "status", "summit", "published", "source_count"]
@@ -268,7 +315,15 @@ class EventAdmin(RecordAdmin):
     autocomplete_fields = ["summit", "countries", "actor_country", "target_country"]
     date_hierarchy = "date"
     save_on_top = True
-    inlines = [ParticipantInline, QuoteInline, EventSourceInline, DisagreementInline]
+    inlines = [
+        ParticipantInline,
+        QuoteInline,
+        EventSourceInline,
+        DisagreementInline,
+        StatusChangeInline,
+        EventLinkInline,
+        ReadoutInline,
+    ]
     fieldsets = [
         (None, {"fields": ["kind", "title", "summary", "status", "published"]}),
         ("When", {"fields": [("date", "date_precision", "date_approximate"), "end_date"]}),
@@ -438,3 +493,33 @@ class DisagreementAdmin(SimpleHistoryAdmin):
     raw_id_fields = ["event"]
     fields = ["event", "about", "position"]
     inlines = [DisagreementVersionInline]
+
+
+# -- #14: commitments followed through their steps --------------------------------
+
+
+class CommitmentStepInline(admin.TabularInline):
+    model = CommitmentStep
+    formfield_overrides = PARTIAL_DATE_FIELD
+    extra = 1
+    autocomplete_fields = ["event"]
+    fields = ["stage", "date", "date_precision", "date_approximate", "event", "source_url", "note"]
+
+
+@admin.register(Commitment)
+class CommitmentAdmin(SimpleHistoryAdmin):
+    """An agreement, pledge or intention; its stage is its latest step's, kept as the steps are saved."""
+
+    list_display = ["title", "kind", "stage", "value_display", "slug"]
+    list_filter = ["kind", "stage"]
+    search_fields = ["title", "slug", "summary"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["countries"]
+    formfield_overrides = HTTP_URL_FIELD
+    fields = ["title", "slug", "kind", "countries", ("amount", "currency"), "summary", "source_url", "stage"]
+    readonly_fields = ["stage"]
+    inlines = [CommitmentStepInline]
+
+    @admin.display(description="value")
+    def value_display(self, commitment):
+        return commitment.value_display

@@ -30,7 +30,17 @@ from events.models.events import (
     QuoteLanguage,
     QuoteText,
     SourceLink,
+    StatusStep,
     pair_key,
+)
+from events.models.life import (
+    Commitment,
+    CommitmentQuerySet,
+    CommitmentStep,
+    EventLink,
+    PartialDated,
+    Readout,
+    StatusChange,
 )
 from events.models.people import Leader, LeaderQuerySet, Office, title_on
 from events.models.site import SiteVersion
@@ -51,10 +61,33 @@ from events.models.sources import (
     publisher_table,
 )
 from events.models.summits import Summit, SummitQuerySet
-from events.vocab.kinds import MEETING_KINDS, EventKind, EventStatus, ParticipantRole
+from events.vocab.kinds import (
+    LINK_INVERSES,
+    MEETING_KINDS,
+    CommitmentKind,
+    CommitmentStage,
+    EventKind,
+    EventStatus,
+    LifeStatus,
+    LinkRelation,
+    ParticipantRole,
+)
 from events.vocab.languages import language_name, validate_language_tag
 
 __all__ = [
+    "LINK_INVERSES",
+    "Commitment",
+    "CommitmentKind",
+    "CommitmentQuerySet",
+    "CommitmentStage",
+    "CommitmentStep",
+    "EventLink",
+    "LifeStatus",
+    "LinkRelation",
+    "PartialDated",
+    "Readout",
+    "StatusChange",
+    "StatusStep",
     "DERIVED_MODELS",
     "OFFICIAL_KINDS",
     "Disagreement",

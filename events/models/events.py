@@ -1,5 +1,6 @@
 """Events, the timeline's spine, and their participants and quotes."""
 
+import datetime
 import functools
 from dataclasses import dataclass
 from functools import cached_property
@@ -22,7 +23,7 @@ from events.models.sources import EventSource
 from events.models.summits import Summit
 from events.vocab.coding import Parties, coding_for, direction_for
 from events.vocab.dates import PartialDate, Precision, normalise
-from events.vocab.kinds import MEETING_KINDS, EventKind, EventStatus, ParticipantRole
+from events.vocab.kinds import MEETING_KINDS, EventKind, EventStatus, LifeStatus, ParticipantRole
 from events.vocab.languages import language_name, validate_language_tag
 from events.vocab.plover import PloverCategory, default_score, modes_of
 
@@ -62,6 +63,23 @@ class SourceLink(NamedTuple):
     url: str
     title: str
     publisher: str
+
+
+class StatusStep(NamedTuple):
+    """A dated step of an event's life as a list shows it (`Event.status_history`): 'announced 15 November 2016'."""
+
+    status: str
+    date: PartialDate
+    source_url: str
+    note: str = ""
+
+    @property
+    def label(self) -> str:
+        return LifeStatus(self.status).label
+
+    @property
+    def date_display(self) -> str:
+        return str(self.date)
 
 
 class LeaderLink(NamedTuple):
@@ -179,8 +197,8 @@ class EventQuerySet(models.QuerySet):
         """Everything a list or timeline shows of each event, in one query whatever their number.
 
         The summit is joined; the sources (`source_links`), participants
-        (`participant_list`) and quotes (`quote_list`) come in the event's own
-        row as JSON arrays: a prefetch would cost a query each and a model
+        (`participant_list`), quotes (`quote_list`) and the dated steps of its
+        life (`status_history`) come in the event's own row as JSON arrays: a prefetch would cost a query each and a model
         instance per child, which at 50 events a page was most of its time.
         """
         return self.select_related("summit").annotate(**_event_children())
@@ -196,6 +214,9 @@ def _event_children() -> dict[str, "JSONRows"]:
 
     def of(model, order, *fields):
         return JSONRows(model.objects.filter(event_id=models.OuterRef("pk")).order_by(*order), *fields)
+
+    # models/life.py builds on this module: its StatusChange is reached through the reverse relation.
+    status_change = Event._meta.get_field("status_changes").related_model
 
     return {
         "source_rows": of(EventSource, ["id"], "url", "title", "publisher"),
@@ -215,7 +236,15 @@ def _event_children() -> dict[str, "JSONRows"]:
             "context",
             "translated_by",
         ),
+        "status_rows": of(
+            status_change, ["date", "id"], "status", "date", "date_precision", "date_approximate", "source_url", "note"
+        ),
     }
+
+
+def _as_date(value) -> datetime.date:
+    """A date read from a JSON row ('2016-11-19') or from the database."""
+    return datetime.date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def pair_key(a: str, b: str) -> str:
@@ -388,6 +417,19 @@ class Event(models.Model):
         if rows is None:
             return list(self.quotes.select_related("speaker"))
         return [QuoteText(LeaderLink(*row[:3]), *row[3:]) for row in rows]
+
+    @cached_property
+    def status_history(self) -> list[StatusStep]:
+        """The dated steps of its life, oldest first: from the row when read `with_related()`, otherwise a query."""
+        rows = getattr(self, "status_rows", None)
+        if rows is None:
+            rows = self.status_changes.order_by("date", "id").values_list(
+                "status", "date", "date_precision", "date_approximate", "source_url", "note"
+            )
+        return [
+            StatusStep(status, PartialDate(_as_date(day), precision, bool(approximate)), url, note)
+            for status, day, precision, approximate, url, note in rows
+        ]
 
     def clean(self):
         super().clean()

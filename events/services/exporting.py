@@ -39,6 +39,7 @@ from events.models import (
 from events.services.bulk import batched
 from events.services.formats import (
     LEADERS,
+    LIFE_FILES,
     MEETINGS,
     OTHER_EVENTS,
     PUBLISHERS,
@@ -52,6 +53,7 @@ from events.services.formats import (
     extra_cells,
     publisher_row,
 )
+from events.services.life_files import life_rows
 from events.vocab.administrations import ADMINISTRATIONS
 from events.vocab.dates import Precision
 
@@ -163,7 +165,7 @@ def leader_rows(leader: Leader) -> Iterator[dict]:
 
 
 def export_directory(directory: str | Path, events: QuerySet | None = None) -> dict[str, int]:
-    """Write the six import files for `events`, with the summits and leaders they need, and the publishers.
+    """Write the import files for `events`: with the summits and leaders they need, the publishers, and their life (#14).
 
     Without `events`, everything: every event, summit and leader. Cells are
     written as stored, not neutralised for spreadsheets as /events.csv is
@@ -177,7 +179,7 @@ def export_directory(directory: str | Path, events: QuerySet | None = None) -> d
     writers = {}
     files = []
     try:
-        for spec in (MEETINGS, STATEMENTS, OTHER_EVENTS, SUMMITS, LEADERS, PUBLISHERS):
+        for spec in (MEETINGS, STATEMENTS, OTHER_EVENTS, SUMMITS, LEADERS, PUBLISHERS, *LIFE_FILES):
             handle = open(directory / spec.name, "w", newline="", encoding="utf-8")
             files.append(handle)
             writer = csv.DictWriter(handle, fieldnames=list(spec.columns))
@@ -212,6 +214,10 @@ def export_directory(directory: str | Path, events: QuerySet | None = None) -> d
         for publisher in Publisher.objects.order_by("domain"):
             writers[PUBLISHERS.name].writerow(publisher_row(publisher))
             counts[PUBLISHERS.name] += 1
+        for name, rows in life_rows(events).items():
+            for row in rows:
+                writers[name].writerow(row)
+                counts[name] += 1
     finally:
         for handle in files:
             handle.close()

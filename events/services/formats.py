@@ -135,7 +135,46 @@ OTHER_EVENTS = FileSpec(
 PUBLISHERS = FileSpec(  # #13: who publishes each source, and what kind of publisher it is
     "publishers.csv", ("domain", "name", "kind", "aggregator"), frozenset({"domain", "name", "kind"})
 )
-FILES = (SUMMITS, LEADERS, MEETINGS, STATEMENTS, OTHER_EVENTS, PUBLISHERS)
+# An event's life (#14): events named by `date` and `title` as the event files write them.
+STATUS_HISTORY = FileSpec(
+    "status_history.csv",
+    ("event_date", "event_title", "status", "date", "source_url", "note"),
+    frozenset({"event_date", "event_title", "status", "date", "source_url"}),
+)
+LINKS = FileSpec(
+    "links.csv",
+    ("from_date", "from_title", "relation", "to_date", "to_title", "note"),
+    frozenset({"from_date", "from_title", "relation", "to_date", "to_title"}),
+)
+COMMITMENTS = FileSpec(
+    "commitments.csv",
+    ("slug", "title", "kind", "countries", "amount", "currency", "summary", "source_url"),
+    frozenset({"slug", "title", "kind"}),
+)
+COMMITMENT_STEPS = FileSpec(
+    "commitment_steps.csv",
+    ("commitment", "stage", "date", "event_date", "event_title", "source_url", "note"),
+    frozenset({"commitment", "stage", "date", "source_url"}),
+)
+READOUTS = FileSpec(  # source_title: our optional addition
+    "readouts.csv",
+    (
+        "event_date",
+        "event_title",
+        "country",
+        "source_url",
+        "language",
+        "text",
+        "english",
+        "translated_by",
+        "source_title",
+    ),
+    frozenset({"event_date", "event_title", "country", "source_url", "language", "text"}),
+)
+LIFE_FILES = (COMMITMENTS, STATUS_HISTORY, LINKS, COMMITMENT_STEPS, READOUTS)
+# What the import report calls their records, in the same order.
+LIFE_RECORDS = ("commitments", "status changes", "links", "commitment steps", "readouts")
+FILES = (SUMMITS, LEADERS, MEETINGS, STATEMENTS, OTHER_EVENTS, PUBLISHERS, *LIFE_FILES)
 
 
 # ---------------------------------------------------------------------------
@@ -381,7 +420,7 @@ class ImportReport:
         """(what, created, updated, unchanged) for each kind of record the files held."""
         return [
             (what, c.get("created", 0), c.get("updated", 0), c.get("unchanged", 0))
-            for what in ("publishers", "summits", "leaders", "offices", *EVENT_FAMILIES)
+            for what in ("publishers", "summits", "leaders", "offices", *EVENT_FAMILIES, *LIFE_RECORDS)
             if (c := self.counts.get(what)) is not None
         ]
 

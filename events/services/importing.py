@@ -2,7 +2,9 @@
 Importing the record from CSV files (the format is fixed by CONTRACT.md; services/formats.py).
 
 `import_directory(path)` reads `summits.csv`, `leaders.csv`, `meetings.csv`,
-`statements.csv`, `other_events.csv` and `publishers.csv` (any may be missing),
+`statements.csv`, `other_events.csv` and `publishers.csv`, and an event's life
+(#14: status_history.csv, links.csv, commitments.csv, commitment_steps.csv,
+readouts.csv; services/life_files.py), any of them missing,
 checks every row (services/parsing.py), and writes nothing unless every row is
 good: all or nothing, in one transaction.
 """
@@ -62,6 +64,7 @@ from events.services.formats import (
     RowError,
     SummitRecord,
 )
+from events.services.life_files import LifeFiles
 from events.services.parsing import Parser, read_rows
 
 # ---------------------------------------------------------------------------
@@ -110,6 +113,9 @@ def import_directory(
         + parser.other_events(rows.get(OTHER_EVENTS.name, []))
     )
     parser.check_duplicates(events)
+    life = LifeFiles(parser)
+    life.parse(rows)
+    life.check(events)
     if parser.errors:
         raise ImportFailed(parser.errors)
 
@@ -119,6 +125,7 @@ def import_directory(
         with transaction.atomic(), involvement.deferred():
             Writer(report, progress).write_publishers(publishers)
             Writer(report, progress).write(summits, leaders, events)
+            life.write(report, writes=not dry_run)
             if dry_run:
                 raise _DryRun  # the Writer wrote nothing; the rollback is the safety net
             if report.changed:

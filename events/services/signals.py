@@ -3,7 +3,8 @@
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
-from events.models import Event, EventSource, Leader, Participant, Quote
+from events.models import Commitment, CommitmentStep, Event, EventSource, Leader, Participant, Quote
+from events.services.commitments import sync_stages
 from events.services.involvement import months_of, refresh_pair_months, sync_involvement
 
 
@@ -54,3 +55,19 @@ def leader_saved(sender, instance, created, raw=False, **kwargs):
     # moves the events they spoke at.
     if not created and not raw:
         sync_involvement(Quote.objects.filter(speaker=instance).values_list("event_id", flat=True).distinct())
+
+
+@receiver(post_save, sender=CommitmentStep, dispatch_uid="commitment_step_saved")
+@receiver(post_delete, sender=CommitmentStep, dispatch_uid="commitment_step_deleted")
+def commitment_step_changed(sender, instance, raw=False, **kwargs):
+    # The commitment's stage is its latest step's. In a cascade from the
+    # commitment itself the UPDATE finds no row, which is fine.
+    if not raw:
+        sync_stages([instance.commitment_id])
+
+
+@receiver(post_save, sender=Commitment, dispatch_uid="commitment_saved")
+def commitment_saved(sender, instance, raw=False, **kwargs):
+    # A commitment saved from an instance read before its steps changed would write back a stale stage.
+    if not raw:
+        sync_stages([instance.pk])

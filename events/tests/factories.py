@@ -81,3 +81,20 @@ def make_disagreement(event, about, versions):
     for url, says in versions:
         DisagreementVersion.objects.create(disagreement=disagreement, source=event.sources.get(url=url), says=says)
     return disagreement
+
+
+def make_commitment(slug=None, *, countries=("PH",), steps=(), **fields):
+    """A commitment; `steps` are (stage, date) pairs or dicts of CommitmentStep fields."""
+    from events.models import Commitment, CommitmentKind, CommitmentStep
+
+    slug = slug or f"commitment-{next(_counter)}"
+    fields.setdefault("title", slug.replace("-", " ").capitalize())
+    fields.setdefault("kind", CommitmentKind.PLEDGE)
+    commitment = Commitment.objects.create(slug=slug, **fields)
+    commitment.countries.add(*countries)
+    for step in steps:
+        step = step if isinstance(step, dict) else {"stage": step[0], "date": step[1]}
+        step.setdefault("source_url", "https://example.org/step")
+        CommitmentStep.objects.create(commitment=commitment, **step)
+    commitment.refresh_from_db()
+    return commitment

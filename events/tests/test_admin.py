@@ -46,6 +46,9 @@ def event_form(**overrides):
         **inline_management("quotes"),
         **inline_management("sources"),
         **inline_management("disagreements"),
+        **inline_management("status_changes"),
+        **inline_management("links_out"),
+        **inline_management("readouts"),
     }
     data.update(overrides)
     return data

@@ -14,11 +14,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from events.models import (
+    Commitment,
+    CommitmentStep,
     Disagreement,
     DisagreementVersion,
     Event,
     EventCountry,
     EventKind,
+    EventLink,
     EventPair,
     EventSource,
     Leader,
@@ -27,6 +30,8 @@ from events.models import (
     Participant,
     Publisher,
     Quote,
+    Readout,
+    StatusChange,
     Summit,
     SummitSource,
 )
@@ -521,8 +526,35 @@ def snapshot() -> dict:
                 "disagreements": [
                     (d.about, [(v.source.url, v.says) for v in d.versions.all()]) for d in e.disagreements.all()
                 ],
+                # #14: its life, its links, the readouts
+                "status_history": list(
+                    e.status_changes.values_list(
+                        "status", "date", "date_precision", "date_approximate", "source_url", "note"
+                    )
+                ),
+                "links": list(e.links_out.values_list("relation", "to_event__date", "to_event__title", "note")),
+                "readouts": list(
+                    e.readouts.values_list(
+                        "country_id", "source_url", "source_title", "language", "text", "english", "translated_by"
+                    )
+                ),
             }
             for e in events
+        ],
+        "commitments": [
+            (
+                c.slug,
+                c.title,
+                c.kind,
+                sorted(c.countries.values_list("iso2", flat=True)),
+                c.amount,
+                c.currency,
+                c.summary,
+                c.source_url,
+                c.stage,
+                list(c.steps.values_list("stage", "date", "date_precision", "event__title", "source_url", "note")),
+            )
+            for c in Commitment.objects.order_by("slug")
         ],
         "publishers": list(Publisher.objects.order_by("domain").values_list("domain", "name", "kind", "aggregator")),
         "leaders": [
@@ -556,6 +588,7 @@ def snapshot() -> dict:
 
 
 def empty_the_record():
+    Commitment.objects.all().delete()
     Event.objects.all().delete()
     Leader.objects.all().delete()
     Summit.objects.all().delete()
@@ -676,7 +709,7 @@ class RoundTripTests:
             DisagreementVersion.objects.create(disagreement=disagreement, source=visit.sources.get(url=url), says=says)
         Publisher.objects.create(domain="dfa.gov.ph", name="Department of Foreign Affairs", kind="official_ph")
         Publisher.objects.create(domain="ilovepagadian.com", name="I Love Pagadian", kind="news", aggregator=True)
-        make_event(
+        loans = make_event(
             "Soft loans for military equipment",
             kind=EventKind.AGREEMENT,
             date=datetime.date(2016, 9, 1),
@@ -684,6 +717,58 @@ class RoundTripTests:
             summary="Russia and China agree to extend soft loans.",
             countries=("PH", "RU", "CN"),
             summit=apec,
+        )
+        # #14: the Lima meeting's life, a link, both readouts, a commitment followed through two steps.
+        lima = Event.objects.get(title="Duterte meets Putin in Lima")
+        StatusChange.objects.create(
+            event=lima, status="announced", date=datetime.date(2016, 11, 15), source_url="https://example.org/a"
+        )
+        StatusChange.objects.create(
+            event=lima,
+            status="held",
+            date=datetime.date(2016, 11, 1),
+            date_precision=Precision.MONTH,
+            date_approximate=True,
+            source_url="https://example.org/b",
+            note="in Lima",
+        )
+        EventLink.objects.create(from_event=lima, relation="follows_up", to_event=statement, note="as announced")
+        Readout.objects.create(
+            event=lima,
+            country_id="RU",
+            source_url="https://example.org/kremlin",
+            source_title="Kremlin",
+            language="ru",
+            text="Встреча с Президентом Филиппин",
+            english="Meeting with the President of the Philippines",
+            translated_by="Kremlin",
+        )
+        Readout.objects.create(event=lima, country_id="PH", source_url="https://example.org/pco", text="We met.")
+        loans_commitment = Commitment.objects.create(
+            slug="soft-loans",
+            title="Soft loans",
+            kind="pledge",
+            amount="500000000.50",
+            currency="USD",
+            summary="Loans for arms.\nPayable in 2025.",
+            source_url="https://example.org/loans",
+        )
+        loans_commitment.countries.add("PH", "RU")
+        CommitmentStep.objects.create(
+            commitment=loans_commitment,
+            stage="announced",
+            date=datetime.date(2016, 9, 1),
+            date_precision=Precision.MONTH,
+            event=loans,
+            source_url="https://example.org/s1",
+        )
+        CommitmentStep.objects.create(
+            commitment=loans_commitment,
+            stage="lapsed",
+            date=datetime.date(2020, 1, 1),
+            date_precision=Precision.YEAR,
+            source_url="https://example.org/s2",
+            note="never drawn",
         )
 
     def test_export_then_import_into_an_empty_database_gives_the_same_record(self, tmp_path):
@@ -696,7 +781,10 @@ class RoundTripTests:
         out = run_import(tmp_path)
         assert "meetings: 4 created" in out and "statements: 2 created" in out and "other events: 1 created" in out
         assert "publishers: 2 created" in out
+        assert "status changes: 2 created" in out and "links: 1 created" in out and "readouts: 2 created" in out
+        assert "commitments: 1 created" in out and "commitment steps: 2 created" in out
         assert snapshot() == expected
+        assert Commitment.objects.get().stage == "lapsed"
         # And once more: the export of what was imported is read back as unchanged.
         assert "Nothing new" in run_import(tmp_path)
 

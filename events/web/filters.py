@@ -20,7 +20,17 @@ from django.forms.utils import flatatt
 from django.http import QueryDict
 from django.utils.html import format_html, format_html_join
 
-from events.models import MEETING_KINDS, Event, EventKind, EventStatus, Leader, Summit, reference
+from events.models import (
+    MEETING_KINDS,
+    Commitment,
+    CommitmentStage,
+    Event,
+    EventKind,
+    EventStatus,
+    Leader,
+    Summit,
+    reference,
+)
 from events.vocab.dates import Precision, format_partial_date
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -297,3 +307,25 @@ class EventFilter(django_filters.FilterSet):
 
     def filter_text(self, queryset, name, text):
         return queryset.search(text) if text.strip() else queryset
+
+
+class CommitmentFilter(django_filters.FilterSet):
+    """/commitments/: by the countries named (all of them) and by stage."""
+
+    country = CountryCodesFilter(
+        label="Countries",
+        method="filter_countries",
+        widget=CountryPicker(),
+        help_text="Commitments naming every country chosen.",
+    )
+    stage = django_filters.ChoiceFilter(label="Stage", choices=CommitmentStage.choices, empty_label="Any stage")
+
+    class Meta:
+        model = Commitment
+        fields = ["country", "stage"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["country"].extra["choices"] = reference.country_choices
+
+    filter_countries = EventFilter.filter_countries  # Commitment's queryset has `involving()` too

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils.dateformat import format as format_date
 from jinja2 import Environment
 
-from events.models import publisher_for
+from events.models import publisher_for, publisher_from_url
 from events.queries.temperature import format_score
 from events.vocab.administrations import administration_for
 from events.vocab.dates import datetime_attribute
@@ -117,6 +117,7 @@ def environment(**options) -> Environment:
         linebreaksbr=linebreaksbr,  # Escapes its input, returns a SafeString (which Jinja2 honours).
         labelled_sources=labelled_sources,
         source_publisher=publisher_for,
+        source_host=publisher_from_url,  # 'manilatimes.net': a source's name when no publisher is known
         pluralize=pluralize,
         truncatewords=truncatewords,
         regroup=regroup,

@@ -35,6 +35,8 @@ urlpatterns = [
     path("events/<int:pk>/<slug:slug>/", views.EventDetailView.as_view(), name="event_detail"),
     path("summits/", views.SummitListView.as_view(), name="summit_list"),
     path("summits/<slug:slug>/", views.SummitDetailView.as_view(), name="summit_detail"),
+    path("commitments/", views.CommitmentListView.as_view(), name="commitment_list"),
+    path("commitments/<slug:slug>/", views.CommitmentDetailView.as_view(), name="commitment_detail"),
     path("leaders/", views.LeaderListView.as_view(), name="leader_list"),
     path("leaders/<slug:slug>/", views.LeaderDetailView.as_view(), name="leader_detail"),
 ]

@@ -16,11 +16,23 @@ from django.utils import timezone
 from django.views.generic import DetailView, ListView, TemplateView
 from django_filters.views import FilterView
 
-from events.models import Event, EventCountry, Leader, Office, Participant, Summit, reference
+from events.models import (
+    Commitment,
+    CommitmentStep,
+    Event,
+    EventCountry,
+    EventLink,
+    Leader,
+    Office,
+    Participant,
+    Readout,
+    Summit,
+    reference,
+)
 from events.queries import relationships as timeline
 from events.queries.pagination import PER_PAGE, InvalidCursor, KeysetPage, KeysetPaginator, page_links, paginator_for
 from events.queries.relationships import by_year_and_month, event_relationships, home_relationships, relationship_for
-from events.web.filters import EventFilter
+from events.web.filters import CommitmentFilter, EventFilter
 
 
 def healthz(request):
@@ -173,15 +185,23 @@ class EventDetailView(DetailView):
     context_object_name = "event"
 
     def get_queryset(self):
-        return (
-            Event.objects.visible_to(self.request.user)
-            .with_related()
-            .prefetch_related(
-                "sources",
-                "pairs",
-                Prefetch("involvements", queryset=EventCountry.objects.select_related("country")),
-                "disagreements__versions__source",
-            )
+        visible = Event.objects.visible_to(self.request.user)
+        return visible.with_related().prefetch_related(
+            "sources",
+            "pairs",
+            Prefetch("involvements", queryset=EventCountry.objects.select_related("country")),
+            "disagreements__versions__source",
+            # Links both ways, to the events this reader may see (a draft's link stays hidden).
+            Prefetch(
+                "links_out",
+                queryset=EventLink.objects.filter(to_event__in=visible.values("pk")).select_related("to_event"),
+            ),
+            Prefetch(
+                "links_in",
+                queryset=EventLink.objects.filter(from_event__in=visible.values("pk")).select_related("from_event"),
+            ),
+            Prefetch("readouts", queryset=Readout.objects.select_related("country")),
+            Prefetch("commitment_steps", queryset=CommitmentStep.objects.select_related("commitment")),
         )
 
     def get(self, request, *args, **kwargs):
@@ -191,6 +211,45 @@ class EventDetailView(DetailView):
             return redirect(self.object, permanent=True)
         context = self.get_context_data(object=self.object, relationships=event_relationships(self.object))
         return self.render_to_response(context)
+
+
+def visible_steps(user) -> Prefetch:
+    """A commitment's steps with their events, an event the reader may not see left out (its step stays)."""
+    return Prefetch(
+        "steps",
+        queryset=CommitmentStep.objects.order_by("date", "id").prefetch_related(
+            Prefetch("event", queryset=Event.objects.visible_to(user))
+        ),
+    )
+
+
+class CommitmentListView(PageLinksMixin, FilterView):
+    """Agreements, pledges and intentions, by country and stage, each with its steps (a fixed number of queries)."""
+
+    template_name = "events/commitment_list.html"
+    filterset_class = CommitmentFilter
+    context_object_name = "commitments"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return Commitment.objects.prefetch_related("countries", visible_steps(self.request.user)).order_by(
+            "title", "id"
+        )
+
+    def render_to_response(self, context, **response_kwargs):
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            response_kwargs.setdefault("status", 400)
+        return super().render_to_response(context, **response_kwargs)
+
+
+class CommitmentDetailView(DetailView):
+    """One commitment's path: its dated steps, the events that moved them, their sources."""
+
+    template_name = "events/commitment_detail.html"
+    context_object_name = "commitment"
+
+    def get_queryset(self):
+        return Commitment.objects.prefetch_related("countries", visible_steps(self.request.user))
 
 
 class SummitListView(PageLinksMixin, ListView):
