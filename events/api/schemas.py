@@ -248,3 +248,40 @@ class SummitPage(Schema):
     summits: list[Summit]
     limit: int
     next: str | None
+
+
+# -- Commitments -----------------------------------------------------------------------------------
+
+
+class Commitment(Schema):
+    slug: str
+    title: str
+    kind: str = Field(description="agreement, pledge or intention.")
+    stage: str = Field(description="The stage of its latest step; empty before its first.")
+    countries: list[str] = Field(description="The countries that made or received it, ISO2.")
+    amount: str | None = Field(description="The value given, exact (a decimal string), in `currency`.")
+    currency: str
+    summary: str
+    source_url: str
+    url: str
+    api_url: str
+
+
+class CommitmentStep(Schema):
+    date: str = Field(description="YYYY-MM-DD, YYYY-MM or YYYY; a trailing ~ when approximate.")
+    date_display: str
+    stage: str
+    note: str
+    source_url: str
+    event: EventLink | None = Field(description="The published event that moved it, if any.")
+
+
+class CommitmentDetail(Commitment):
+    steps: list[CommitmentStep]
+
+
+class CommitmentPage(Schema):
+    filter: dict
+    commitments: list[Commitment]
+    limit: int
+    next: str | None

@@ -9,7 +9,8 @@ serializer, viewset or router layer that a read-only API of seven operations wou
 The reads are the site's own: the events list is `/events/`'s filter form (web/filters.py
 EventFilter) and keyset pages (queries/pagination.py paginator_for), and each event is
 `/events.json`'s object (services/exporting.py event_row, which /events.json calls), so the API, the pages and the exports
-never disagree about what a filter means or what an event holds. Drafts never appear.
+never disagree about what a filter means or what an event holds; the commitments are
+/commitments/' filter form (CommitmentFilter). Drafts never appear.
 
 Around it, in settings.MIDDLEWARE: the request guard, the rate limit (events/api/limits.py), the
 page cache and conditional GET (web/caching.py), CORS for GET; the statement timeout, as on every
@@ -20,6 +21,7 @@ import datetime
 from collections.abc import Iterator
 from typing import Annotated, Literal
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import OperationalError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, QueryDict
@@ -30,15 +32,16 @@ from ninja.errors import ValidationError as NinjaValidationError
 from pydantic import Field
 
 from events.api import schemas
-from events.models import Event, EventStatus, Leader, Office, Summit
+from events.models import Commitment, CommitmentStage, Event, EventStatus, Leader, Office, Summit
 from events.queries.pagination import Cursor, InvalidCursor, paginator_for
 from events.queries.relationships import home_relationships, relationship_overview
 from events.queries.temperature import PERIOD_KINDS
 from events.services.exporting import event_row, events_with_parts
 from events.vocab.plover import Quad
 from events.web.exports import event_url_maker, relationship_or_404
-from events.web.filters import KIND_CHOICES, MAX_COUNTRIES, EventFilter
+from events.web.filters import KIND_CHOICES, MAX_COUNTRIES, CommitmentFilter, EventFilter
 from events.web.guards import RETRY_AFTER_SECONDS, is_query_timeout
+from events.web.views import visible_steps
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 50
@@ -408,3 +411,95 @@ def summit(request, slug: Annotated[Slug, Path()]):
     if found is None:
         raise Http404(f"No summit has the slug “{slug}”.")
     return {**summit_object(request, found), "sources": [source.url for source in found.sources.all()]}
+
+
+# -- Commitments -----------------------------------------------------------------------------------
+
+
+def commitment_object(request, commitment: Commitment) -> dict:
+    return {
+        "slug": commitment.slug,
+        "title": commitment.title,
+        "kind": commitment.kind,
+        "stage": commitment.stage,
+        "countries": sorted(country.iso2 for country in commitment.countries.all()),
+        "amount": str(commitment.amount) if commitment.amount is not None else None,
+        "currency": commitment.currency,
+        "summary": commitment.summary,
+        "source_url": commitment.source_url,
+        "url": request.build_absolute_uri(commitment.get_absolute_url()),
+        "api_url": absolute(request, "commitment", commitment.slug),
+    }
+
+
+Stage = Literal[tuple(CommitmentStage.values)]
+
+
+@api.get(
+    "/commitments",
+    response={**COMMON, 200: schemas.CommitmentPage, 400: schemas.FilterProblem},
+    url_name="commitments",
+    summary="Agreements, pledges and intentions, filtered as /commitments/ is, by slug",
+)
+def commitments(
+    request,
+    country: Annotated[
+        list[Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")]] | None,
+        Query(max_length=MAX_COUNTRIES, description="ISO2; repeat it: the commitments naming every country given."),
+    ] = None,
+    stage: Annotated[Stage | None, Query()] = None,
+    after: Annotated[Slug | None, Query(description="Where a page starts: from `next`.")] = None,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page, at most {MAX_LIMIT}.")
+    ] = DEFAULT_LIMIT,
+):
+    data = QueryDict(mutable=True)
+    for name in ("country", "stage"):
+        if name in request.GET:
+            data.setlist(name, request.GET.getlist(name))
+    filterset = CommitmentFilter(data or None, queryset=Commitment.objects.prefetch_related("countries"))
+    if filterset.is_bound and not filterset.is_valid():
+        return 400, {"detail": "Bad filter.", "errors": filterset.form.errors.get_json_data()}
+    rows = filterset.qs.order_by("slug")
+    if after:
+        rows = rows.filter(slug__gt=after)
+    found = list(rows[: limit + 1])
+    shown = found[:limit]
+    return {
+        "filter": {name: data.getlist(name) if name == "country" else data[name] for name in data},
+        "commitments": [commitment_object(request, commitment) for commitment in shown],
+        "limit": limit,
+        "next": next_page(request, shown[-1].slug if len(found) > limit else None),
+    }
+
+
+@api.get(
+    "/commitments/{slug}",
+    response={**COMMON, 200: schemas.CommitmentDetail, 404: schemas.Problem},
+    url_name="commitment",
+    summary="One commitment with its dated steps and the events that moved them",
+)
+def commitment(request, slug: Annotated[Slug, Path()]):
+    found = Commitment.objects.prefetch_related("countries", visible_steps(AnonymousUser())).filter(slug=slug).first()
+    if found is None:
+        raise Http404(f"No commitment has the slug “{slug}”.")
+    steps = []
+    for step in found.steps.all():
+        event = step.event  # None when there is none or it is not published (visible_steps)
+        steps.append(
+            {
+                "date": step.partial_date.iso(),
+                "date_display": step.date_display,
+                "stage": step.stage,
+                "note": step.note,
+                "source_url": step.source_url,
+                "event": event
+                and {
+                    "id": event.pk,
+                    "title": event.title,
+                    "date": event.partial_date.iso(),
+                    "url": request.build_absolute_uri(event.get_absolute_url()),
+                },
+            }
+        )
+    return {**commitment_object(request, found), "steps": steps}

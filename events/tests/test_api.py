@@ -11,9 +11,10 @@ from django.urls import reverse
 from openapi_spec_validator import validate
 
 from events.api.v1 import api
-from events.models import EventStatus, Leader
-from events.tests.factories import make_event, make_leader, make_summit
+from events.models import Event, EventStatus, Leader
+from events.tests.factories import make_commitment, make_event, make_leader, make_summit
 from events.tests.test_exports import body, record  # noqa: F401 (a fixture)
+from events.tests.test_life_pages import lima  # noqa: F401 (a fixture)
 from events.tests.test_temperature import leaders, ph_us  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
@@ -62,6 +63,8 @@ class SchemaTests:
             "/api/v1/leaders/{slug}",
             "/api/v1/summits",
             "/api/v1/summits/{slug}",
+            "/api/v1/commitments",
+            "/api/v1/commitments/{slug}",
         }
 
     def test_the_event_object_declares_the_contract_additions(self):
@@ -385,3 +388,91 @@ class AroundTheAPITests:
 
     def test_index_links_the_docs(self, client):
         assert get(client, "").json()["docs"] == "http://testserver" + reverse("api:openapi-view")
+
+
+@pytest.fixture
+def commitments(lima):
+    """Arms from Russia (announced, then delivered at the Lima meeting) and loans from China (signed)."""
+    arms = make_commitment(
+        "russian-arms",
+        title="Arms from Russia",
+        kind="intention",
+        countries=("PH", "RU"),
+        amount=5_000_000_000,
+        currency="USD",
+        steps=[
+            {"stage": "announced", "date": datetime.date(2016, 9, 13), "source_url": "https://example.org/arms-1"},
+            {
+                "stage": "delivered",
+                "date": datetime.date(2017, 10, 1),
+                "date_precision": "month",
+                "source_url": "https://example.org/arms-2",
+                "note": "rifles and trucks donated",
+                "event": lima["meeting"],
+            },
+        ],
+    )
+    loans = make_commitment(
+        "chinese-loans",
+        title="Loans from China",
+        countries=("PH", "CN"),
+        steps=[("signed", datetime.date(2016, 10, 20))],
+    )
+    return {"arms": arms, "loans": loans}
+
+
+class CommitmentTests:
+    def test_one_commitment_with_its_steps(self, client, commitments, lima):
+        """Its stage, value and countries, and each dated step with its source and the event that moved it."""
+        arms = get(client, "commitments/russian-arms").json()
+        assert (arms["title"], arms["kind"], arms["stage"]) == ("Arms from Russia", "intention", "delivered")
+        assert (arms["amount"], arms["currency"], arms["countries"]) == ("5000000000.00", "USD", ["PH", "RU"])
+        assert [(s["date"], s["date_display"], s["stage"], s["source_url"]) for s in arms["steps"]] == [
+            ("2016-09-13", "13 September 2016", "announced", "https://example.org/arms-1"),
+            ("2017-10", "October 2017", "delivered", "https://example.org/arms-2"),
+        ]
+        assert arms["steps"][0]["event"] is None
+        assert arms["steps"][1]["event"]["title"] == "Duterte meets Vladimir Putin on the sidelines of APEC in Lima"
+        assert arms["steps"][1]["note"] == "rifles and trucks donated"
+
+    def test_a_step_s_draft_event_is_left_out(self, client, commitments, lima):
+        """The step stays; the unpublished event it names does not appear."""
+        Event.objects.filter(pk=lima["meeting"].pk).update(published=False)
+        steps = get(client, "commitments/russian-arms").json()["steps"]
+        assert [(s["stage"], s["event"]) for s in steps] == [("announced", None), ("delivered", None)]
+
+    @pytest.mark.parametrize(
+        ("query", "slugs"),
+        [
+            ("", ["chinese-loans", "russian-arms"]),
+            ("country=cn", ["chinese-loans"]),
+            ("country=PH&country=RU", ["russian-arms"]),
+            ("stage=delivered", ["russian-arms"]),
+            ("stage=signed&country=PH", ["chinese-loans"]),
+        ],
+    )
+    def test_the_list_filtered_by_country_and_stage(self, client, commitments, query, slugs):
+        """By the countries named (every one) and by stage, as /commitments/ filters."""
+        assert [c["slug"] for c in get(client, f"commitments?{query}").json()["commitments"]] == slugs
+
+    def test_bad_filters_and_unknown_slugs(self, client, commitments):
+        """An unknown country is the form's 400, an unknown stage a 422, an unknown slug a 404, all in JSON."""
+        unknown = get(client, "commitments?country=ZZ")
+        assert unknown.status_code == 400
+        assert unknown.json()["errors"]["country"][0]["message"] == (
+            "Select a valid choice. ZZ is not one of the available choices."
+        )
+        assert get(client, "commitments?stage=finished").status_code == 422
+        assert get(client, "commitments/nothing").json() == {"detail": "No commitment has the slug “nothing”."}
+
+    def test_pages_and_query_count(self, client, settings, commitments, django_assert_num_queries):
+        """One a page, following `next`; a page is two queries (commitments, their countries) at any size."""
+        settings.PAGE_CACHE = False
+        first = get(client, "commitments?limit=1").json()
+        assert [c["slug"] for c in first["commitments"]] == ["chinese-loans"]
+        assert [c["slug"] for c in client.get(first["next"]).json()["commitments"]] == ["russian-arms"]
+        for n in (3, 30):
+            for i in range(n):
+                make_commitment(f"pledge-{n}-{i}", countries=("PH", "JP"))
+            with django_assert_num_queries(2):
+                assert len(get(client, "commitments?limit=100").json()["commitments"]) == 2 + (3 if n == 3 else 33)
