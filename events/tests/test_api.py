@@ -89,7 +89,9 @@ class SchemaTests:
         """The docs page loads swagger-ui from this site's static files, none from a CDN."""
         from django.contrib.staticfiles import finders
 
-        html = get(client, "docs").content.decode()
+        response = get(client, "docs")
+        assert "script-src 'self'" in response["Content-Security-Policy"]  # the site's policy, unrelaxed
+        html = response.content.decode()
         scripts = re.findall(r'<(?:script|link)[^>]+(?:src|href)="([^"]+)"', html)
         assert "/static/ninja/swagger-ui-bundle.js" in scripts and "/static/ninja/swagger-ui.css" in scripts
         assert all(url.startswith("/static/") for url in scripts)
@@ -476,3 +478,22 @@ class CommitmentTests:
                 make_commitment(f"pledge-{n}-{i}", countries=("PH", "JP"))
             with django_assert_num_queries(2):
                 assert len(get(client, "commitments?limit=100").json()["commitments"]) == 2 + (3 if n == 3 else 33)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+class DocsPageBrowserTests:
+    def test_the_docs_page_lists_every_operation_under_the_sites_csp(self, live_server, page, settings):
+        """Swagger UI renders the schema from this site's own files: no CSP violation, no request elsewhere."""
+        settings.PAGE_CACHE = False
+        problems, elsewhere = [], []
+        page.on("console", lambda message: message.type == "error" and problems.append(message.text))
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.on("request", lambda request: request.url.startswith(live_server.url) or elsewhere.append(request.url))
+        page.goto(live_server.url + "/api/v1/docs")
+        operations = page.locator(".opblock-summary-path")
+        operations.first.wait_for()
+        paths = {text.strip().replace("\u200b", "") for text in operations.all_inner_texts()}
+        assert {"/api/v1/events", "/api/v1/relationships/{pair}", "/api/v1/commitments/{slug}"} <= paths
+        assert len(paths) == len(api.get_openapi_schema(path_params={})["paths"])
+        assert problems == [] and elsewhere == []
