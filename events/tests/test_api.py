@@ -388,6 +388,14 @@ class AroundTheAPITests:
         assert response.status_code == 503 and response["Retry-After"] == "30"
         assert response.json() == {"detail": "The database took too long to answer; try again shortly."}
 
+    def test_head_is_answered_as_get(self, client, settings, record):
+        """HEAD gives GET's status and headers, cached or not, without a body."""
+        settings.PAGE_CACHE = True
+        head = client.head("/api/v1/events?country=RU")
+        assert head.status_code == 200 and head["Content-Type"].startswith("application/json") and head.content == b""
+        assert get(client, "events?country=RU")["ETag"] == head["ETag"]
+        assert client.head("/api/v1/events/999999999").status_code == 404
+
     def test_index_links_the_docs(self, client):
         assert get(client, "").json()["docs"] == "http://testserver" + reverse("api:openapi-view")
 
