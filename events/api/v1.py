@@ -46,8 +46,6 @@ from events.web.views import visible_steps
 
 MAX_LIMIT = 100
 DEFAULT_LIMIT = 50
-# The parameters of /events/'s filter form, passed to it as given.
-FILTERS = ("country", "summit", "leader", "kind", "status", "date_after", "date_before", "q")
 
 
 class API(NinjaAPI):
@@ -148,6 +146,39 @@ def next_page(request: HttpRequest, cursor: str | None) -> str | None:
     return f"{request.build_absolute_uri(request.path)}?{query.urlencode()}"
 
 
+def bound_filter(request, filterset_class, queryset):
+    """The page's filter form over `queryset`, bound to the request's values of its own parameters."""
+    data = QueryDict(mutable=True)
+    for name in filterset_class.base_filters:
+        if name in request.GET:
+            data.setlist(name, request.GET.getlist(name))
+    return filterset_class(data or None, queryset=queryset)
+
+
+def given_filters(filterset) -> dict:
+    """The filters given, as given: `country` a list, the others a string."""
+    data = filterset.data
+    return {name: data.getlist(name) if name == "country" else data[name] for name in data}
+
+
+def bad_filter(filterset) -> tuple[int, dict]:
+    return 400, {"detail": "Bad filter.", "errors": filterset.form.errors.get_json_data()}
+
+
+def page_by_slug(request, rows, *, after: str | None, limit: int, render) -> dict:
+    """A keyset page of `rows` in slug order (a unique index: the last page costs what the first does)."""
+    rows = rows.order_by("slug")
+    if after:
+        rows = rows.filter(slug__gt=after)
+    found = list(rows[: limit + 1])
+    shown = found[:limit]
+    return {
+        "items": [render(request, row) for row in shown],
+        "limit": limit,
+        "next": next_page(request, shown[-1].slug if len(found) > limit else None),
+    }
+
+
 @api.get("/", response={200: schemas.Index, **COMMON}, url_name="index", summary="The operations of this API")
 def index(request):
     paths = api.get_openapi_schema(path_params={})["paths"]
@@ -200,13 +231,9 @@ def events(
 ):
     # The parameters are typed above for the schema; the filter form reads them as given, as
     # /events/ does, so that a filter means the same here and there.
-    data = QueryDict(mutable=True)
-    for name in FILTERS:
-        if name in request.GET:
-            data.setlist(name, request.GET.getlist(name))
-    filterset = EventFilter(data or None, queryset=Event.objects.published())
+    filterset = bound_filter(request, EventFilter, Event.objects.published())
     if filterset.is_bound and not filterset.is_valid():
-        return 400, {"detail": "Bad filter.", "errors": filterset.form.errors.get_json_data()}
+        return bad_filter(filterset)
     paginator = paginator_for(filterset, per_page=limit)
     try:
         # One row past the page, to know whether another follows.
@@ -215,7 +242,7 @@ def events(
         return 400, {"detail": str(error), "errors": {"after": [{"message": str(error), "code": "invalid"}]}}
     shown = found[:limit]
     return {
-        "filter": {name: data.getlist(name) if name == "country" else data[name] for name in data},
+        "filter": given_filters(filterset),
         "events": [row for _event, row in shown],
         "limit": limit,
         "next": next_page(request, str(Cursor.of(shown[-1][0])) if len(found) > limit else None),
@@ -357,17 +384,8 @@ def leaders(
         int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page, at most {MAX_LIMIT}.")
     ] = DEFAULT_LIMIT,
 ):
-    # Keyset pages over the slug's unique index: the last page costs what the first does.
-    rows = leaders_with_offices().order_by("slug")
-    if after:
-        rows = rows.filter(slug__gt=after)
-    found = list(rows[: limit + 1])
-    shown = found[:limit]
-    return {
-        "leaders": [leader_object(request, leader) for leader in shown],
-        "limit": limit,
-        "next": next_page(request, shown[-1].slug if len(found) > limit else None),
-    }
+    page = page_by_slug(request, leaders_with_offices(), after=after, limit=limit, render=leader_object)
+    return {"leaders": page.pop("items"), **page}
 
 
 @api.get(
@@ -414,16 +432,8 @@ def summits(
         int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page, at most {MAX_LIMIT}.")
     ] = DEFAULT_LIMIT,
 ):
-    rows = Summit.objects.order_by("slug")
-    if after:
-        rows = rows.filter(slug__gt=after)
-    found = list(rows[: limit + 1])
-    shown = found[:limit]
-    return {
-        "summits": [summit_object(request, summit) for summit in shown],
-        "limit": limit,
-        "next": next_page(request, shown[-1].slug if len(found) > limit else None),
-    }
+    page = page_by_slug(request, Summit.objects.all(), after=after, limit=limit, render=summit_object)
+    return {"summits": page.pop("items"), **page}
 
 
 @api.get(
@@ -479,24 +489,11 @@ def commitments(
         int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page, at most {MAX_LIMIT}.")
     ] = DEFAULT_LIMIT,
 ):
-    data = QueryDict(mutable=True)
-    for name in ("country", "stage"):
-        if name in request.GET:
-            data.setlist(name, request.GET.getlist(name))
-    filterset = CommitmentFilter(data or None, queryset=Commitment.objects.prefetch_related("countries"))
+    filterset = bound_filter(request, CommitmentFilter, Commitment.objects.prefetch_related("countries"))
     if filterset.is_bound and not filterset.is_valid():
-        return 400, {"detail": "Bad filter.", "errors": filterset.form.errors.get_json_data()}
-    rows = filterset.qs.order_by("slug")
-    if after:
-        rows = rows.filter(slug__gt=after)
-    found = list(rows[: limit + 1])
-    shown = found[:limit]
-    return {
-        "filter": {name: data.getlist(name) if name == "country" else data[name] for name in data},
-        "commitments": [commitment_object(request, commitment) for commitment in shown],
-        "limit": limit,
-        "next": next_page(request, shown[-1].slug if len(found) > limit else None),
-    }
+        return bad_filter(filterset)
+    page = page_by_slug(request, filterset.qs, after=after, limit=limit, render=commitment_object)
+    return {"filter": given_filters(filterset), "commitments": page.pop("items"), **page}
 
 
 @api.get(

@@ -12,6 +12,7 @@ from openapi_spec_validator import validate
 
 from events.api.v1 import api
 from events.models import Event, EventStatus, Leader
+from events.tests import test_life_pages
 from events.tests.factories import make_commitment, make_event, make_leader, make_summit
 from events.tests.test_exports import body, record  # noqa: F401 (a fixture)
 from events.tests.test_life_pages import lima  # noqa: F401 (a fixture)
@@ -400,38 +401,11 @@ class AroundTheAPITests:
         assert get(client, "").json()["docs"] == "http://testserver" + reverse("api:openapi-view")
 
 
-@pytest.fixture
-def commitments(lima):
-    """Arms from Russia (announced, then delivered at the Lima meeting) and loans from China (signed)."""
-    arms = make_commitment(
-        "russian-arms",
-        title="Arms from Russia",
-        kind="intention",
-        countries=("PH", "RU"),
-        amount=5_000_000_000,
-        currency="USD",
-        steps=[
-            {"stage": "announced", "date": datetime.date(2016, 9, 13), "source_url": "https://example.org/arms-1"},
-            {
-                "stage": "delivered",
-                "date": datetime.date(2017, 10, 1),
-                "date_precision": "month",
-                "source_url": "https://example.org/arms-2",
-                "note": "rifles and trucks donated",
-                "event": lima["meeting"],
-            },
-        ],
-    )
-    loans = make_commitment(
-        "chinese-loans",
-        title="Loans from China",
-        countries=("PH", "CN"),
-        steps=[("signed", datetime.date(2016, 10, 20))],
-    )
-    return {"arms": arms, "loans": loans}
-
-
 class CommitmentTests:
+    commitments = (
+        test_life_pages.CommitmentPageTests.commitments
+    )  # Arms from Russia (delivered at Lima), loans from China
+
     def test_one_commitment_with_its_steps(self, client, commitments, lima):
         """Its stage, value and countries, and each dated step with its source and the event that moved it."""
         arms = get(client, "commitments/russian-arms").json()
