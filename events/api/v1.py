@@ -70,6 +70,13 @@ api = API(
 COMMON = {400: schemas.Problem, 422: schemas.InvalidParameters, 429: schemas.Problem, 503: schemas.Problem}
 
 Slug = Annotated[str, Field(max_length=80, pattern=r"^[-a-zA-Z0-9_]+$")]
+# The parameters several operations take.
+PageSize = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page, at most {MAX_LIMIT}.")]
+SlugPosition = Annotated[Slug | None, Query(description="Where a page starts: from the previous page's `next`.")]
+Countries = Annotated[
+    list[Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")]] | None,
+    Query(max_length=MAX_COUNTRIES, description="ISO2; repeat it: those involving every country given."),
+]
 
 
 def urls():
@@ -211,10 +218,7 @@ Status = Literal[tuple(EventStatus.values)]
 )
 def events(
     request,
-    country: Annotated[
-        list[Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")]] | None,
-        Query(max_length=MAX_COUNTRIES, description="ISO2; repeat it: the events involving every country given."),
-    ] = None,
+    country: Countries = None,
     summit: Annotated[str | None, Query(max_length=200, description="A summit's slug or short name.")] = None,
     leader: Annotated[str | None, Query(max_length=200, description="A leader's slug or name.")] = None,
     kind: Annotated[Kind | None, Query(description="An event kind, or `meeting` for any meeting.")] = None,
@@ -225,9 +229,7 @@ def events(
     after: Annotated[
         str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}_\d{1,19}$", description="Where a page starts: from `next`.")
     ] = None,
-    limit: Annotated[
-        int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page, at most {MAX_LIMIT}.")
-    ] = DEFAULT_LIMIT,
+    limit: PageSize = DEFAULT_LIMIT,
 ):
     # The parameters are typed above for the schema; the filter form reads them as given, as
     # /events/ does, so that a filter means the same here and there.
@@ -379,10 +381,8 @@ def leaders_with_offices():
 )
 def leaders(
     request,
-    after: Annotated[Slug | None, Query(description="Where a page starts: from `next`.")] = None,
-    limit: Annotated[
-        int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page, at most {MAX_LIMIT}.")
-    ] = DEFAULT_LIMIT,
+    after: SlugPosition = None,
+    limit: PageSize = DEFAULT_LIMIT,
 ):
     page = page_by_slug(request, leaders_with_offices(), after=after, limit=limit, render=leader_object)
     return {"leaders": page.pop("items"), **page}
@@ -427,10 +427,8 @@ def summit_object(request, summit: Summit) -> dict:
 )
 def summits(
     request,
-    after: Annotated[Slug | None, Query(description="Where a page starts: from `next`.")] = None,
-    limit: Annotated[
-        int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page, at most {MAX_LIMIT}.")
-    ] = DEFAULT_LIMIT,
+    after: SlugPosition = None,
+    limit: PageSize = DEFAULT_LIMIT,
 ):
     page = page_by_slug(request, Summit.objects.all(), after=after, limit=limit, render=summit_object)
     return {"summits": page.pop("items"), **page}
@@ -479,15 +477,10 @@ Stage = Literal[tuple(CommitmentStage.values)]
 )
 def commitments(
     request,
-    country: Annotated[
-        list[Annotated[str, Field(pattern=r"^[A-Za-z]{2}$")]] | None,
-        Query(max_length=MAX_COUNTRIES, description="ISO2; repeat it: the commitments naming every country given."),
-    ] = None,
+    country: Countries = None,
     stage: Annotated[Stage | None, Query()] = None,
-    after: Annotated[Slug | None, Query(description="Where a page starts: from `next`.")] = None,
-    limit: Annotated[
-        int, Query(ge=1, le=MAX_LIMIT, description=f"Items per page, at most {MAX_LIMIT}.")
-    ] = DEFAULT_LIMIT,
+    after: SlugPosition = None,
+    limit: PageSize = DEFAULT_LIMIT,
 ):
     filterset = bound_filter(request, CommitmentFilter, Commitment.objects.prefetch_related("countries"))
     if filterset.is_bound and not filterset.is_valid():
