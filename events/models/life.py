@@ -317,5 +317,5 @@ class Readout(QuoteLanguage, models.Model):
             return
         if event.kind not in MEETING_KINDS:
             raise ValidationError(
-                f"A readout belongs to a meeting or a call; this event is a {event.get_kind_display().lower()}."
+                f"A readout belongs to a meeting or a call, not to this {event.get_kind_display().lower()}."
             )

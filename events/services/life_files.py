@@ -49,6 +49,7 @@ from events.services.formats import (
     READOUTS,
     STATUS_HISTORY,
     EventRecord,
+    ImportFailed,
     ImportReport,
     RowError,
 )
@@ -309,7 +310,8 @@ class LifeFiles:
                 self.error(
                     parsed,
                     column,
-                    f"{ref} is a {EventKind(kinds[0]).label.lower()}: a readout belongs to a meeting or a call",
+                    f"{ref} is not a meeting or a call: a readout belongs to one, "
+                    f"not to this {EventKind(kinds[0]).label.lower()}",
                 )
         slugs = {p.record.slug for p in self.parsed[COMMITMENTS.name]}
         wanted = {p.record.commitment for p in self.parsed[COMMITMENT_STEPS.name]} - slugs
@@ -328,11 +330,16 @@ class LifeFiles:
     # -- writing -------------------------------------------------------------
 
     def write(self, report: ImportReport, *, writes: bool) -> None:
-        """Create or update what the rows say, in order (commitments before their steps); count each outcome."""
+        """Create or update what the rows say, in order (commitments before their steps); count each outcome.
+
+        Unless `report.change_published`, a row that would add to or change what a
+        published event shows is an error, as an event row would be (services/importing.py).
+        """
         if not any(self.parsed.values()):
             return
         stored = stored_records(self.parsed)
         plan: dict[str, tuple[list, list]] = {}
+        changing: list[Parsed] = []
         for name, what in WHAT.items():
             created, updated = [], []
             for parsed in self.parsed[name]:
@@ -343,19 +350,47 @@ class LifeFiles:
                     report.count(what, "created")
                 elif existing[1] == record:
                     report.count(what, "unchanged")
+                    continue
                 else:
                     updated.append((existing[0], record))
                     report.count(what, "updated")
+                changing.append(parsed)
             plan[name] = (created, updated)
-        if not writes:
-            return
         refs = {ref for _, _, ref in self.refs()}
         pks = {ref: kinds_pks[0][1] for ref, kinds_pks in stored_events(refs, with_pk=True).items()}
+        if not report.change_published:
+            self.refuse_published(changing, pks)
+        if not writes:
+            return
+        if any(ref not in pks for ref in refs):  # events this import has just written
+            pks = {ref: kinds_pks[0][1] for ref, kinds_pks in stored_events(refs, with_pk=True).items()}
         writer = _RowWriter(pks)
         for name in WHAT:
             created, updated = plan[name]
             writer.write(name, created, updated)
         sync_stages(writer.commitments_touched)
+
+    @staticmethod
+    def refuse_published(changing: list[Parsed], pks: dict[EventRef, int]) -> None:
+        """ImportFailed for the rows among `changing` that name a published event."""
+        published = set(Event.objects.filter(pk__in=set(pks.values()), published=True).values_list("pk", flat=True))
+        refused = []
+        for parsed in changing:
+            record = parsed.record
+            named = [getattr(record, name, None) for name in ("event", "from_event", "to_event")]
+            ref = next((ref for ref in named if ref and pks.get(ref) in published), None)
+            if ref is not None:
+                refused.append(
+                    RowError(
+                        parsed.file,
+                        parsed.line,
+                        "-",
+                        f"would change what the published event {ref} shows; that needs the publish and delete "
+                        "permissions: leave the row out, or ask a Publisher to import it",
+                    )
+                )
+        if refused:
+            raise ImportFailed(refused)  # inside the import's transaction: nothing is written
 
 
 class _RowWriter:
@@ -523,18 +558,9 @@ def step_records(steps) -> Iterator[tuple[int, StepRecord]]:
 
 
 def readout_records(readouts) -> Iterator[tuple[int, ReadoutRecord]]:
-    for pk, *event, country, url, language, text, english, translated_by, source_title in readouts.values_list(
-        "pk",
-        *_event_columns("event"),
-        "country_id",
-        "source_url",
-        "language",
-        "text",
-        "english",
-        "translated_by",
-        "source_title",
-    ):
-        yield pk, ReadoutRecord(_ref(*event), country, url, language, text, english, translated_by, source_title)
+    text_fields = [f.name for f in fields(ReadoutRecord)][2:]  # after the event and the country
+    for pk, *row in readouts.values_list("pk", *_event_columns("event"), "country_id", *text_fields):
+        yield pk, ReadoutRecord(_ref(*row[:4]), *row[4:])
 
 
 def _on_events(field_name: str, refs: set[EventRef]) -> Q:

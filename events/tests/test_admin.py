@@ -93,9 +93,10 @@ class AdminPagesTests:
 
     # Queries per page for the `records` fixture: session, user, the record, its
     # inlines and the autocomplete widgets' selected values, the history link
-    # (an event's disagreements, #13, are its fourth inline: one query more).
+    # (an event's disagreements, #13, are its fourth inline: one query more; its status
+    # changes, links and readouts, #14, three inlines more).
     ADD_QUERIES = {Country: 2, Leader: 2, Summit: 2, Event: 2}
-    CHANGE_QUERIES = {Country: 3, Leader: 7, Summit: 5, Event: 17}
+    CHANGE_QUERIES = {Country: 3, Leader: 7, Summit: 5, Event: 20}
 
     @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
     def test_add_and_change_page_query_counts_are_pinned(self, staff_client, records, model, django_assert_num_queries):

@@ -6,7 +6,7 @@ import io
 import pytest
 from django.core.management import call_command
 
-from events.models import Country, Event, EventKind, EventSource, Leader, Quote, Summit
+from events.models import Country, Event, EventKind, EventLink, EventSource, Leader, Quote, StatusChange, Summit
 from events.services import involvement
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +22,7 @@ def bundled():
 
 
 def counts():
-    return {m.__name__: m.objects.count() for m in (Event, Leader, Summit, Quote, EventSource)}
+    return {m.__name__: m.objects.count() for m in (Event, Leader, Summit, Quote, EventSource, StatusChange, EventLink)}
 
 
 class MigrateTests:
@@ -30,7 +30,7 @@ class MigrateTests:
         """A freshly migrated database holds the countries and roles but no events, leaders or summits."""
         assert Country.objects.count() == 249
         assert Country.objects.get(iso2="RU").name == "Russia"
-        assert counts() == {"Event": 0, "Leader": 0, "Summit": 0, "Quote": 0, "EventSource": 0}
+        assert set(counts().values()) == {0}
 
     def test_editor_roles_exist(self):
         """Editor and Publisher groups come from a data migration; only Publisher may delete."""
@@ -40,6 +40,10 @@ class MigrateTests:
         publisher = set(Group.objects.get(name="Publisher").permissions.values_list("codename", flat=True))
         assert {"add_event", "change_event"} <= editor and "delete_event" not in editor
         assert {"delete_event", "publish_event"} <= publisher
+        # #14: an event's life, its links and readouts, commitments and their steps
+        life = {"statuschange", "eventlink", "readout", "commitment", "commitmentstep"}
+        assert {f"{action}_{model}" for action in ("add", "change", "view") for model in life} <= editor
+        assert {f"delete_{model}" for model in life} <= publisher - editor
 
     def test_no_missing_migrations(self):
         """The models and the migrations agree (makemigrations --check)."""
@@ -210,3 +214,50 @@ class BundledRecordTests:
         visit = Disagreement.objects.get(about="the visit's classification", event__date=datetime.date(2016, 9, 9))
         says = {v.source.url.split("/")[2]: v.says for v in visit.versions.select_related("source")}
         assert "State Visit" in says["dfa.gov.ph"] and "working visit" in says["pco.gov.ph"]
+
+
+class SeedLifeTests:
+    """The seed's meetings as they changed (#14): status_history.csv and links.csv, from the sources the events cite."""
+
+    def history(self, title):
+        event = Event.objects.get(title=title)
+        cited = set(event.sources.values_list("url", flat=True))
+        steps = [(s.status, s.date_display) for s in event.status_history]
+        assert {s.source_url for s in event.status_history} <= cited, "a step cites a source its event does not"
+        return steps
+
+    def test_the_lima_meeting_announced_on_the_15th_held_on_the_19th(self, bundled):
+        """Announced 15 November 2016 (the seed), held 19 November 2016 (the Kremlin's readout)."""
+        assert self.history("Duterte meets Vladimir Putin on the sidelines of APEC in Lima") == [
+            ("announced", "15 November 2016"),
+            ("held", "19 November 2016"),
+        ]
+
+    def test_the_obama_meeting_cancelled_then_not_ruled_out(self, bundled):
+        """Vientiane: cancelled by the White House on 6 September 2016, then 'not ruled out' for Lima."""
+        event = Event.objects.get(
+            title="Planned Duterte–Obama bilateral meeting in Vientiane cancelled by the White House"
+        )
+        assert [(s.status, s.date_display) for s in event.status_history] == [
+            ("cancelled", "6 September 2016"),
+            ("proposed", "about 27 October 2016"),
+        ]
+        assert "White House" in event.status_history[0].note
+        not_ruled_out = Event.objects.get(
+            title="White House does not rule out an Obama–Duterte meeting at the APEC summit in Peru"
+        )
+        assert event.status_history[1].source_url in set(not_ruled_out.sources.values_list("url", flat=True))
+
+    def test_the_links_of_the_seed(self, bundled):
+        """The meeting fulfils the announcement, which follows up the talk with the ambassador."""
+        links = set(EventLink.objects.values_list("from_event__title", "relation", "to_event__title"))
+        assert (
+            "Duterte meets Vladimir Putin on the sidelines of APEC in Lima",
+            "fulfils",
+            "Duterte announces he will meet Putin at the APEC summit in Lima",
+        ) in links
+        assert (
+            "Duterte announces he will meet Putin at the APEC summit in Lima",
+            "follows_up",
+            "Duterte receives Russian Ambassador Igor Khovaev in Malacañang",
+        ) in links

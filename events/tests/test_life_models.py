@@ -96,7 +96,7 @@ def test_a_commitment_amount_needs_an_iso_4217_currency():
 def test_a_readout_belongs_to_a_meeting_once_per_country_and_translated_unless_english():
     """A statement's readout is refused by clean(); a second PH readout and an untranslated Russian one by the database."""
     meeting, statement = make_event(), make_event(kind=EventKind.STATEMENT)
-    with pytest.raises(ValidationError, match="belongs to a meeting or a call; this event is a statement"):
+    with pytest.raises(ValidationError, match="belongs to a meeting or a call, not to this statement"):
         Readout(event=statement, country_id="PH", source_url="https://a.org/r", text="We met.").full_clean()
     Readout.objects.create(event=meeting, country_id="PH", source_url="https://a.org/r", text="We met.")
     with pytest.raises(IntegrityError), transaction.atomic():

@@ -9,7 +9,7 @@ from django.urls import reverse
 from events.models import CommitmentStep, Event, EventKind, EventLink, Readout, StatusChange
 from events.tests.factories import make_commitment, make_event, make_leader
 from events.tests.test_admin import event_form, inline_management
-from events.tests.test_views import TIMELINE, build_record, page, visible_text
+from events.tests.test_views import TIMELINE, assert_valid_html, build_record, page, visible_text
 
 pytestmark = pytest.mark.django_db
 
@@ -238,6 +238,20 @@ class CommitmentPageTests:
         assert "Delivered October 2017 — rifles and trucks donated" in text
         assert "Putin" not in text
 
+    def test_the_pages_are_valid_html(self, client, commitments, lima, tmp_path):
+        """The event page with its life, links and readouts, the list (with an error too) and a path validate."""
+        assert_valid_html(
+            client,
+            {
+                "event-life": lima["meeting"].get_absolute_url(),
+                "event-linked": lima["announcement"].get_absolute_url(),
+                "commitments": COMMITMENTS,
+                "commitments-error": f"{COMMITMENTS}?country=ZZ&stage=kept",
+                "commitment": commitments["arms"].get_absolute_url(),
+            },
+            tmp_path,
+        )
+
     def test_unknown_commitment_is_not_found(self, client):
         assert client.get(reverse("events:commitment_detail", kwargs={"slug": "nothing"})).status_code == 404
 
@@ -344,7 +358,7 @@ class AdminTests:
         data["kind"] = EventKind.STATEMENT
         response = staff_client.post(reverse("admin:events_event_add"), data)
         assert response.status_code == 200
-        assert "A readout belongs to a meeting or a call; this event is a statement." in response.content.decode()
+        assert "A readout belongs to a meeting or a call, not to this statement." in response.content.decode()
         assert not Readout.objects.exists()
 
     def test_a_link_to_itself_is_refused(self, staff_client):
@@ -401,3 +415,29 @@ class AdminTests:
         response = staff_client.post(reverse("admin:events_commitment_add"), data)
         assert response.status_code == 200
         assert "Give the currency of the amount (ISO 4217, e.g. USD)." in response.content.decode()
+
+
+class PageCacheTests:
+    def test_a_new_status_change_shows_on_the_cached_page(self, client, lima, settings):
+        """With the page cache on, adding a step to the event's life is on its page at the next request."""
+        settings.PAGE_CACHE = True
+        url = lima["meeting"].get_absolute_url()
+        assert "Confirmed" not in visible_text(page(client, url))
+        assert "Confirmed" not in visible_text(page(client, url))  # served from the cache
+        StatusChange.objects.create(
+            event=lima["meeting"], status="confirmed", date=D(2016, 11, 17), source_url=MANILA_TIMES
+        )
+        assert "Confirmed 17 November 2016" in visible_text(page(client, url))
+
+    def test_a_commitment_step_shows_on_the_cached_path(self, client, settings):
+        """A new step moves the cached commitment page's stage at once."""
+        settings.PAGE_CACHE = True
+        commitment = make_commitment(
+            "vfa", title="VFA termination", steps=[{"stage": "announced", "date": D(2020, 2, 11)}]
+        )
+        url = commitment.get_absolute_url()
+        assert "Stage Announced" in visible_text(page(client, url))
+        CommitmentStep.objects.create(
+            commitment=commitment, stage="withdrawn", date=D(2021, 7, 30), source_url="https://example.org/recall"
+        )
+        assert "Stage Withdrawn" in visible_text(page(client, url))

@@ -534,7 +534,10 @@ class EventPageTests:
 
     @pytest.mark.parametrize("size", [3, 30])
     def test_query_count_is_constant(self, client, django_assert_num_queries, size):
-        """Five queries whatever the number of participants, quotes, sources, relationships and disagreements: guards their N+1s."""
+        """Nine queries whatever the number of participants, quotes, sources, relationships and disagreements: guards their N+1s.
+
+        Five, and (#14) one each for the links out and in, the readouts and the commitment steps.
+        """
         leaders = [
             make_leader(f"Leader {n}", OTHER_COUNTRIES[n % len(OTHER_COUNTRIES)], office=f"Office {n}")
             for n in range(size)
@@ -543,7 +546,7 @@ class EventPageTests:
         for n, leader in enumerate(leaders):
             make_quote(event, leader, original=f"Bonjour {n}", language="fr", english=f"Hello {n}")
             EventSource.objects.create(event=event, url=f"https://example.org/{n}")
-        with django_assert_num_queries(5):
+        with django_assert_num_queries(9):
             response = page(client, event.get_absolute_url())
         assert visible_text(response).count("Hello") == size
 
@@ -671,11 +674,36 @@ class DownloadLinksTests:
 VNU = Path(__file__).resolve().parents[2] / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 
 
+def assert_valid_html(client, pages: dict[str, str], tmp_path) -> None:
+    """The Nu Html Checker reports no error on any of `pages` ({name: url})."""
+    if not VNU.exists():
+        pytest.fail(f"{VNU} is missing: run `make test` (or `npm ci`) to install the Nu Html Checker.")
+    files = []
+    for name, url in pages.items():
+        response = client.get(url)
+        assert response.status_code in (200, 400, 404), (url, response.status_code)
+        path = tmp_path / f"{name}.html"
+        path.write_bytes(response.content)
+        files.append(str(path))
+    # One JVM for every file: starting Java is the slow part.
+    result = subprocess.run(
+        ["java", "-jar", str(VNU), "--errors-only", "--format", "json", *files],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    messages = json.loads(result.stderr or result.stdout)["messages"]
+    errors = [
+        f"{Path(m['url']).name}:{m.get('lastLine')}: {m['message']}"
+        for m in messages
+        if m["type"] == "error" or m.get("subType") == "fatal"
+    ]
+    assert errors == []
+
+
 class ValidHtmlTests:
     def test_every_public_page_is_valid_html(self, client, putin_record, tmp_path):
         """The Nu Html Checker reports no error on any public page, error states included."""
-        if not VNU.exists():
-            pytest.fail(f"{VNU} is missing: run `make test` (or `npm ci`) to install the Nu Html Checker.")
         pages = {
             "home": "/",
             "timeline": TIMELINE,
@@ -692,27 +720,7 @@ class ValidHtmlTests:
             "leader": putin_record["duterte"].get_absolute_url(),
             "not-found": "/relationships/ph-zz/",
         }
-        files = []
-        for name, url in pages.items():
-            response = client.get(url)
-            assert response.status_code in (200, 400, 404), (url, response.status_code)
-            path = tmp_path / f"{name}.html"
-            path.write_bytes(response.content)
-            files.append(str(path))
-        # One JVM for every file: starting Java is the slow part.
-        result = subprocess.run(
-            ["java", "-jar", str(VNU), "--errors-only", "--format", "json", *files],
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        messages = json.loads(result.stderr or result.stdout)["messages"]
-        errors = [
-            f"{Path(m['url']).name}:{m.get('lastLine')}: {m['message']}"
-            for m in messages
-            if m["type"] == "error" or m.get("subType") == "fatal"
-        ]
-        assert errors == []
+        assert_valid_html(client, pages, tmp_path)
 
 
 class GradedSourcesPageTests:

@@ -5,7 +5,10 @@ from events.web.guards import unbounded_command
 
 
 class Command(BaseCommand):
-    help = "Write every event, summit and leader to DIR in the import format (import_events reads it back)."
+    help = (
+        "Write every event, summit, leader, publisher, status change, link, readout and commitment to DIR "
+        "in the import format (import_events reads it back)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("directory", metavar="DIR")

@@ -9,7 +9,8 @@ from events.web.guards import unbounded_command
 
 class Command(BaseCommand):
     help = (
-        "Import summits.csv, leaders.csv, meetings.csv, statements.csv and other_events.csv from DIR. "
+        "Import summits.csv, leaders.csv, meetings.csv, statements.csv, other_events.csv, publishers.csv and "
+        "an event's life (status_history.csv, links.csv, commitments.csv, commitment_steps.csv, readouts.csv) from DIR. "
         "All or nothing: any error means nothing is written."
     )
 
