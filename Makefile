@@ -139,3 +139,9 @@ bench: $(VENV)/.installed-dev
 .PHONY: slow-clients
 slow-clients: venv
 	$(PY) bench/slow_clients.py
+
+# The API against its OpenAPI schema: the schema validated, then schemathesis, bounded
+# (API_CHECK_EXAMPLES per operation, default 30); fails on any finding (.ci/api-check).
+.PHONY: api-check
+api-check: $(VENV)/.installed-dev
+	.ci/api-check

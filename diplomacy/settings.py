@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_filters",
+    # The read-only API (events/api/); listed so that its docs page is served from its own static files.
+    "ninja",
+    "corsheaders",
     "simple_history",
     "axes",
     "events",
@@ -58,9 +61,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside the page cache, so that a cached API response carries the CORS headers too.
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before the page cache and any query: a query string no page takes is a 400 at once.
     "events.web.guards.RequestGuardMiddleware",
+    # Before the page cache: every API request counts, a cache hit too (events/api/limits.py).
+    "events.api.limits.ApiRateLimitMiddleware",
     # Before sessions: a cache hit needs none (see events/web/caching.py).
     "events.web.caching.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -253,3 +260,12 @@ BULK_DIR = Path(os.environ.get("DJANGO_BULK_DIR", BASE_DIR / "var" / "bulk"))
 BULK_IN_BACKGROUND = True  # False writes them during the download that finds them behind (tests)
 # The site's public address, for the bulk files' event links; unset, the address a download reached.
 SITE_URL = os.environ.get("DJANGO_SITE_URL", "")
+
+# The read-only API (events/api/): CORS for reading only, from anywhere, without
+# credentials; an anonymous rate limit per client address (client_ip above),
+# `requests/period` with period one of s, min, h, day (e.g. 120/min).
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ["GET", "HEAD", "OPTIONS"]
+CORS_ALLOW_CREDENTIALS = False
+API_RATE_LIMIT = os.environ.get("DJANGO_API_RATE_LIMIT", "120/min")

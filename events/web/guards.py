@@ -25,7 +25,7 @@ from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, OperationalError, connections
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 
 logger = logging.getLogger("events.web.guards")
@@ -72,6 +72,8 @@ class RequestGuardMiddleware:
 
     def __call__(self, request):
         problem = query_string_problem(request)
+        if problem and request.path_info.startswith("/api/"):
+            return JsonResponse({"detail": problem}, status=400)  # The API answers in JSON, errors too.
         if problem:
             return bad_request(problem)
         return self.get_response(request)
