@@ -146,6 +146,7 @@ slow-clients: venv
 # Returns once all answer /healthz; cluster-stop stops what it started (bench/cluster.py).
 .PHONY: cluster cluster-stop test-cluster
 cluster: venv
+	@.ci/test-deps cluster
 	$(PY) bench/cluster.py up
 
 cluster-stop:
@@ -155,5 +156,6 @@ cluster-stop:
 # `clusterprimary` on 5434 (never the shared 5432: it is restarted), its standby `clusterstandby`
 # on 5435, nodes on 8111 and 8112, nginx on 8110, Redis db 9. A few minutes; stops what it starts.
 test-cluster: dev-venv
+	@.ci/test-deps cluster
 	DJANGO_SECRET_KEY=test-only-secret DJANGO_DEBUG=0 DJANGO_HTTPS=0 \
-	  $(PY) -m pytest -p no:django bench/test_cluster.py $(PYTEST_ARGS)
+	  $(PY) -m pytest -p no:django -W "ignore:Unknown config option" bench/test_cluster.py $(PYTEST_ARGS)

@@ -14,6 +14,7 @@ a node or the primary stops. Figures, never timing asserts.
 """
 
 import datetime
+import fcntl
 import http.client
 import http.cookiejar
 import itertools
@@ -92,6 +93,12 @@ def make_primary(version: str) -> bool:
 @pytest.fixture(scope="session")
 def cluster():
     """The whole cluster, up for the session, on a freshly made database; stopped afterwards."""
+    CONFIG.state.mkdir(parents=True, exist_ok=True)
+    lock = open(CONFIG.state / "lock", "w")  # noqa: SIM115 - held for the whole session
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        pytest.fail(f"another make test-cluster is running (it holds {CONFIG.state / 'lock'})")
     version = pg_version()
     started_primary = make_primary(version)
     primary = Server.from_url(CONFIG.primary_url)
