@@ -187,12 +187,14 @@ STORAGES = {
     },
 }
 
-# Optional shared cache; local memory otherwise.
+# Optional shared cache; local memory otherwise. A Redis that does not answer within half a
+# second is a miss, not an error (events/web/shared_cache.py).
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "events.web.shared_cache.TolerantRedisCache",
             "LOCATION": os.environ["REDIS_URL"],
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:
