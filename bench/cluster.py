@@ -36,7 +36,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from slow_clients import server_block  # noqa: E402 - the guide's nginx block, as make slow-clients serves it
+from slow_clients import GTHREAD_2X4, server_block  # noqa: E402 - the guide's nginx block and workers
 
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
@@ -398,12 +398,7 @@ class Cluster:
             "diplomacy.wsgi",
             "--bind",
             f"{HOST}:{port}",
-            "--worker-class",
-            "gthread",
-            "--workers",
-            "2",
-            "--threads",
-            "4",
+            *GTHREAD_2X4,
             "--timeout",
             "30",
             "--graceful-timeout",

@@ -18,6 +18,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -33,12 +34,17 @@ def wrk(url: str, seconds: int) -> tuple[float, str, str]:
         ["wrk", "-t2", "-c8", f"-d{seconds}s", "--latency", url], capture_output=True, text=True, check=True
     ).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p50 = re.search(r"50%\s+(\S+)", out).group(1)
-    p99 = re.search(r"99%\s+(\S+)", out).group(1)
+    p50 = re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)
+    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
         print(f"  ({errors.group(1)} non-2xx answers from {url})")
     return rate, p50, p99
+
+
+def rows_read(server, database: str) -> int:
+    """Rows the server has returned for `database` so far (pg_stat_database.tup_returned + tup_fetched)."""
+    return int(server.psql(f"SELECT tup_returned + tup_fetched FROM pg_stat_database WHERE datname = '{database}'"))
 
 
 def table(title: str, rows: list[tuple[str, str, tuple[float, str, str]]]) -> None:
@@ -80,13 +86,20 @@ def main() -> int:
             if not wait_for(lambda port=port: healthz(port), 60):
                 sys.exit(f"the node on :{port} does not answer: see {state}")
             pids.append(cluster.node_pid(port))
-        rows = []
+        rows, load = [], []
+        database = cluster.primary.database
         for page in PAGES[1:]:
             for port, reads in cold.items():
-                rows.append(
-                    (page, f"one node :{port}, reads on the {reads}", wrk(f"http://{HOST}:{port}{page}", args.seconds))
-                )
+                before = rows_read(cluster.primary, database), rows_read(cluster.standby, database)
+                figures = wrk(f"http://{HOST}:{port}{page}", args.seconds)
+                time.sleep(1)  # the statistics reach pg_stat_database within a second
+                after = rows_read(cluster.primary, database), rows_read(cluster.standby, database)
+                rows.append((page, f"one node :{port}, reads on the {reads}", figures))
+                load.append((page, reads, after[0] - before[0], after[1] - before[1]))
         table("2. Page cache off: every request renders", rows)
+        print("\n  rows read meanwhile        reads on        by the primary  by the standby")
+        for page, reads, primary_rows, standby_rows in load:
+            print(f"  {page:<26} {reads:<15} {primary_rows:>15,} {standby_rows:>15,}")
     finally:
         for pid in pids:
             stop_process(pid, 15)
