@@ -145,3 +145,23 @@ slow-clients: venv
 .PHONY: api-check
 api-check: $(VENV)/.installed-dev
 	.ci/api-check
+
+# The tracker beyond one machine, on this one (README "Beyond one machine", docs/scaling.md): a
+# PostgreSQL hot standby `standby` on 5433 streaming from DATABASE_URL's primary (default the local
+# diplomacy_cluster on 5432), Redis, app nodes on 8101 and 8102, nginx balancing on 8100.
+# Returns once all answer /healthz; cluster-stop stops what it started (bench/cluster.py).
+.PHONY: cluster cluster-stop test-cluster
+cluster: venv
+	@.ci/test-deps cluster
+	$(PY) bench/cluster.py up
+
+cluster-stop:
+	$(PY) bench/cluster.py down
+
+# The cluster's properties (bench/test_cluster.py) on a cluster of its own: a primary
+# `clusterprimary` on 5434 (never the shared 5432: it is restarted), its standby `clusterstandby`
+# on 5435, nodes on 8111 and 8112, nginx on 8110, Redis db 9. A few minutes; stops what it starts.
+test-cluster: dev-venv
+	@.ci/test-deps cluster
+	DJANGO_SECRET_KEY=test-only-secret DJANGO_DEBUG=0 DJANGO_HTTPS=0 \
+	  $(PY) -m pytest -p no:django -W "ignore:Unknown config option" bench/test_cluster.py $(PYTEST_ARGS)

@@ -32,6 +32,8 @@ PYTHON = str(ROOT / ".venv" / "bin" / "python")
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 HOST = "127.0.0.1"  # never anything else: this opens connections on purpose to hold them
 MARKER = "bench/slow_clients.py serves the block below"
+# gunicorn's workers as docs/deploy.md runs them on two cores.
+GTHREAD_2X4 = ["--worker-class", "gthread", "--workers", "2", "--threads", "4"]
 
 
 def server_block(gunicorn_port: int, nginx_port: int) -> str:
@@ -174,12 +176,7 @@ def main() -> int:
         "diplomacy.wsgi",
         "--bind",
         f"{HOST}:{args.gunicorn_port}",
-        "--worker-class",
-        "gthread",
-        "--workers",
-        "2",
-        "--threads",
-        "4",
+        *GTHREAD_2X4,
         "--log-level",
         "warning",
     ]

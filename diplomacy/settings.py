@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "events.api.limits.ApiRateLimitMiddleware",
     # Before sessions: a cache hit needs none (see events/web/caching.py).
     "events.web.caching.PageCacheMiddleware",
+    # Right after the page cache: a miss for an anonymous reader renders on the hot standby.
+    "events.web.replicas.ReplicaReadsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -133,6 +135,27 @@ DATABASES = {
 STATEMENT_TIMEOUT_MS = int(os.environ.get("DJANGO_STATEMENT_TIMEOUT_MS", "5000"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and STATEMENT_TIMEOUT_MS:
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
+# A PostgreSQL hot standby of the primary (docs/scaling.md): anonymous pages render on it,
+# editors and every write stay on the primary (events/web/replicas.py). Tests mirror the primary.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    from django.db.backends.postgresql.psycopg_any import IsolationLevel
+
+    DATABASES["replica"] = {
+        **dj_database_url.parse(
+            os.environ["DATABASE_REPLICA_URL"],
+            conn_max_age=DATABASES["default"]["CONN_MAX_AGE"],
+            conn_health_checks=True,
+        ),
+        "TEST": {"MIRROR": "default"},
+    }
+    # One snapshot for a whole page, the version it is checked against included. A standby that
+    # does not answer within 2 s is passed over for the primary.
+    DATABASES["replica"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "isolation_level": IsolationLevel.REPEATABLE_READ,
+        "connect_timeout": 2,
+    }
+DATABASE_ROUTERS = ["events.web.replicas.ReadReplicaRouter"]
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite cannot share one connection between threads for long; and it should
     # not hold a persistent connection that a test database swap would invalidate.
@@ -171,12 +194,14 @@ STORAGES = {
     },
 }
 
-# Optional shared cache; local memory otherwise.
+# Optional shared cache; local memory otherwise. A Redis that does not answer within half a
+# second is a miss, not an error (events/web/shared_cache.py).
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "events.web.shared_cache.TolerantRedisCache",
             "LOCATION": os.environ["REDIS_URL"],
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:

@@ -735,12 +735,12 @@ class DatabaseRestartTests:
         """Reading the version fails as during a restart (the rest of the database still answers the test)."""
         from django.db import OperationalError
 
-        from events.web import caching
+        from events.web import replicas
 
         def down(using="default"):
             raise OperationalError("server closed the connection unexpectedly")
 
-        return lambda: monkeypatch.setattr(caching, "current_version", down)
+        return lambda: monkeypatch.setattr(replicas, "current_version", down)
 
     def test_a_cached_page_is_served_while_the_version_cannot_be_read(self, page_cache_on, database_down, trilateral):
         """A page this process cached is served as it was, under the last version it read."""

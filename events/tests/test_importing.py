@@ -399,7 +399,7 @@ class ImportBehaviourTests:
 
     def test_an_import_that_writes_marks_the_record_changed(self, data_dir):
         """Bulk writes send no signals: the importer bumps the page cache's version itself, once, and only if it wrote."""
-        from events.web.caching import current_version
+        from events.services.versioning import current_version
 
         write(data_dir, "meetings.csv", MEETINGS_HEADER + GOOD_MEETING)
         before, _ = current_version()

@@ -32,8 +32,8 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from django.utils.http import http_date
 from django.utils.text import compress_string
 
-from events.services.versioning import current_version
 from events.web.guards import unavailable
+from events.web.replicas import read_version
 
 # Entries cannot go stale (the version is in the key), so the timeout only
 # bounds how long an obsolete entry occupies memory.
@@ -78,7 +78,7 @@ class PageCacheMiddleware:
             return self.get_response(request)
 
         try:
-            version, changed_at = self.last_version = current_version()
+            version, changed_at = self.last_version = read_version()
             database_answers = True
         except DatabaseError:
             # A restart or failover: for a second or so no query answers. Pages cached under

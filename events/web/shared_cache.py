@@ -1,0 +1,37 @@
+"""
+The shared page cache in Redis, as a cache and not as a part the site depends on.
+
+Django's RedisCache raises when Redis does not answer, which would make every
+anonymous page a 500 while Redis restarts. The page cache only ever saves work
+(events/web/caching.py: a miss renders the page), so here a Redis that does
+not answer within half a second is a miss, and a page not stored, logged as a
+warning; the site goes on rendering from the database.
+"""
+
+import logging
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.redis import RedisCache
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger("events.web.shared_cache")
+
+UNAVAILABLE = (RedisConnectionError, RedisTimeoutError)
+
+
+class TolerantRedisCache(RedisCache):
+    """RedisCache whose reads miss and whose writes are skipped while Redis does not answer."""
+
+    def get(self, key, default=None, version=None):
+        try:
+            return super().get(key, default, version)
+        except UNAVAILABLE as error:
+            logger.warning("Page cache unavailable, page rendered: %s", error)
+            return default
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            super().set(key, value, timeout, version)
+        except UNAVAILABLE as error:
+            logger.warning("Page cache unavailable, page not stored: %s", error)
