@@ -10,6 +10,7 @@ properties on a real hot standby.
 
 import pickle
 import sqlite3
+import time
 import warnings
 
 import pytest
@@ -52,8 +53,15 @@ class Standby:
         else:
             connections[DEFAULT_DB_ALIAS].close()  # CREATE DATABASE ... TEMPLATE wants no one connected
             with connections[DEFAULT_DB_ALIAS]._nodb_cursor() as cursor:
-                cursor.execute(f'DROP DATABASE IF EXISTS "{self.name}"')
-                cursor.execute(f'CREATE DATABASE "{self.name}" TEMPLATE "{self.primary["NAME"]}"')
+                cursor.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+                for attempt in range(5):  # an autovacuum worker may be on the template for a moment
+                    try:
+                        cursor.execute(f'CREATE DATABASE "{self.name}" TEMPLATE "{self.primary["NAME"]}"')
+                        break
+                    except OperationalError:
+                        if attempt == 4:
+                            raise
+                        time.sleep(1)
         self.attach(self.name)
 
     def stop(self):
@@ -84,7 +92,7 @@ class Standby:
         self.forget()
         if self.vendor == "postgresql":
             with connections[DEFAULT_DB_ALIAS]._nodb_cursor() as cursor:
-                cursor.execute(f'DROP DATABASE IF EXISTS "{self.name}"')
+                cursor.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
 @pytest.fixture
