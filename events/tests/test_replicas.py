@@ -8,6 +8,7 @@ same tests run on SQLite and PostgreSQL; `make test-cluster` proves the same
 properties on a real hot standby.
 """
 
+import contextlib
 import pickle
 import sqlite3
 import time
@@ -27,6 +28,17 @@ from events.web import replicas
 from events.web.replicas import REPLICA, ReadReplicaRouter
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@contextlib.contextmanager
+def server_cursor():
+    """A cursor on the PostgreSQL server's maintenance database, without the web's statement timeout.
+
+    Copying and dropping a database waits for a checkpoint, which on a busy machine takes longer.
+    """
+    with connections[DEFAULT_DB_ALIAS]._nodb_cursor() as cursor:
+        cursor.execute("SET statement_timeout = 0")
+        yield cursor
 
 
 class Standby:
@@ -52,7 +64,7 @@ class Standby:
             copy.close()
         else:
             connections[DEFAULT_DB_ALIAS].close()  # CREATE DATABASE ... TEMPLATE wants no one connected
-            with connections[DEFAULT_DB_ALIAS]._nodb_cursor() as cursor:
+            with server_cursor() as cursor:
                 cursor.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
                 for attempt in range(5):  # an autovacuum worker may be on the template for a moment
                     try:
@@ -91,7 +103,7 @@ class Standby:
     def remove(self):
         self.forget()
         if self.vendor == "postgresql":
-            with connections[DEFAULT_DB_ALIAS]._nodb_cursor() as cursor:
+            with server_cursor() as cursor:
                 cursor.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
