@@ -8,8 +8,10 @@ same tests run on SQLite and PostgreSQL; `make test-cluster` proves the same
 properties on a real hot standby.
 """
 
+import contextlib
 import pickle
 import sqlite3
+import time
 import warnings
 
 import pytest
@@ -26,6 +28,17 @@ from events.web import replicas
 from events.web.replicas import REPLICA, ReadReplicaRouter
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+@contextlib.contextmanager
+def server_cursor():
+    """A cursor on the PostgreSQL server's maintenance database, without the web's statement timeout.
+
+    Copying and dropping a database waits for a checkpoint, which on a busy machine takes longer.
+    """
+    with connections[DEFAULT_DB_ALIAS]._nodb_cursor() as cursor:
+        cursor.execute("SET statement_timeout = 0")
+        yield cursor
 
 
 class Standby:
@@ -51,9 +64,16 @@ class Standby:
             copy.close()
         else:
             connections[DEFAULT_DB_ALIAS].close()  # CREATE DATABASE ... TEMPLATE wants no one connected
-            with connections[DEFAULT_DB_ALIAS]._nodb_cursor() as cursor:
-                cursor.execute(f'DROP DATABASE IF EXISTS "{self.name}"')
-                cursor.execute(f'CREATE DATABASE "{self.name}" TEMPLATE "{self.primary["NAME"]}"')
+            with server_cursor() as cursor:
+                cursor.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+                for attempt in range(5):  # an autovacuum worker may be on the template for a moment
+                    try:
+                        cursor.execute(f'CREATE DATABASE "{self.name}" TEMPLATE "{self.primary["NAME"]}"')
+                        break
+                    except OperationalError:
+                        if attempt == 4:
+                            raise
+                        time.sleep(1)
         self.attach(self.name)
 
     def stop(self):
@@ -83,8 +103,8 @@ class Standby:
     def remove(self):
         self.forget()
         if self.vendor == "postgresql":
-            with connections[DEFAULT_DB_ALIAS]._nodb_cursor() as cursor:
-                cursor.execute(f'DROP DATABASE IF EXISTS "{self.name}"')
+            with server_cursor() as cursor:
+                cursor.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
 @pytest.fixture
