@@ -2,8 +2,8 @@
 
     .venv/bin/python docs/research/build_life.py
 
-Writes events/data/bundled/{commitments,commitment_steps,readouts,research_status_history,
-research_links}.csv from the tables in life_commitments.py and life_readouts.py, and adds to
+Writes events/data/bundled/{commitments,commitment_steps,readouts}.csv, adds its rows to
+status_history.csv and links.csv, from the tables in life_commitments.py and life_readouts.py, and adds to
 other_events.csv and publishers.csv the rows of life_events.py that are not there yet (run it
 twice and nothing changes). Run check_life.py afterwards.
 """
@@ -56,8 +56,11 @@ def main():
     write("commitments.csv", life_commitments.COMMITMENT_COLUMNS, life_commitments.COMMITMENTS)
     write("commitment_steps.csv", life_commitments.STEP_COLUMNS, life_commitments.STEPS)
     write("readouts.csv", life_readouts.READOUT_COLUMNS, life_readouts.READOUTS)
-    write("research_status_history.csv", life_readouts.STATUS_COLUMNS, life_readouts.STATUS_HISTORY)
-    write("research_links.csv", life_readouts.LINK_COLUMNS, life_readouts.LINKS)
+    # The seed's own histories and links are in the same two files: the research's rows join them.
+    history = [dict(zip(life_readouts.STATUS_COLUMNS, row)) for row in life_readouts.STATUS_HISTORY]
+    append_missing("status_history.csv", lambda row: tuple(row[c] for c in life_readouts.STATUS_COLUMNS[:4]), history)
+    links = [dict(zip(life_readouts.LINK_COLUMNS, row)) for row in life_readouts.LINKS]
+    append_missing("links.csv", lambda row: tuple(row[c] for c in life_readouts.LINK_COLUMNS[:5]), links)
     events = [{"status": "held", **event} for event in life_events.EVENTS]
     added = append_missing("other_events.csv", lambda row: (row["date"], row["title"]), events)
     publishers = [dict(zip(("domain", "name", "kind", "aggregator"), p)) for p in life_events.PUBLISHERS]

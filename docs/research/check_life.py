@@ -21,6 +21,10 @@ import life_events  # noqa: E402
 
 BUNDLED = HERE.parent.parent / "events" / "data" / "bundled"
 URLS = {line.strip() for line in (HERE / "life_urls.txt").read_text(encoding="utf-8").splitlines() if line.strip()}
+# The seed's histories (written beside the research's rows) cite the sources of their own events.
+for _name in ("meetings.csv", "statements.csv", "other_events.csv"):
+    with open(BUNDLED / _name, newline="", encoding="utf-8") as _handle:
+        URLS.update(u.strip() for row in csv.DictReader(_handle) for u in row["source_url"].split(";") if u.strip())
 
 STAGES = {"announced", "signed", "in_force", "delivered", "partly_delivered", "lapsed", "withdrawn"}
 STATUSES = {"proposed", "announced", "confirmed", "postponed", "cancelled", "held"}
@@ -114,15 +118,15 @@ def main():
     for meeting, who in by_meeting.items():
         if "PH" not in who or len(set(who)) < 2:
             problem("readouts.csv", f"{meeting}: needs the Philippine readout and the other government's ({who})")
-    for n, row in enumerate(rows("research_status_history.csv"), 2):
-        where = f"research_status_history.csv:{n}"
+    for n, row in enumerate(rows("status_history.csv"), 2):
+        where = f"status_history.csv:{n}"
         check_event(where, row["event_date"], row["event_title"])
         if row["status"] not in STATUSES:
             problem(where, f"status {row['status']!r}")
         check_date(where, row["date"])
         check_urls(where, row["source_url"] + " " + row["note"])
-    for n, row in enumerate(rows("research_links.csv"), 2):
-        where = f"research_links.csv:{n}"
+    for n, row in enumerate(rows("links.csv"), 2):
+        where = f"links.csv:{n}"
         check_event(where, row["from_date"], row["from_title"])
         check_event(where, row["to_date"], row["to_title"])
         if row["relation"] not in RELATIONS:
