@@ -133,8 +133,14 @@ DATABASES = {
 # database stops it, even after its client has gone. `manage.py` sets 0 (no
 # limit) for commands other than runserver, whose bulk statements may run long.
 STATEMENT_TIMEOUT_MS = int(os.environ.get("DJANGO_STATEMENT_TIMEOUT_MS", "5000"))
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and STATEMENT_TIMEOUT_MS:
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c statement_timeout={STATEMENT_TIMEOUT_MS}"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No parallel workers: every page's query is bounded (a page, a bounded count), and on a
+    # small server starting two workers costs more than they save (90 ms of a 120 ms count at
+    # a million events, issue 16); the other requests want those cores.
+    options = "-c max_parallel_workers_per_gather=0"
+    if STATEMENT_TIMEOUT_MS:
+        options += f" -c statement_timeout={STATEMENT_TIMEOUT_MS}"
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = options
 # A PostgreSQL hot standby of the primary (docs/scaling.md): anonymous pages render on it,
 # editors and every write stay on the primary (events/web/replicas.py). Tests mirror the primary.
 if os.environ.get("DATABASE_REPLICA_URL"):

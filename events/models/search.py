@@ -2,10 +2,12 @@
 The text filter (`q`): full-text search on PostgreSQL, a substring match elsewhere.
 
 On PostgreSQL an event matches when every word of the query starts a word of
-its title, summary or one of its quotes (original or English): `dut` finds
-"Duterte". The documents are indexed by GIN expression indexes (migration
-0005), so the search is an index lookup at any size; the `simple`
-configuration does not stem, because the quotes are in many languages.
+its title, summary or quotes (original or English): `dut` finds "Duterte".
+Each event's whole text is one stored `tsvector`, `search_document`, kept by
+triggers and indexed by GIN (migration 0010), so that a rare word is an index
+lookup and a common one a walk down the page's date order that stops at the
+page's end, at any size; the `simple` configuration does not stem, because the
+quotes are in many languages.
 SQLite, for the default local setup, keeps the plain case-insensitive
 substring match, which needs no index at that size.
 """
@@ -13,24 +15,10 @@ substring match, which needs no index at that size.
 import re
 
 from django.db import connections
-from django.db.models import Q
+from django.db.models import BooleanField, Func, Q
 
 CONFIG = "simple"
 _WORD = re.compile(r"[^\W_]+")
-
-
-def event_document():
-    """The searchable text of an event, exactly as its GIN index `event_search_idx` is built."""
-    from django.contrib.postgres.search import SearchVector
-
-    return SearchVector("title", "summary", config=CONFIG)
-
-
-def quote_document():
-    """The searchable text of a quote, exactly as its GIN index `quote_search_idx` is built."""
-    from django.contrib.postgres.search import SearchVector
-
-    return SearchVector("original_text", "english_text", config=CONFIG)
 
 
 def prefix_query(text: str):
@@ -45,18 +33,24 @@ def prefix_query(text: str):
 
 def search_events(events, text: str):
     """`events` narrowed to those whose title, summary or quotes match `text`."""
-    # The quotes' model through the relation, not an import: events.py imports this module.
-    Quote = events.model._meta.get_field("quotes").related_model
     text = text.strip()
     query = prefix_query(text) if connections[events.db].vendor == "postgresql" else None
     if query is None:
+        # The quotes' model through the relation, not an import: events.py imports this module.
+        Quote = events.model._meta.get_field("quotes").related_model
         in_quotes = Quote.objects.filter(Q(original_text__icontains=text) | Q(english_text__icontains=text))
         return events.filter(
             Q(title__icontains=text) | Q(summary__icontains=text) | Q(pk__in=in_quotes.values("event_id"))
         )
-    # One IN over a UNION, not `a OR b`: each side is a bitmap scan of its own
-    # GIN index, where an OR across two tables would be a filter on every row.
-    in_events = events.model._base_manager.annotate(document=event_document()).filter(document=query)
-    in_quotes = Quote.objects.annotate(document=quote_document()).filter(document=query)
-    matching = in_events.order_by().values("pk").union(in_quotes.order_by().values("event_id"))
-    return events.filter(pk__in=matching)
+    # The event's stored document (migration 0010: title, summary and quotes, kept by triggers): a
+    # test on the row itself, so that the planner may walk the page's date-ordered index and stop at
+    # the 51st match, or, for a rare word, look the word up in the column's GIN index.
+    # Unqualified on purpose: inside a subquery (a bounded count) the table is re-aliased.
+    return events.filter(DocumentMatches(query))
+
+
+class DocumentMatches(Func):
+    """`search_document @@ query`: whether the event's stored search document matches a SearchQuery."""
+
+    template = "search_document @@ %(expressions)s"
+    output_field = BooleanField()

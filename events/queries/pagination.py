@@ -96,8 +96,12 @@ class CountUpTo(Subquery):
     template = "(SELECT COUNT(*) FROM (%(subquery)s) AS bounded)"
     output_field = IntegerField()
 
-    def __init__(self, queryset: QuerySet, limit: int = COUNT_LIMIT):
-        super().__init__(queryset.order_by().values("pk")[: limit + 1])
+    def __init__(self, queryset: QuerySet, limit: int = COUNT_LIMIT, *, keep_order: bool = False):
+        # `keep_order`: count the rows in the queryset's order, so that the planner
+        # may read them off the same ordered index as the page and stop at the
+        # limit; unordered it tends to gather every match of a common word from
+        # a GIN index first (95 ms for 110,000 at a million events).
+        super().__init__((queryset if keep_order else queryset.order_by()).values("pk")[: limit + 1])
 
 
 class KeysetPaginator:
@@ -194,7 +198,11 @@ class KeysetPaginator:
         rows = self._ordered(self._narrowed(before or after, larger), larger)
         if counted:
             # Uncorrelated: the database runs it once for the whole query, not per row.
-            rows = rows.annotate(list_size=CountUpTo(self._narrowed(None, True), self.count_limit))
+            # Off Event's own (date, id) index, counted in that order (see CountUpTo); off a
+            # pair's, a country's or a leader's rows, the planner judges better unordered.
+            everything = self._ordered(self._narrowed(None, True), True)
+            own_index = self.date_field == "date"
+            rows = rows.annotate(list_size=CountUpTo(everything, self.count_limit, keep_order=own_index))
         return rows[: self.per_page + 1]
 
     def ordered(self) -> QuerySet:

@@ -68,6 +68,15 @@ class ExplainTests:
             assert "Sort" not in plan.split("->")[1], plan
 
     def test_text_search_uses_the_full_text_indexes(self, synthetic_events):
-        """`q` finds events and quotes through their GIN indexes."""
+        """`q` with a rare word finds events (their quotes included) through the stored document's GIN index."""
         plan = plan_of(next(page_queries("q=vladivostok", None)))
-        assert "event_search_idx" in plan and "quote_search_idx" in plan, plan
+        assert "event_document_idx" in plan, plan
+        assert "events_quote" not in plan.split("SubPlan")[0], plan  # the quotes are in the document
+
+    @pytest.mark.parametrize("query", ["q=trade", "kind=statement&q=trade", "country=CN&q=trade"])
+    def test_a_common_word_walks_the_pages_index_and_stops(self, synthetic_events, query):
+        """A word in a tenth of the events is tested row by row down the page's ordered index, not gathered whole."""
+        for queryset in page_queries(query, None):
+            plan = plan_of(queryset).split("SubPlan")[0]
+            assert "Seq Scan on events_event " not in plan, plan
+            assert "Sort" not in plan.split("->")[1], plan
