@@ -80,3 +80,28 @@ class ExplainTests:
             plan = plan_of(queryset).split("SubPlan")[0]
             assert "Seq Scan on events_event " not in plan, plan
             assert "Sort" not in plan.split("->")[1], plan
+
+
+class SearchDocumentTests:
+    """The stored search document follows every write to an event's text (migration 0010's triggers)."""
+
+    def test_it_follows_the_title_the_summary_and_the_quotes(self):
+        from events.models import Quote
+        from events.tests.factories import make_event, make_leader, make_quote
+
+        putin = make_leader("Vladimir Putin", "RU")
+        event = make_event("Duterte meets Putin", summary="Talks in Arequipa.")
+
+        def found(word):  # this event, whatever else the module's other tests loaded
+            return Event.objects.filter(pk=event.pk).search(word).exists()
+
+        assert found("arequipa")
+        quote = make_quote(event, putin, original="Мы друзья", language="ru", english="We are friends")
+        assert found("friends") and found("друзья")
+        Quote.objects.filter(pk=quote.pk).update(english_text="We are partners")  # a bulk update too
+        assert not found("friends") and found("partners")
+        event.title, event.summary = "Duterte and Putin in Lima", "Talks on energy."
+        event.save()
+        assert found("energy") and not found("arequipa") and found("partners")
+        quote.delete()
+        assert not found("partners") and found("energy")

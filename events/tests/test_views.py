@@ -351,6 +351,15 @@ class RelationshipTimelineTests:
             response = page(client, TIMELINE, summit="apec-2016", leader="rodrigo-duterte", country="RU")
         assert visible_text(response).count("Ambassador number") == 2 * size
 
+    @pytest.mark.parametrize("size", [3, 30])
+    def test_query_count_with_text_search_is_constant(self, client, django_assert_num_queries, size):
+        """`q` found in the quotes (the stored search document on PostgreSQL) adds no query, with or without a kind."""
+        build_record(size)
+        for params in ({"q": "friends"}, {"q": "friends", "kind": "sideline"}):
+            with django_assert_num_queries(2):
+                response = page(client, TIMELINE, **params)
+            assert visible_text(response).count("Ambassador number") == 2 * size
+
 
 class EventListTests:
     def test_lists_published_events_oldest_first(self, client, putin_record):
