@@ -96,8 +96,15 @@ class SuggestionTests:
             status=EventStatus.CANCELLED,
             participants=(leaders["PH"], leaders["US"]),
         )
+        headline = make_event(
+            "White House cancels Obama's meeting with Duterte",
+            kind=EventKind.SIDELINE,
+            status=EventStatus.CANCELLED,
+            participants=(leaders["PH"], leaders["US"]),
+        )
         code_events()
         assert coding(event) == ("REJECT", "meet", "US", "PH", False)
+        assert coding(headline) == ("REJECT", "meet", "US", "PH", False)
 
     def test_the_canceller_may_be_the_subject(self, leaders):
         """'Duterte cancels ...': the Philippines acts; a cancellation that names nobody keeps the home-first rule."""
