@@ -20,11 +20,13 @@ planner rightly says so; see bench/README.md.
 import pytest
 from django.db import connection, transaction
 from django.db.models import Count
+from django.http import QueryDict
 
-from bench.explain import DEEP, full_scans, page_queries, plan_of
+from bench.explain import DEEP, filter_cases, full_scans, page_queries, plan_of
 from events.models import Event, EventLeader
-from events.queries.pagination import Cursor, KeysetPaginator
+from events.queries.pagination import Cursor, KeysetPaginator, paginator_for
 from events.services.synthetic import generate
+from events.web.filters import EventFilter
 
 EVENTS = 20_000
 
@@ -71,3 +73,16 @@ class ExplainTests:
         """`q` finds events and quotes through their GIN indexes."""
         plan = plan_of(next(page_queries("q=vladivostok", None)))
         assert "event_search_idx" in plan and "quote_search_idx" in plan, plan
+
+    @pytest.mark.parametrize("pair", [None, "cn-ph"], ids=["events list", "timeline"])
+    def test_exports_read_their_bounded_page_through_an_index(self, synthetic_events, pair):
+        """/events.json's 1,000-event page, and the latest events of TimelineJS, the feeds and calendars (#16)."""
+        found = {}
+        for name, query in filter_cases().items():
+            filterset = EventFilter(QueryDict(query), queryset=Event.objects.published().select_related("summit"))
+            assert filterset.is_valid(), filterset.errors
+            for descending in (False, True):
+                plan = plan_of(paginator_for(filterset, pair=pair, per_page=1000, descending=descending).query())
+                if "Seq Scan on events_event " in plan:
+                    found[f"{name}, {'latest' if descending else 'first'}"] = plan
+        assert not found, "\n\n".join(f"{name}:\n{plan}" for name, plan in found.items())
