@@ -76,13 +76,18 @@ class ExplainTests:
 
     @pytest.mark.parametrize("pair", [None, "cn-ph"], ids=["events list", "timeline"])
     def test_exports_read_their_bounded_page_through_an_index(self, synthetic_events, pair):
-        """/events.json's 1,000-event page, and the latest events of TimelineJS, the feeds and calendars (#16)."""
+        """/events.json's 1,000-event page, and the latest events of TimelineJS, the feeds and calendars (#16).
+
+        At the share of the table a 1,000-event page reads at a million events (0.1 %): here 20 rows.
+        A thousand of these 20,000 is 5 % of the table, which a sequential scan rightly answers.
+        """
+        per_page = 1_000 * EVENTS // 1_000_000
         found = {}
         for name, query in filter_cases().items():
             filterset = EventFilter(QueryDict(query), queryset=Event.objects.published().select_related("summit"))
             assert filterset.is_valid(), filterset.errors
             for descending in (False, True):
-                plan = plan_of(paginator_for(filterset, pair=pair, per_page=1000, descending=descending).query())
+                plan = plan_of(paginator_for(filterset, pair=pair, per_page=per_page, descending=descending).query())
                 if "Seq Scan on events_event " in plan:
                     found[f"{name}, {'latest' if descending else 'first'}"] = plan
         assert not found, "\n\n".join(f"{name}:\n{plan}" for name, plan in found.items())
