@@ -4,7 +4,7 @@ The text filter (`q`): full-text search on PostgreSQL, a substring match elsewhe
 On PostgreSQL an event matches when every word of the query starts a word of
 its title, summary or quotes (original or English): `dut` finds "Duterte".
 Each event's whole text is one stored `tsvector`, `search_document`, kept by
-triggers and indexed by GIN (migration 0010), so that a rare word is an index
+triggers and indexed by GIN (migration 0014), so that a rare word is an index
 lookup and a common one a walk down the page's date order that stops at the
 page's end, at any size; the `simple` configuration does not stem, because the
 quotes are in many languages.
@@ -42,7 +42,7 @@ def search_events(events, text: str):
         return events.filter(
             Q(title__icontains=text) | Q(summary__icontains=text) | Q(pk__in=in_quotes.values("event_id"))
         )
-    # The event's stored document (migration 0010: title, summary and quotes, kept by triggers): a
+    # The event's stored document (migration 0014: title, summary and quotes, kept by triggers): a
     # test on the row itself, so that the planner may walk the page's date-ordered index and stop at
     # the 51st match, or, for a rare word, look the word up in the column's GIN index.
     # Unqualified on purpose: inside a subquery (a bounded count) the table is re-aliased.

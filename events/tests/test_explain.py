@@ -103,7 +103,7 @@ class ExplainTests:
 
 
 class SearchDocumentTests:
-    """The stored search document follows every write to an event's text (migration 0010's triggers)."""
+    """The stored search document follows every write to an event's text (migration 0014's triggers)."""
 
     def test_it_follows_the_title_the_summary_and_the_quotes(self):
         from events.models import Quote

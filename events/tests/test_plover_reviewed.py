@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("events", "0009_roles_for_publishers_and_disagreements")]
-AFTER = [("events", "0010_plover_reviewed")]
+BEFORE = [("events", "0011_life")]
+AFTER = [("events", "0012_plover_reviewed")]
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

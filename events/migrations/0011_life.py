@@ -19,7 +19,7 @@ def grant(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("events", "0009_roles_for_publishers_and_disagreements"),
+        ("events", "0010_event_revisions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -163,7 +163,7 @@ def mark_reviewed(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("events", "0009_roles_for_publishers_and_disagreements"),
+        ("events", "0011_life"),
     ]
 
     operations = [

@@ -126,7 +126,7 @@ def backward(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("events", "0009_roles_for_publishers_and_disagreements"),
+        ("events", "0013_pair_month_reviewed"),
     ]
 
     operations = [migrations.RunPython(forward, backward, elidable=False)]

@@ -71,7 +71,7 @@ def refill_pair_months(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("events", "0010_plover_reviewed"),
+        ("events", "0012_plover_reviewed"),
     ]
 
     operations = [
