@@ -3,6 +3,30 @@ import shutil
 
 import pytest
 
+
+
+def _constraint_checks_without_the_web_timeout():
+    """Django's end-of-test foreign-key check runs without the pages' statement timeout.
+
+    The timeout (DJANGO_STATEMENT_TIMEOUT_MS, 5 s) is the web's guard; on PostgreSQL it is a
+    connection option, so it also bounded `SET CONSTRAINTS ALL IMMEDIATE` at a test's teardown,
+    which on a loaded machine checked a bundled-data test's rows in more than 5 s and errored.
+    """
+    from django.db.backends.postgresql.base import DatabaseWrapper
+
+    check = DatabaseWrapper.check_constraints
+
+    def unbounded(self, table_names=None):
+        if self.in_atomic_block:
+            with self.cursor() as cursor:
+                cursor.execute("SET LOCAL statement_timeout = 0")  # until the test's rollback
+        return check(self, table_names)
+
+    DatabaseWrapper.check_constraints = unbounded
+
+
+_constraint_checks_without_the_web_timeout()
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
