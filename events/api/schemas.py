@@ -64,10 +64,12 @@ class Participant(Open):
     name: str
     country: str = Field(description="ISO 3166-1 alpha-2 code of the country represented.")
     role: str
+    title: str = Field("", description="Their title on the day of the event.")
 
 
 class SourcePublisher(Open):
     url: str
+    title: str = ""
     name: str | None
     kind: str | None = Field(description="official_ph, official_foreign, state_media, news or reference.")
 
@@ -89,6 +91,8 @@ class Disagreement(Open):
 
 class QuoteItem(Open):
     speaker: str | dict | None = None
+    speaker_country: str | None = None
+    speaker_title: str | None = None
     language: str | None = None
     text: str | None = None
     english: str | None = None
@@ -108,6 +112,7 @@ class StatusChange(Open):
     status: str | None = None
     date: str | None = None
     sources: list[str | dict] = []
+    note: str | None = None
 
 
 class Link(Open):
@@ -119,9 +124,11 @@ class Link(Open):
 class Readout(Open):
     country: str | None = None
     source: str | dict | None = None
+    source_title: str | None = None
     language: str | None = None
     text: str | None = None
     english: str | None = None
+    translated_by: str | None = None
 
 
 class Event(Open):
