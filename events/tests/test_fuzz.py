@@ -88,8 +88,9 @@ def bundled(django_db_setup, django_db_blocker):
         call_command("load_bundled_data", stdout=io.StringIO())
     yield
     with django_db_blocker.unblock():
-        from events.models import Event, Leader, Publisher, Summit
+        from events.models import Commitment, Event, Leader, Publisher, Summit
 
+        Commitment.objects.all().delete()  # not an event's part: its steps only point at events
         Event.objects.all().delete()
         Leader.objects.all().delete()
         Summit.objects.all().delete()
