@@ -28,9 +28,11 @@ from itertools import groupby, islice
 from django.conf import settings
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy
 
 from events.models import Country, PairMonth, pair_key
 from events.vocab.administrations import ADMINISTRATIONS, Administration, administration_for
+from events.vocab.dates import month_name
 from events.vocab.plover import Quad
 
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
@@ -71,10 +73,10 @@ class Period:
     def label(self) -> str:
         """'October 2016', 'October–December 2016', '2016'."""
         if self.kind == "month":
-            return f"{calendar.month_name[self.start.month]} {self.start.year}"
+            return f"{month_name(self.start.month)} {self.start.year}"
         if self.kind == "year":
             return str(self.start.year)
-        return f"{calendar.month_name[self.start.month]}–{calendar.month_name[self.end.month]} {self.start.year}"
+        return f"{month_name(self.start.month)}–{month_name(self.end.month)} {self.start.year}"
 
     @property
     def short_label(self) -> str:
@@ -380,7 +382,11 @@ class TemperatureChart:
 
     @property
     def period_noun(self) -> str:
-        return self.kind
+        return str(PERIOD_NOUNS[self.kind])
+
+
+# The chart's period in the sentences around it ("per month", "kada buwan"), in the active language.
+PERIOD_NOUNS = {"month": gettext_lazy("month"), "quarter": gettext_lazy("quarter"), "year": gettext_lazy("year")}
 
 
 def y_for(score: float) -> float:

@@ -32,6 +32,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class PloverCategory(models.TextChoices):
@@ -54,10 +55,10 @@ class PloverCategory(models.TextChoices):
 
 
 class Quad(models.TextChoices):
-    VERBAL_COOPERATION = "verbal_cooperation", "Verbal cooperation"
-    MATERIAL_COOPERATION = "material_cooperation", "Material cooperation"
-    VERBAL_CONFLICT = "verbal_conflict", "Verbal conflict"
-    MATERIAL_CONFLICT = "material_conflict", "Material conflict"
+    VERBAL_COOPERATION = "verbal_cooperation", _("Verbal cooperation")
+    MATERIAL_COOPERATION = "material_cooperation", _("Material cooperation")
+    VERBAL_CONFLICT = "verbal_conflict", _("Verbal conflict")
+    MATERIAL_CONFLICT = "material_conflict", _("Material conflict")
 
 
 @dataclass(frozen=True)
