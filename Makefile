@@ -66,9 +66,9 @@ test: test-deps dev-venv lint
 BABEL_KEYWORDS := -k gettext_lazy -k ngettext_lazy:1,2 -k pgettext_lazy:1c,2 -k npgettext_lazy:1c,2,3
 .PHONY: messages compile-messages
 messages: $(VENV)/.installed-dev
-	$(VENV)/bin/pybabel extract -F locale/babel.cfg $(BABEL_KEYWORDS) -c Translators: --no-location \
+	$(VENV)/bin/pybabel extract -F locale/babel.cfg $(BABEL_KEYWORDS) -c Translators: --no-location --no-wrap \
 	  --sort-output --project "Philippine foreign-policy tracker" -o locale/django.pot .
-	$(VENV)/bin/pybabel update -i locale/django.pot -d locale -D django -l fil --no-fuzzy-matching
+	$(VENV)/bin/pybabel update -i locale/django.pot -d locale -D django -l fil --no-fuzzy-matching --no-wrap
 	rm locale/django.pot
 
 compile-messages: $(VENV)/.installed-dev

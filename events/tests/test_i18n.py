@@ -22,6 +22,7 @@ from django.utils import translation
 from playwright.sync_api import expect
 
 from events.tests.factories import make_event
+from events.tests.test_temperature import leaders, ph_us  # noqa: F401 (fixtures)
 from events.tests.test_views import build_record, putin_record, visible_text  # noqa: F401 (a fixture)
 from events.vocab.dates import Precision, format_partial_date
 
@@ -84,7 +85,9 @@ class FilipinoPagesTests:
         assert "Duterte meets Vladimir Putin on the sidelines of APEC in Lima" in text
         assert "Wala naman akong hingiin. I want to be friends with him." in text
         assert "Filipino (orihinal)" in text and "Ingles (salin)" in text
-        for english in ("Relationship timeline", "Apply filters", "November", "about September"):
+        assert "Temperatura ng relasyong Philippines–Russia" in text  # the chart, worded in Python
+        assert "Wala pang naka-code na kaganapan sa pagitan ng Philippines at Russia." in text
+        for english in ("Relationship timeline", "Apply filters", "November", "about September", "Temperature"):
             assert english not in text
 
     def test_quotes_carry_their_own_language(self, client, putin_record):
@@ -182,6 +185,19 @@ class FilipinoPagesTests:
         """The admin has no Filipino address and its login page stays English."""
         assert client.get("/fil/admin/").status_code == 404
         assert "Log in" in visible_text(client.get("/admin/login/"))
+
+    def test_temperature_chart_in_filipino(self, client, ph_us):
+        """The chart's title, description, axis and table on /fil/relationships/ph-us/, from the months of `ph_us`."""
+        text = visible_text(client.get("/fil/relationships/ph-us/"))
+        assert "Temperatura ng relasyong Philippines–United States, kada buwan" in text
+        assert (
+            "Average na iskor, mula kooperasyon hanggang alitan, kada buwan ng mga naka-code na kaganapan sa pagitan "
+            "ng Philippines at United States, Enero 2016 hanggang Abril 2016"
+        ) in text
+        assert "United States: 5 kaganapan; pinakamababa noong Marso 2016 (−5.0)" in text
+        assert "; 1 sa 4 buwan ang walang naka-code na kaganapan" in text
+        assert "Pebrero 2016: walang naka-code na kaganapan. Ipakita ang timeline ng Pebrero 2016." in text
+        assert "Kooperasyon sa salita" in text and "Administrasyon" in text
 
     @pytest.mark.parametrize("size", [1, 6])
     def test_filipino_timeline_costs_the_queries_of_the_english_one(self, client, size):
@@ -285,10 +301,12 @@ class CatalogueTests:
             compiled = read_mo(io.BytesIO(mo.read()))
 
         def translations(catalogue):
+            # read_mo() gives the context as bytes.
             return {
-                (m.context, m.id if isinstance(m.id, str) else tuple(m.id)): (
-                    m.string if isinstance(m.string, str) else tuple(m.string)
-                )
+                (
+                    m.context.decode() if isinstance(m.context, bytes) else m.context,
+                    m.id if isinstance(m.id, str) else tuple(m.id),
+                ): (m.string if isinstance(m.string, str) else tuple(m.string))
                 for m in catalogue
                 if m.id
             }

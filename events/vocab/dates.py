@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from django.db import models
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 
 class Precision(models.TextChoices):
@@ -96,9 +96,31 @@ MONTH_NAMES = (
 )
 
 
+# A chart's axis: "Oct 2016", "Okt 2016".
+MONTH_ABBREVIATIONS = (
+    pgettext_lazy("abbreviated month", "Jan"),
+    pgettext_lazy("abbreviated month", "Feb"),
+    pgettext_lazy("abbreviated month", "Mar"),
+    pgettext_lazy("abbreviated month", "Apr"),
+    pgettext_lazy("abbreviated month", "May"),
+    pgettext_lazy("abbreviated month", "Jun"),
+    pgettext_lazy("abbreviated month", "Jul"),
+    pgettext_lazy("abbreviated month", "Aug"),
+    pgettext_lazy("abbreviated month", "Sep"),
+    pgettext_lazy("abbreviated month", "Oct"),
+    pgettext_lazy("abbreviated month", "Nov"),
+    pgettext_lazy("abbreviated month", "Dec"),
+)
+
+
 def month_name(month: int) -> str:
     """'November', or 'Nobyembre' on a Filipino page."""
     return str(MONTH_NAMES[month - 1])
+
+
+def month_abbreviation(month: int) -> str:
+    """'Nov', or 'Nob' on a Filipino page."""
+    return str(MONTH_ABBREVIATIONS[month - 1])
 
 
 def format_partial_date(date: datetime.date | None, precision: str, approximate: bool = False) -> str:

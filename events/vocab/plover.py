@@ -32,6 +32,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -288,8 +289,8 @@ def score_source(category: str, mode: str = "") -> str:
         return ""
     found = info.modes.get(mode) if mode else None
     if found is not None and found.cameo:
-        return f"Goldstein value of CAMEO {found.cameo}"
-    return f"PLOVER's score for {category}"
+        return gettext("Goldstein value of CAMEO %(code)s") % {"code": found.cameo}
+    return gettext("PLOVER's score for %(category)s") % {"category": category}
 
 
 class Suggestion(NamedTuple):
