@@ -7,7 +7,9 @@ committed .mo says what the .po says (docs/i18n.md).
 
 import datetime
 import io
+import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -23,7 +25,7 @@ from playwright.sync_api import expect
 
 from events.tests.factories import make_event
 from events.tests.test_temperature import leaders, ph_us  # noqa: F401 (fixtures)
-from events.tests.test_views import build_record, putin_record, visible_text  # noqa: F401 (a fixture)
+from events.tests.test_views import VNU, build_record, putin_record, visible_text  # noqa: F401 (a fixture)
 from events.vocab.dates import Precision, format_partial_date
 
 TIMELINE = "/relationships/ph-ru/"
@@ -198,6 +200,31 @@ class FilipinoPagesTests:
         assert "; 1 sa 4 buwan ang walang naka-code na kaganapan" in text
         assert "Pebrero 2016: walang naka-code na kaganapan. Ipakita ang timeline ng Pebrero 2016." in text
         assert "Kooperasyon sa salita" in text and "Administrasyon" in text
+
+    def test_filipino_pages_are_valid_html(self, client, putin_record, tmp_path):
+        """The Nu Html Checker reports no error on the Filipino pages (lang, hreflang, the switch), errors included."""
+        if not VNU.exists():
+            pytest.fail(f"{VNU} is missing: run `make test` (or `npm ci`) to install the Nu Html Checker.")
+        paths = [
+            "/fil/",
+            f"/fil{TIMELINE}?summit=apec-2016&kind=meeting",
+            "/fil/events/?date_after=2016-13-01&country=ZZ",
+            "/fil" + putin_record["dinner"].get_absolute_url(),
+            "/fil/leaders/rodrigo-duterte/",
+            "/fil/nowhere/",
+        ]
+        files = []
+        for number, path in enumerate(paths):
+            files.append(tmp_path / f"{number}.html")
+            files[-1].write_bytes(client.get(path).content)
+        result = subprocess.run(
+            ["java", "-jar", str(VNU), "--errors-only", "--format", "json", *map(str, files)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        messages = json.loads(result.stderr or result.stdout)["messages"]
+        assert [f"{Path(m['url']).name}:{m.get('lastLine')}: {m['message']}" for m in messages] == []
 
     @pytest.mark.parametrize("size", [1, 6])
     def test_filipino_timeline_costs_the_queries_of_the_english_one(self, client, size):
