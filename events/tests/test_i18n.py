@@ -183,6 +183,16 @@ class FilipinoPagesTests:
         assert "Hindi makita ang pahina" in visible_text(response)
         assert language_switch(response) == "/nowhere/"
 
+    @pytest.mark.parametrize(
+        "path", ["/fil//elsewhere.example/x", "//elsewhere.example/x", "/fil///elsewhere.example/"]
+    )
+    def test_the_switch_never_links_to_another_site(self, client, path):
+        """A 404 for a path starting with slashes links to a path of this site, not to //elsewhere.example/."""
+        response = client.get(path)
+        assert response.status_code == 404
+        assert not language_switch(response).startswith("//")
+        assert all(not href.startswith("http://testserver//") for href in alternates(response).values())
+
     def test_admin_stays_english(self, client):
         """The admin has no Filipino address and its login page stays English."""
         assert client.get("/fil/admin/").status_code == 404

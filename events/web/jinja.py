@@ -117,12 +117,15 @@ def page_language() -> str:
 def language_versions(request) -> dict[str, str]:
     """{language: this page's address in it, query string kept}: the hreflang alternates and the switch.
 
-    The addresses differ only by the prefix, so this works on any page, a 404 included.
+    The addresses differ only by the prefix, so this works on any page, a 404 included. A path
+    that starts with `//` (a 404 for `/fil//elsewhere.example/`) keeps one slash: written as is,
+    it would be a link to another site.
     """
     path = request.get_full_path()
     prefix = INTERFACE_LANGUAGES[page_language()][1]
     if prefix and (path == prefix or path.startswith(f"{prefix}/")):
-        path = path[len(prefix) :] or "/"
+        path = path[len(prefix) :]
+    path = "/" + path.lstrip("/")
     return {code: f"{language_prefix}{path}" for code, (_name, language_prefix) in INTERFACE_LANGUAGES.items()}
 
 
