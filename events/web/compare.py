@@ -59,12 +59,17 @@ class CountryCodeListField(forms.MultipleChoiceField):
 def coding_field() -> forms.ChoiceField:
     """`coding`: draw a chart from every code (`all`, the default) or from the codes an editor reviewed."""
     return forms.ChoiceField(
-        label="Codes drawn",
+        label=gettext_lazy("Codes drawn"),
         required=False,
-        choices=[("all", "Every code, reviewed or suggested"), ("reviewed", "Reviewed codes only")],
+        choices=[
+            ("all", gettext_lazy("Every code, reviewed or suggested")),
+            ("reviewed", gettext_lazy("Reviewed codes only")),
+        ],
         error_messages={
-            "invalid_choice": "A chart is drawn from every code or from the reviewed codes only "
-            "(coding=all or coding=reviewed), not from “%(value)s”."
+            "invalid_choice": gettext_lazy(
+                "A chart is drawn from every code or from the reviewed codes only "
+                "(coding=all or coding=reviewed), not from “%(value)s”."
+            )
         },
     )
 

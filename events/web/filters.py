@@ -337,12 +337,14 @@ class CommitmentFilter(django_filters.FilterSet):
     """/commitments/: by the countries named (all of them) and by stage."""
 
     country = CountryCodesFilter(
-        label="Countries",
+        label=_("Countries"),
         method="filter_countries",
         widget=CountryPicker(),
-        help_text="Commitments naming every country chosen.",
+        help_text=_("Commitments naming every country chosen."),
     )
-    stage = django_filters.ChoiceFilter(label="Stage", choices=CommitmentStage.choices, empty_label="Any stage")
+    stage = django_filters.ChoiceFilter(
+        label=_("Stage"), choices=CommitmentStage.choices, empty_label=_("Any stage")
+    )
 
     class Meta:
         model = Commitment
