@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('events', '0010_event_revisions'),
-        ('events', '0012_merge_life_plover'),
+        ("events", "0010_event_revisions"),
+        ("events", "0012_merge_life_plover"),
     ]
 
-    operations = [
-    ]
+    operations = []

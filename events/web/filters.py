@@ -342,9 +342,7 @@ class CommitmentFilter(django_filters.FilterSet):
         widget=CountryPicker(),
         help_text=_("Commitments naming every country chosen."),
     )
-    stage = django_filters.ChoiceFilter(
-        label=_("Stage"), choices=CommitmentStage.choices, empty_label=_("Any stage")
-    )
+    stage = django_filters.ChoiceFilter(label=_("Stage"), choices=CommitmentStage.choices, empty_label=_("Any stage"))
 
     class Meta:
         model = Commitment
