@@ -20,6 +20,7 @@ from babel.messages.pofile import read_po
 from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import translation
 from playwright.sync_api import expect
 
@@ -442,3 +443,10 @@ class LifeAndCommitmentsInFilipinoTests:
     def test_the_card_status_line_in_filipino(self, client, lima):
         text = visible_text(client.get("/fil" + TIMELINE))
         assert "inihayag 15 Nobyembre 2016 · naganap 19 Nobyembre 2016" in text
+
+    def test_exports_keep_their_codes_in_filipino(self, client, lima):
+        """/fil/events.json names a link backwards by its code, `fulfilled_by`, not by the Filipino label."""
+        announcement = lima["announcement"].pk
+        path = "/fil" + reverse("events:events_json")
+        events = {e["id"]: e for e in json.loads(b"".join(client.get(path).streaming_content))["events"]}
+        assert [link["relation"] for link in events[announcement]["links"]] == ["fulfilled_by"]
