@@ -59,6 +59,21 @@ test: test-deps dev-venv lint
 	DJANGO_SECRET_KEY=test-only-secret DJANGO_DEBUG=0 DJANGO_HTTPS=0 DJANGO_PLAIN_STATIC=1 \
 	  $(PY) -m pytest $(PYTEST_ARGS)
 
+# The Filipino interface (docs/i18n.md). `messages` extracts every marked string of the templates
+# and the Python code and merges them into locale/fil/LC_MESSAGES/django.po; after translating,
+# `compile-messages` writes the .mo beside it. The .mo is committed, so that `make run` and CI need
+# neither Babel nor GNU gettext (events/tests/test_i18n.py fails when it is behind the .po).
+BABEL_KEYWORDS := -k gettext_lazy -k ngettext_lazy:1,2 -k pgettext_lazy:1c,2 -k npgettext_lazy:1c,2,3
+.PHONY: messages compile-messages
+messages: $(VENV)/.installed-dev
+	$(VENV)/bin/pybabel extract -F locale/babel.cfg $(BABEL_KEYWORDS) -c Translators: --no-location --no-wrap \
+	  --sort-output --project "Philippine foreign-policy tracker" -o locale/django.pot .
+	$(VENV)/bin/pybabel update -i locale/django.pot -d locale -D django -l fil --no-fuzzy-matching --no-wrap
+	rm locale/django.pot
+
+compile-messages: $(VENV)/.installed-dev
+	$(VENV)/bin/pybabel compile -d locale -D django -l fil --statistics
+
 # The code's shape (pyproject.toml): ruff's lint and format, and the layers import-linter holds.
 .PHONY: lint format
 lint: $(VENV)/.installed-dev

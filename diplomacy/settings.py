@@ -68,6 +68,9 @@ MIDDLEWARE = [
     "events.web.guards.RequestGuardMiddleware",
     # Before the page cache: every API request counts, a cache hit too (events/api/limits.py).
     "events.api.limits.ApiRateLimitMiddleware",
+    # Before the page cache, which keys on the language it activates: the address alone decides
+    # it (`/fil/...` Filipino, every other address English), so a hit needs no session either.
+    "django.middleware.locale.LocaleMiddleware",
     # Before sessions: a cache hit needs none (see events/web/caching.py).
     "events.web.caching.PageCacheMiddleware",
     # Right after the page cache: a miss for an anonymous reader renders on the hot standby.
@@ -181,6 +184,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-gb"
+# The public pages' interface in English at today's addresses and in Filipino under /fil/
+# (diplomacy/urls.py); the admin stays English. The catalogue and how to update it: docs/i18n.md.
+LANGUAGES = [("en-gb", "English"), ("fil", "Filipino")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Manila"
 USE_I18N = True
 USE_TZ = True

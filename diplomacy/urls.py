@@ -1,3 +1,4 @@
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
@@ -10,5 +11,6 @@ admin.site.index_title = "The record"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api_v1.urls()),
-    path("", include("events.web.urls")),
+    # English at the addresses without a prefix, Filipino under /fil/ (docs/i18n.md).
+    *i18n_patterns(path("", include("events.web.urls")), prefix_default_language=False),
 ]

@@ -5,25 +5,26 @@ import functools
 from django.core.validators import RegexValidator, URLValidator
 from django.urls import get_script_prefix, reverse
 from django.utils.text import slugify
+from django.utils.translation import get_language
 
 # Stand-ins that reverse() accepts and that occur in no real address.
 _URL_PLACEHOLDERS = {"pk": "2147480001", "slug": "slug-stand-in-0x7e1"}
 
 
 @functools.lru_cache(maxsize=32)
-def _url_pattern(name: str, script_prefix: str, keys: tuple[str, ...]) -> str:
+def _url_pattern(name: str, script_prefix: str, language: str | None, keys: tuple[str, ...]) -> str:
     return reverse(name, kwargs={key: _URL_PLACEHOLDERS[key] for key in keys})
 
 
 def record_url(name: str, **kwargs) -> str:
     """`reverse(name, kwargs=...)` for the links a list repeats hundreds of times.
 
-    Each pattern is reversed once per script prefix, with stand-ins, and then
+    Each pattern is reversed once per script prefix and language (`/fil/...`), with stand-ins, and then
     filled in: a list of 50 events links to some 250 records, and reverse()
     would be a tenth of the page's time. Only for ids and slugs, which need no
     quoting in a path.
     """
-    url = _url_pattern(name, get_script_prefix(), tuple(sorted(kwargs)))
+    url = _url_pattern(name, get_script_prefix(), get_language(), tuple(sorted(kwargs)))
     for key, value in kwargs.items():
         url = url.replace(_URL_PLACEHOLDERS[key], str(value))
     return url

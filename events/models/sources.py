@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from events.models.base import http_url_validator
@@ -89,11 +90,11 @@ class LeaderSource(SourceBase):
 
 
 class PublisherKind(models.TextChoices):
-    OFFICIAL_PH = "official_ph", "Official (Philippine government)"
-    OFFICIAL_FOREIGN = "official_foreign", "Official (foreign government)"
-    STATE_MEDIA = "state_media", "State media"
-    NEWS = "news", "Independent news"
-    REFERENCE = "reference", "Reference or other"
+    OFFICIAL_PH = "official_ph", _("Official (Philippine government)")
+    OFFICIAL_FOREIGN = "official_foreign", _("Official (foreign government)")
+    STATE_MEDIA = "state_media", _("State media")
+    NEWS = "news", _("Independent news")
+    REFERENCE = "reference", _("Reference or other")
 
 
 OFFICIAL_KINDS = frozenset({PublisherKind.OFFICIAL_PH, PublisherKind.OFFICIAL_FOREIGN})

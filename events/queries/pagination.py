@@ -26,6 +26,7 @@ from functools import cached_property
 
 from django.db.models import IntegerField, Q, QuerySet, Subquery
 from django.http import QueryDict
+from django.utils.translation import gettext
 
 from events.models import pair_key
 
@@ -50,11 +51,16 @@ class Cursor:
     def parse(cls, text: str) -> "Cursor":
         match = _CURSOR.match(text.strip())
         if not match:
-            raise InvalidCursor(f"{text!r} is not a page position (expected YYYY-MM-DD_ID).")
+            raise InvalidCursor(
+                gettext("%(value)s is not a page position (expected YYYY-MM-DD_ID).") % {"value": repr(text)}
+            )
         try:
             return cls(datetime.date.fromisoformat(match[1]), int(match[2]))
         except ValueError:
-            raise InvalidCursor(f"{text!r} is not a page position: {match[1]} is not a date.") from None
+            raise InvalidCursor(
+                gettext("%(value)s is not a page position: %(date)s is not a date.")
+                % {"value": repr(text), "date": match[1]}
+            ) from None
 
     @classmethod
     def of(cls, event) -> "Cursor":
@@ -82,7 +88,7 @@ class BoundedCount:
         return float(self.value)
 
     def __str__(self):
-        return f"{self.value:,}" if self.exact else f"more than {self.limit:,}"
+        return f"{self.value:,}" if self.exact else gettext("more than %(limit)s") % {"limit": f"{self.limit:,}"}
 
 
 class CountUpTo(Subquery):
@@ -216,7 +222,7 @@ class KeysetPaginator:
         if isinstance(before, str):
             before = Cursor.parse(before) if before.strip() else None
         if after and before:
-            raise InvalidCursor("Give either `after` or `before`, not both.")
+            raise InvalidCursor(gettext("Give either `after` or `before`, not both."))
         return after, before
 
     def page_for(self, params: QueryDict, *, counted: bool = False) -> "KeysetPage":
@@ -357,7 +363,7 @@ def page_links(page, params: QueryDict) -> PageLinks:
     return PageLinks(
         previous=_query(params, page=numbered["page"]) if page.has_previous() else "",
         next=_query(params, page=page.next_page_number()) if page.has_next() else "",
-        where=f"Page {page.number} of {page.paginator.num_pages}",
+        where=gettext("Page %(number)s of %(pages)s") % {"number": page.number, "pages": page.paginator.num_pages},
     )
 
 

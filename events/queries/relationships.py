@@ -9,7 +9,6 @@ its months in figures (`PairMonth`): a few hundred rows where the timeline may
 hold a hundred thousand.
 """
 
-import calendar
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,11 +16,12 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db.models import Case, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Concat, Lower
+from django.utils.translation import gettext
 
 from events.models import Country, Event, EventPair, PairMonth, pair_key
 from events.queries import temperature
 from events.vocab.coding import home_first
-from events.vocab.dates import Precision
+from events.vocab.dates import Precision, month_name
 
 
 @dataclass(frozen=True)
@@ -161,8 +161,8 @@ class MonthGroup:
     @property
     def label(self) -> str:
         if self.month is None:
-            return f"{self.year}, month unknown"
-        return f"{calendar.month_name[self.month]} {self.year}"
+            return gettext("%(year)s, month unknown") % {"year": self.year}
+        return f"{month_name(self.month)} {self.year}"
 
     @property
     def datetime(self) -> str:

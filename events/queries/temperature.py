@@ -17,7 +17,6 @@ by its `temperature_chart` macro), computed here so the template only places wha
 it is given.
 """
 
-import calendar
 import datetime
 import math
 from collections.abc import Iterable, Sequence
@@ -28,9 +27,11 @@ from itertools import groupby, islice
 from django.conf import settings
 from django.urls import reverse
 from django.utils.functional import cached_property
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from events.models import PAIR_MONTH_REVIEWED_FIGURES, Country, PairMonth, pair_key
 from events.vocab.administrations import ADMINISTRATIONS, Administration, administration_for
+from events.vocab.dates import month_abbreviation, month_name
 from events.vocab.plover import Quad
 
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "year": 12}
@@ -71,16 +72,16 @@ class Period:
     def label(self) -> str:
         """'October 2016', 'October–December 2016', '2016'."""
         if self.kind == "month":
-            return f"{calendar.month_name[self.start.month]} {self.start.year}"
+            return f"{month_name(self.start.month)} {self.start.year}"
         if self.kind == "year":
             return str(self.start.year)
-        return f"{calendar.month_name[self.start.month]}–{calendar.month_name[self.end.month]} {self.start.year}"
+        return f"{month_name(self.start.month)}–{month_name(self.end.month)} {self.start.year}"
 
     @property
     def short_label(self) -> str:
         """'Oct 2016', 'Q4 2016', '2016'."""
         if self.kind == "month":
-            return f"{calendar.month_abbr[self.start.month]} {self.start.year}"
+            return f"{month_abbreviation(self.start.month)} {self.start.year}"
         if self.kind == "year":
             return str(self.start.year)
         return f"Q{(self.start.month + 2) // 3} {self.start.year}"
@@ -323,6 +324,7 @@ class TemperatureChart:
     coding: str = "all"  # Drawn from every code, or from the reviewed only.
     periods: list[Period] = field(default_factory=list)
     title: str = ""
+    subject: str = ""  # The title without "Temperature of": the compare page's heading.
     description: str = ""
     y_ticks: list[Tick] = field(default_factory=list)
     x_ticks: list[Tick] = field(default_factory=list)
@@ -409,7 +411,12 @@ class TemperatureChart:
 
     @property
     def period_noun(self) -> str:
-        return self.kind
+        return str(PERIOD_NOUNS[self.kind])
+
+
+# The chart's period in the sentences around it ("per month", "kada buwan"), in the active language.
+PERIOD_NOUNS = {"month": gettext_lazy("month"), "quarter": gettext_lazy("quarter"), "year": gettext_lazy("year")}
+PERIOD_PLURALS = {"month": gettext_lazy("months"), "quarter": gettext_lazy("quarters"), "year": gettext_lazy("years")}
 
 
 def y_for(score: float) -> float:
@@ -461,7 +468,7 @@ def _x_ticks(periods: list[Period], step: float) -> list[Tick]:
         if starts_year and (period.start.year - periods[0].start.year) % stride == 0:
             ticks.append(Tick(centre, str(period.start.year)))
         elif len(periods) <= 36 and period.start.month in (4, 7, 10):
-            label = calendar.month_abbr[period.start.month] if period.kind == "month" else period.short_label[:2]
+            label = month_abbreviation(period.start.month) if period.kind == "month" else period.short_label[:2]
             ticks.append(Tick(centre, label, minor=True))
     return ticks
 
@@ -489,16 +496,20 @@ def build_chart(
             for i, (c, rows) in enumerate(zip(counterparts, filled))
         ]
         names = _names(home, counterparts)
-        which = "reviewed coded" if coding == "reviewed" else "coded"
+        others = _list((_with_article(c.name) for c in counterparts), "or")
+        if coding == "reviewed":
+            which = gettext("No reviewed coded events between %(home)s and %(others)s yet.")
+        else:
+            which = gettext("No coded events between %(home)s and %(others)s yet.")
         return TemperatureChart(
             dom_id,
             home,
             series,
             kind,
             coding,
-            title=f"Temperature of {names}",
-            description=f"No {which} events between {_with_article(home.name)} and "
-            f"{' or '.join(_with_article(c.name) for c in counterparts)} yet.",
+            title=gettext("Temperature of %(subject)s") % {"subject": names},
+            subject=names,
+            description=which % {"home": _with_article(home.name), "others": others},
         )
     periods = periods_between(min(present), max(present))
     # Each period's label and timeline filter, worked out once for the points, columns and table.
@@ -536,7 +547,7 @@ def build_chart(
             text = (
                 f"{labels[i]}: {row.mean_display} ({_events(row.count)})"
                 if row.count
-                else f"{labels[i]}: no coded events"
+                else gettext("%(name)s: no coded events") % {"name": labels[i]}
             )
             columns.append(
                 Column(
@@ -544,13 +555,14 @@ def build_chart(
                     round(step, 2),
                     row,
                     urls[0] + queries[i],
-                    f"{text}. Show the timeline of {labels[i]}.",
+                    gettext("%(text)s. Show the timeline of %(period)s.") % {"text": text, "period": labels[i]},
                 )
             )
     rows = [
         TableRow(p, [s.rows[i] for s in series], [s.timeline_url + queries[i] for s in series])
         for i, p in enumerate(periods)
     ]
+    subject = gettext("%(names)s, by %(period)s") % {"names": _names(home, counterparts), "period": PERIOD_NOUNS[kind]}
     y_ticks = [Tick(y_for(v), f"+{v}" if v > 0 else f"−{-v}" if v < 0 else "0") for v in (10, 5, 0, -5, -10)]
     return TemperatureChart(
         dom_id,
@@ -559,7 +571,8 @@ def build_chart(
         kind,
         coding,
         periods,
-        title=f"Temperature of {_names(home, counterparts)}, by {kind}",
+        title=gettext("Temperature of %(subject)s") % {"subject": subject},
+        subject=subject,
         description=_describe(home, series, periods, kind),
         y_ticks=y_ticks,
         x_ticks=_x_ticks(periods, step),
@@ -581,48 +594,74 @@ _NEEDS_ARTICLE = {"Philippines", "Netherlands", "Bahamas", "Gambia", "Maldives",
 def _with_article(name: str) -> str:
     """'the Philippines', 'the United States', 'China'."""
     if name in _NEEDS_ARTICLE or name.startswith("United ") or name.endswith((" Islands", "Republic")):
-        return f"the {name}"
+        # Translators: the English article before some country names; Filipino needs none here.
+        return gettext("the %(country)s") % {"country": name}
     return name
 
 
 def _events(n: int) -> str:
-    return f"{n} event{'s' if n != 1 else ''}"
+    return ngettext("%(count)s event", "%(count)s events", n) % {"count": n}
 
 
-def _list(names) -> str:
+def _list(names, conjunction: str = "and") -> str:
+    """'China', 'China and Japan', 'China, Japan and the United States' ('or' for `conjunction="or"`)."""
     names = list(names)
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    if len(names) == 1:
+        return names[0]
+    parts = {"names": ", ".join(names[:-1]), "last": names[-1]}
+    return (gettext("%(names)s or %(last)s") if conjunction == "or" else gettext("%(names)s and %(last)s")) % parts
 
 
 def _names(home: Country, counterparts: Sequence[Country]) -> str:
     if len(counterparts) == 1:
-        return f"{home.name}–{counterparts[0].name} relations"
+        return gettext("%(home)s–%(other)s relations") % {"home": home.name, "other": counterparts[0].name}
     owner = _with_article(home.name)
-    owner += "'" if owner.endswith("s") else "'s"
-    return f"{owner} relations with {_list(_with_article(c.name) for c in counterparts)}"
+    others = _list(_with_article(c.name) for c in counterparts)
+    if owner.endswith("s"):
+        return gettext("%(owner)s' relations with %(others)s") % {"owner": owner, "others": others}
+    return gettext("%(owner)s's relations with %(others)s") % {"owner": owner, "others": others}
 
 
 def _describe(home: Country, series: list[Series], periods: list[Period], kind: str) -> str:
-    span = f"{periods[0].label} to {periods[-1].label}" if len(periods) > 1 else periods[0].label
+    span = (
+        gettext("%(first)s to %(last)s") % {"first": periods[0].label, "last": periods[-1].label}
+        if len(periods) > 1
+        else periods[0].label
+    )
     parts = []
     for s in series:
         scored = [row for row in s.rows if row.count]
         if not scored:
-            parts.append(f"{s.name}: no coded events")
+            parts.append(gettext("%(name)s: no coded events") % {"name": s.name})
             continue
         low = min(scored, key=lambda r: (r.mean, r.period))
         high = max(scored, key=lambda r: (r.mean, r.period))
         empty = len(s.rows) - len(scored)
-        parts.append(
-            f"{s.name}: {_events(s.count)}; lowest {low.period.label} ({low.mean_display}), "
-            f"highest {high.period.label} ({high.mean_display})"
-            + (f"; {empty} of {len(s.rows)} {kind}s without coded events" if empty else "")
-        )
-    return (
-        f"Mean cooperation–conflict score per {kind} of the coded events between {_with_article(home.name)} and "
-        f"{_list(_with_article(s.name) for s in series)}, {span}, on a scale from −10 (conflict) to +10 (cooperation), "
-        f"with the Philippine administrations shaded. " + ". ".join(parts) + "."
-    )
+        part = gettext("%(name)s: %(events)s; lowest %(low)s (%(low_mean)s), highest %(high)s (%(high_mean)s)") % {
+            "name": s.name,
+            "events": _events(s.count),
+            "low": low.period.label,
+            "low_mean": low.mean_display,
+            "high": high.period.label,
+            "high_mean": high.mean_display,
+        }
+        if empty:
+            part += gettext("; %(empty)s of %(total)s %(periods)s without coded events") % {
+                "empty": empty,
+                "total": len(s.rows),
+                "periods": PERIOD_PLURALS[kind],
+            }
+        parts.append(part)
+    introduction = gettext(
+        "Mean cooperation–conflict score per %(period)s of the coded events between %(home)s and %(others)s, "
+        "%(span)s, on a scale from −10 (conflict) to +10 (cooperation), with the Philippine administrations shaded."
+    ) % {
+        "period": PERIOD_NOUNS[kind],
+        "home": _with_article(home.name),
+        "others": _list(_with_article(s.name) for s in series),
+        "span": span,
+    }
+    return f"{introduction} " + ". ".join(parts) + "."
 
 
 def auto_kind(months: Iterable[Period]) -> str:

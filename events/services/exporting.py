@@ -20,7 +20,7 @@ from typing import NamedTuple
 from urllib.parse import urljoin
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import escape, format_html
 from icalendar import Calendar as ICalendar
 from icalendar import Event as ICalEvent
@@ -403,8 +403,12 @@ def parts_of(ids: list[int]) -> dict[int, EventParts]:
 
 
 def inverse_relation(relation: LinkRelation) -> str:
-    """How a link reads from the event it points to, as a code: `fulfils` → `fulfilled_by`."""
-    return LINK_INVERSES[relation].lower().replace(" ", "_")
+    """How a link reads from the event it points to, as a code: `fulfils` → `fulfilled_by`.
+
+    From the English label whatever the page's language: a code, unlike a label, is not translated (/fil/events.json).
+    """
+    with translation.override("en"):
+        return str(LINK_INVERSES[relation]).lower().replace(" ", "_")
 
 
 def event_row(event: Event, parts: EventParts, url: str) -> dict:

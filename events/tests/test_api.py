@@ -12,10 +12,9 @@ from openapi_spec_validator import validate
 
 from events.api.v1 import api
 from events.models import Event, EventStatus, Leader
-from events.tests import test_life_pages
 from events.tests.factories import make_commitment, make_event, make_leader, make_summit
 from events.tests.test_exports import body, record  # noqa: F401 (a fixture)
-from events.tests.test_life_pages import lima  # noqa: F401 (a fixture)
+from events.tests.test_life_pages import commitments, lima  # noqa: F401 (fixtures)
 from events.tests.test_temperature import leaders, ph_us  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
@@ -403,9 +402,7 @@ class AroundTheAPITests:
 
 
 class CommitmentTests:
-    commitments = (
-        test_life_pages.CommitmentPageTests.commitments
-    )  # Arms from Russia (delivered at Lima), loans from China
+    # `commitments` (test_life_pages): arms from Russia (delivered at Lima), loans from China
 
     def test_one_commitment_with_its_steps(self, client, commitments, lima):
         """Its stage, value and countries, and each dated step with its source and the event that moved it."""

@@ -149,36 +149,38 @@ class TimelineTests:
         assert visible_text(response).count("announced 1 December 2015 · held") == size
 
 
-class CommitmentPageTests:
-    @pytest.fixture
-    def commitments(self, lima):
-        arms = make_commitment(
-            "russian-arms",
-            title="Arms from Russia",
-            kind="intention",
-            countries=("PH", "RU"),
-            amount=5_000_000_000,
-            currency="USD",
-            steps=[
-                {"stage": "announced", "date": D(2016, 9, 13), "source_url": "https://example.org/arms-1"},
-                {
-                    "stage": "delivered",
-                    "date": D(2017, 10, 1),
-                    "date_precision": "month",
-                    "source_url": "https://example.org/arms-2",
-                    "note": "rifles and trucks donated",
-                    "event": lima["meeting"],
-                },
-            ],
-        )
-        loans = make_commitment(
-            "chinese-loans",
-            title="Loans from China",
-            countries=("PH", "CN"),
-            steps=[{"stage": "signed", "date": D(2016, 10, 20)}],
-        )
-        return {"arms": arms, "loans": loans}
+@pytest.fixture
+def commitments(lima):
+    """Arms from Russia (announced, then delivered at the Lima meeting) and loans from China (signed)."""
+    arms = make_commitment(
+        "russian-arms",
+        title="Arms from Russia",
+        kind="intention",
+        countries=("PH", "RU"),
+        amount=5_000_000_000,
+        currency="USD",
+        steps=[
+            {"stage": "announced", "date": D(2016, 9, 13), "source_url": "https://example.org/arms-1"},
+            {
+                "stage": "delivered",
+                "date": D(2017, 10, 1),
+                "date_precision": "month",
+                "source_url": "https://example.org/arms-2",
+                "note": "rifles and trucks donated",
+                "event": lima["meeting"],
+            },
+        ],
+    )
+    loans = make_commitment(
+        "chinese-loans",
+        title="Loans from China",
+        countries=("PH", "CN"),
+        steps=[{"stage": "signed", "date": D(2016, 10, 20)}],
+    )
+    return {"arms": arms, "loans": loans}
 
+
+class CommitmentPageTests:
     def test_the_list_shows_stage_value_countries_and_steps(self, client, commitments):
         """Each commitment shows its kind, stage, value with currency, countries and dated steps."""
         text = visible_text(page(client, COMMITMENTS))

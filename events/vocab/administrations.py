@@ -4,6 +4,8 @@ import datetime
 import functools
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 
 @dataclass(frozen=True)
 class Administration:
@@ -20,7 +22,7 @@ class Administration:
 
     @property
     def span(self) -> str:
-        end = self.end.year if self.end else "present"
+        end = self.end.year if self.end else gettext("present")
         return f"{self.start.year}–{end}"
 
 

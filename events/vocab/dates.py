@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 
 
 class Precision(models.TextChoices):
@@ -77,17 +78,63 @@ class PartialDate:
         return self.date
 
 
+# The same messages as Django's own month names, so that the `date` filter's "F" (django.utils.dates)
+# and these agree in every language: "Nobyembre" on the Filipino pages (docs/i18n.md).
+MONTH_NAMES = (
+    gettext_lazy("January"),
+    gettext_lazy("February"),
+    gettext_lazy("March"),
+    gettext_lazy("April"),
+    gettext_lazy("May"),
+    gettext_lazy("June"),
+    gettext_lazy("July"),
+    gettext_lazy("August"),
+    gettext_lazy("September"),
+    gettext_lazy("October"),
+    gettext_lazy("November"),
+    gettext_lazy("December"),
+)
+
+
+# A chart's axis: "Oct 2016", "Okt 2016".
+MONTH_ABBREVIATIONS = (
+    pgettext_lazy("abbreviated month", "Jan"),
+    pgettext_lazy("abbreviated month", "Feb"),
+    pgettext_lazy("abbreviated month", "Mar"),
+    pgettext_lazy("abbreviated month", "Apr"),
+    pgettext_lazy("abbreviated month", "May"),
+    pgettext_lazy("abbreviated month", "Jun"),
+    pgettext_lazy("abbreviated month", "Jul"),
+    pgettext_lazy("abbreviated month", "Aug"),
+    pgettext_lazy("abbreviated month", "Sep"),
+    pgettext_lazy("abbreviated month", "Oct"),
+    pgettext_lazy("abbreviated month", "Nov"),
+    pgettext_lazy("abbreviated month", "Dec"),
+)
+
+
+def month_name(month: int) -> str:
+    """'November', or 'Nobyembre' on a Filipino page."""
+    return str(MONTH_NAMES[month - 1])
+
+
+def month_abbreviation(month: int) -> str:
+    """'Nov', or 'Nob' on a Filipino page."""
+    return str(MONTH_ABBREVIATIONS[month - 1])
+
+
 def format_partial_date(date: datetime.date | None, precision: str, approximate: bool = False) -> str:
-    """'19 November 2016', 'September 2016' or '2016', with 'about' when approximate."""
+    """'19 November 2016', 'September 2016' or '2016', with 'about' when approximate; in the active language."""
     if date is None:
         return ""
     if precision == Precision.YEAR:
         text = str(date.year)
     elif precision == Precision.MONTH:
-        text = f"{calendar.month_name[date.month]} {date.year}"
+        text = f"{month_name(date.month)} {date.year}"
     else:
-        text = f"{date.day} {calendar.month_name[date.month]} {date.year}"
-    return f"about {text}" if approximate else text
+        text = f"{date.day} {month_name(date.month)} {date.year}"
+    # Translators: an approximate date, "about September 2016".
+    return gettext("about %(date)s") % {"date": text} if approximate else text
 
 
 def datetime_attribute(date: datetime.date | None, precision: str) -> str:

@@ -32,6 +32,8 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.db import models
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class PloverCategory(models.TextChoices):
@@ -54,10 +56,10 @@ class PloverCategory(models.TextChoices):
 
 
 class Quad(models.TextChoices):
-    VERBAL_COOPERATION = "verbal_cooperation", "Verbal cooperation"
-    MATERIAL_COOPERATION = "material_cooperation", "Material cooperation"
-    VERBAL_CONFLICT = "verbal_conflict", "Verbal conflict"
-    MATERIAL_CONFLICT = "material_conflict", "Material conflict"
+    VERBAL_COOPERATION = "verbal_cooperation", _("Verbal cooperation")
+    MATERIAL_COOPERATION = "material_cooperation", _("Material cooperation")
+    VERBAL_CONFLICT = "verbal_conflict", _("Verbal conflict")
+    MATERIAL_CONFLICT = "material_conflict", _("Material conflict")
 
 
 @dataclass(frozen=True)
@@ -287,8 +289,8 @@ def score_source(category: str, mode: str = "") -> str:
         return ""
     found = info.modes.get(mode) if mode else None
     if found is not None and found.cameo:
-        return f"Goldstein value of CAMEO {found.cameo}"
-    return f"PLOVER's score for {category}"
+        return gettext("Goldstein value of CAMEO %(code)s") % {"code": found.cameo}
+    return gettext("PLOVER's score for %(category)s") % {"category": category}
 
 
 class Suggestion(NamedTuple):

@@ -27,7 +27,7 @@ from django.core.cache import cache
 from django.db import DatabaseError
 from django.http import HttpResponse
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 from django.utils.text import compress_string
@@ -91,8 +91,12 @@ class PageCacheMiddleware:
         # (a test's, say) can reuse a version number, never a microsecond.
         stamp = f"{version}.{int(changed_at.timestamp() * 1_000_000) if changed_at else 0}"
         today = timezone.localdate()
-        # The day is part of the identity: "upcoming summits" change at midnight.
-        identity = f"{request.scheme}://{request.get_host()}{request.get_full_path()}|{today.isoformat()}"
+        # The day is part of the identity: "upcoming summits" change at midnight. So is the
+        # interface's language (LocaleMiddleware, before this one, activated it from the address).
+        identity = (
+            f"{request.scheme}://{request.get_host()}{request.get_full_path()}|{today.isoformat()}"
+            f"|{translation.get_language()}"
+        )
         digest = hashlib.blake2b(identity.encode(), digest_size=16).hexdigest()
         # Weak: the page is stored both as is and gzipped, two representations of one content.
         etag = f'W/"{stamp}-{digest}"'

@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -43,13 +43,15 @@ def event_citable(request, event: Event, number: int | None = None, recorded_at=
         number = getattr(event, "revision_number", None) or 1
         recorded_at = getattr(event, "revision_recorded_at", None)
     issued = timezone.localdate(recorded_at or event.created_at)
+    with translation.override("en"):  # a citation is in its style's language, whatever the page's
+        dated = event.date_display
     return Citable(
         key=f"pfpt-event-{event.pk}-v{number}",
         title=event.title,
         url=request.build_absolute_uri(revision_url(event, number)),
         issued=issued,
         version=str(number),
-        note=f"Record of an event dated {event.date_display}, revision {number}",
+        note=f"Record of an event dated {dated}, revision {number}",
     )
 
 

@@ -11,6 +11,8 @@ reviewed only; by default (`all`) the machine's suggestions count too.
 from django import forms
 from django.conf import settings
 from django.db.models import Q, Sum
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from events.models import Country, PairMonth
@@ -32,7 +34,10 @@ def counterpart_choices(home: str) -> list[tuple[str, str]]:
         by_code[(b if a == home else a).upper()] = row["count"]
     names = dict(Country.objects.filter(iso2__in=by_code).values_list("iso2", "name"))
     ordered = sorted(by_code, key=lambda code: (-by_code[code], names[code]))
-    return [(code.lower(), f"{names[code]} ({by_code[code]} events)") for code in ordered]
+    return [
+        (code.lower(), _("%(country)s (%(count)s events)") % {"country": names[code], "count": by_code[code]})
+        for code in ordered
+    ]
 
 
 class CountryCodeListField(forms.MultipleChoiceField):
@@ -40,7 +45,7 @@ class CountryCodeListField(forms.MultipleChoiceField):
 
     widget = forms.CheckboxSelectMultiple
     default_error_messages = {
-        "required": "Choose at least one country to compare with the Philippines.",
+        "required": gettext_lazy("Choose at least one country to compare with the Philippines."),
     }
 
     def to_python(self, value):
@@ -54,12 +59,17 @@ class CountryCodeListField(forms.MultipleChoiceField):
 def coding_field() -> forms.ChoiceField:
     """`coding`: draw a chart from every code (`all`, the default) or from the codes an editor reviewed."""
     return forms.ChoiceField(
-        label="Codes drawn",
+        label=gettext_lazy("Codes drawn"),
         required=False,
-        choices=[("all", "Every code, reviewed or suggested"), ("reviewed", "Reviewed codes only")],
+        choices=[
+            ("all", gettext_lazy("Every code, reviewed or suggested")),
+            ("reviewed", gettext_lazy("Reviewed codes only")),
+        ],
         error_messages={
-            "invalid_choice": "A chart is drawn from every code or from the reviewed codes only "
-            "(coding=all or coding=reviewed), not from “%(value)s”."
+            "invalid_choice": gettext_lazy(
+                "A chart is drawn from every code or from the reviewed codes only "
+                "(coding=all or coding=reviewed), not from “%(value)s”."
+            )
         },
     )
 
@@ -92,15 +102,17 @@ def coding_links(request) -> dict[str, str]:
 class CompareForm(forms.Form):
     coding = coding_field()
     period = forms.ChoiceField(
-        label="Periods",
+        label=gettext_lazy("Periods"),
         required=False,
         choices=[
-            ("auto", "Automatic (months; quarters over four years, years over fifteen)"),
-            ("month", "Months"),
-            ("quarter", "Quarters"),
+            ("auto", gettext_lazy("Automatic (months; quarters over four years, years over fifteen)")),
+            ("month", gettext_lazy("Months")),
+            ("quarter", gettext_lazy("Quarters")),
         ],
         error_messages={
-            "invalid_choice": "Periods are months, quarters, or automatic (period=month, quarter or auto)."
+            "invalid_choice": gettext_lazy(
+                "Periods are months, quarters, or automatic (period=month, quarter or auto)."
+            )
         },
     )
 
@@ -109,23 +121,24 @@ class CompareForm(forms.Form):
         self.home = home
         # `with` is a Python keyword, hence the field added here rather than declared.
         self.fields["with"] = CountryCodeListField(
-            label="Relationships to compare",
+            label=_("Relationships to compare"),
             choices=counterpart_choices(home),
-            help_text=f"Up to {MAX_SERIES}. Any two-letter country code works in the address, e.g. ?with=cn&with=us.",
+            help_text=_("Up to %(limit)s. Any two-letter country code works in the address, e.g. ?with=cn&with=us.")
+            % {"limit": MAX_SERIES},
         )
         self.order_fields(["with", "period", "coding"])
 
     def clean_with(self):
         codes = self.cleaned_data["with"]
         if len(codes) > MAX_SERIES:
-            raise forms.ValidationError(f"Compare at most {MAX_SERIES} relationships at a time.")
+            raise forms.ValidationError(_("Compare at most %(limit)s relationships at a time.") % {"limit": MAX_SERIES})
         if self.home.lower() in codes:
-            raise forms.ValidationError("Choose the Philippines' counterparts, not the Philippines itself.")
+            raise forms.ValidationError(_("Choose the Philippines' counterparts, not the Philippines itself."))
         found = Country.objects.in_bulk([code.upper() for code in codes])
         unknown = [code for code in codes if code.upper() not in found]
         if unknown:
             raise forms.ValidationError(
-                "%(codes)s: not a country code we know. Use two-letter ISO codes such as cn, us or ru.",
+                _("%(codes)s: not a country code we know. Use two-letter ISO codes such as cn, us or ru."),
                 params={"codes": ", ".join(f"“{code}”" for code in unknown)},
             )
         return [found[code.upper()] for code in codes]

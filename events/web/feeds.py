@@ -16,6 +16,7 @@ from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html
+from django.utils.translation import gettext
 
 from events.models import Event
 from events.queries.changes import Change, recent_changes
@@ -72,14 +73,14 @@ class EventsFeed(Feed):
         return FeedSubject(relationship, events, base_url, filterset.export_query())
 
     def title(self, subject):
-        return (
-            f"Philippine foreign relations: events {subject.query}"
-            if subject.query
-            else "Philippine foreign relations: every event"
-        )
+        if subject.query:
+            return gettext("Philippine foreign relations: events %(query)s") % {"query": subject.query}
+        return gettext("Philippine foreign relations: every event")
 
     def subtitle(self, subject):
-        return f"The latest {settings.FEED_LENGTH} events at most matching this search, newest first."
+        return gettext("The latest %(count)d events at most matching this search, newest first.") % {
+            "count": settings.FEED_LENGTH
+        }
 
     def link(self, subject):
         return reverse("events:event_list") + subject.query
@@ -136,14 +137,14 @@ class RelationshipFeed(EventsFeed):
     """`/relationships/<a>-<b>/feed/`: the relationship's latest events, newest first; the filters narrow it."""
 
     def title(self, subject):
-        return f"{subject.relationship}: the timeline of the relationship"
+        return gettext("%(relationship)s: the timeline of the relationship") % {"relationship": subject.relationship}
 
     def subtitle(self, subject):
         r = subject.relationship
-        return (
-            f"Meetings, statements, agreements and other events between {r.home.name} and {r.other.name}, "
-            f"newest first (the latest {settings.FEED_LENGTH} at most)."
-        )
+        return gettext(
+            "Meetings, statements, agreements and other events between %(home)s and %(other)s, "
+            "newest first (the latest %(count)d at most)."
+        ) % {"home": r.home.name, "other": r.other.name, "count": settings.FEED_LENGTH}
 
     def link(self, subject):
         return reverse("events:relationship", kwargs={"pair": subject.relationship.slug}) + subject.query
@@ -157,11 +158,15 @@ class ChangesFeed(Feed):
 
     feed_type = Atom1Feed
     author_name = "Philippine foreign-policy tracker"
-    title = "Philippine foreign relations: what changed"
-    subtitle = (
-        "Events, quotes, sources, status changes and readouts added, changed or removed in the public record, "
-        "newest first."
-    )
+
+    def title(self):
+        return gettext("Philippine foreign relations: what changed")
+
+    def subtitle(self):
+        return gettext(
+            "Events, quotes, sources, status changes and readouts added, changed or removed in the public record, "
+            "newest first."
+        )
 
     def get_object(self, request):
         return request.build_absolute_uri(reverse("events:changes_feed"))

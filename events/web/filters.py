@@ -19,6 +19,7 @@ from django.forms.renderers import Jinja2
 from django.forms.utils import flatatt
 from django.http import QueryDict
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
 from events.models import (
     MEETING_KINDS,
@@ -36,7 +37,7 @@ from events.vocab.dates import Precision, format_partial_date
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # `kind=meeting` means any kind of meeting (see filter_kind), so the plain
 # "Meeting" kind is not offered a second time under the same value.
-KIND_CHOICES = [("meeting", "Any meeting"), *(c for c in EventKind.choices if c[0] != "meeting")]
+KIND_CHOICES = [("meeting", _("Any meeting")), *(c for c in EventKind.choices if c[0] != "meeting")]
 
 
 # "Involves all of these": more than a handful names no real relationship, and
@@ -58,7 +59,7 @@ class CountryCodesField(forms.MultipleChoiceField):
     def validate(self, value):
         if len(value) > MAX_COUNTRIES:
             raise forms.ValidationError(
-                "Choose at most %(limit)d countries; this asked for %(count)d.",
+                _("Choose at most %(limit)d countries; this asked for %(count)d."),
                 code="too_many",
                 params={"limit": MAX_COUNTRIES, "count": len(value)},
             )
@@ -88,7 +89,7 @@ class CountryPicker(forms.SelectMultiple):
             format_html('<ul class="picked">{}</ul>', ticked) if chosen else "",
             name,
             flatatt(self.build_attrs(self.attrs, attrs)),
-            "Add another country" if chosen else "Any country",
+            _("Add another country") if chosen else _("Any country"),
             options,
         )
 
@@ -134,6 +135,15 @@ def is_iso_date(text: str) -> bool:
         return False
 
 
+# Django's own wording, marked here so that the Filipino catalogue carries it: Django has no
+# Filipino translation of its form messages (docs/i18n.md).
+FIELD_ERRORS = {
+    "invalid": _("Enter a valid date."),
+    "invalid_choice": _("Select a valid choice. %(value)s is not one of the available choices."),
+    "max_length": _("Ensure this value has at most %(limit_value)d characters (it has %(show_value)d)."),
+}
+
+
 class EventFilterForm(forms.Form):
     """Resolves the `leader` and `summit` the reader typed to records, both in one query.
 
@@ -149,6 +159,11 @@ class EventFilterForm(forms.Form):
 
     default_renderer = Jinja2()
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.error_messages.update(FIELD_ERRORS)
+
     def clean(self):
         data = super().clean()
         wanted = {name: data.get(name) for name in ("leader", "summit") if data.get(name)}
@@ -158,8 +173,14 @@ class EventFilterForm(forms.Form):
                 if name in found:
                     data[name] = found[name]
                 else:
-                    self.add_error(name, f"No {name} is recorded as “{text}”.")
+                    self.add_error(name, NOT_RECORDED[name] % {"text": text})
         return data
+
+
+NOT_RECORDED = {
+    "leader": _("No leader is recorded as “%(text)s”."),
+    "summit": _("No summit is recorded as “%(text)s”."),
+}
 
 
 def find_leader_and_summit(leader: str | None, summit: str | None) -> dict[str, Leader | Summit]:
@@ -205,30 +226,32 @@ class ActiveFilter:
 
 class EventFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        label="Text", method="filter_text", max_length=200, widget=forms.TextInput(attrs={"type": "search"})
+        label=_("Text"), method="filter_text", max_length=200, widget=forms.TextInput(attrs={"type": "search"})
     )
     country = CountryCodesFilter(
-        label="Countries involved",
+        label=_("Countries involved"),
         method="filter_countries",
         widget=CountryPicker(),
-        help_text="Events involving every country chosen.",
+        help_text=_("Events involving every country chosen."),
     )
     summit = django_filters.CharFilter(
-        label="Summit",
+        label=_("Summit"),
         method="filter_summit",
         max_length=200,
-        help_text="Its short name or address, e.g. APEC 2016.",
+        help_text=_("Its short name or address, e.g. APEC 2016."),
     )
     leader = django_filters.CharFilter(
-        label="Leader", method="filter_leader", max_length=200, help_text="A name, e.g. Vladimir Putin."
+        label=_("Leader"), method="filter_leader", max_length=200, help_text=_("A name, e.g. Vladimir Putin.")
     )
-    kind = django_filters.ChoiceFilter(label="Kind", choices=KIND_CHOICES, method="filter_kind", empty_label="Any kind")
-    status = django_filters.ChoiceFilter(label="Status", choices=EventStatus.choices, empty_label="Any status")
+    kind = django_filters.ChoiceFilter(
+        label=_("Kind"), choices=KIND_CHOICES, method="filter_kind", empty_label=_("Any kind")
+    )
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=EventStatus.choices, empty_label=_("Any status"))
     date_after = django_filters.DateFilter(
-        label="From", field_name="date", lookup_expr="gte", input_formats=["%Y-%m-%d"], widget=IsoDateInput()
+        label=_("From"), field_name="date", lookup_expr="gte", input_formats=["%Y-%m-%d"], widget=IsoDateInput()
     )
     date_before = django_filters.DateFilter(
-        label="Until", field_name="date", lookup_expr="lte", input_formats=["%Y-%m-%d"], widget=IsoDateInput()
+        label=_("Until"), field_name="date", lookup_expr="lte", input_formats=["%Y-%m-%d"], widget=IsoDateInput()
     )
 
     class Meta:
@@ -314,12 +337,12 @@ class CommitmentFilter(django_filters.FilterSet):
     """/commitments/: by the countries named (all of them) and by stage."""
 
     country = CountryCodesFilter(
-        label="Countries",
+        label=_("Countries"),
         method="filter_countries",
         widget=CountryPicker(),
-        help_text="Commitments naming every country chosen.",
+        help_text=_("Commitments naming every country chosen."),
     )
-    stage = django_filters.ChoiceFilter(label="Stage", choices=CommitmentStage.choices, empty_label="Any stage")
+    stage = django_filters.ChoiceFilter(label=_("Stage"), choices=CommitmentStage.choices, empty_label=_("Any stage"))
 
     class Meta:
         model = Commitment

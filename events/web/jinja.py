@@ -17,6 +17,7 @@ import itertools
 from django.template.defaultfilters import linebreaksbr, pluralize, truncatewords
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils import translation
 from django.utils.dateformat import format as format_date
 from jinja2 import Environment
 
@@ -104,13 +105,51 @@ def url(name: str, *args, **kwargs) -> str:
     return reverse(name, args=args or None, kwargs=kwargs or None)
 
 
+# The interface's languages: the code in `lang` and `hreflang`, the name the switch shows (in that
+# language), and the prefix of its addresses (English has none: prefix_default_language=False).
+INTERFACE_LANGUAGES = {"en": ("English", ""), "fil": ("Filipino", "/fil")}
+
+
+def page_language() -> str:
+    """`fil` on the Filipino pages, `en` on every other: the value of `<html lang>` and `hreflang`."""
+    return "fil" if translation.get_language() == "fil" else "en"
+
+
+def language_versions(request) -> dict[str, str]:
+    """{language: this page's address in it, query string kept}: the hreflang alternates and the switch.
+
+    The addresses differ only by the prefix, so this works on any page, a 404 included. A path
+    that starts with `//` (a 404 for `/fil//elsewhere.example/`) keeps one slash: written as is,
+    it would be a link to another site.
+    """
+    path = request.get_full_path()
+    prefix = INTERFACE_LANGUAGES[page_language()][1]
+    if prefix and (path == prefix or path.startswith(f"{prefix}/")):
+        path = path[len(prefix) :]
+    path = "/" + path.lstrip("/")
+    return {code: f"{language_prefix}{path}" for code, (_name, language_prefix) in INTERFACE_LANGUAGES.items()}
+
+
 def environment(**options) -> Environment:
+    # Strings marked `_("...")` / `{% trans %}` in the templates go through Django's gettext: the
+    # catalogue in locale/ (docs/i18n.md). New-style: `_()` formats its own `%(name)s` and escapes them.
+    options.setdefault("extensions", []).append("jinja2.ext.i18n")
     env = Environment(**options)
+    env.install_gettext_callables(
+        translation.gettext,
+        translation.ngettext,
+        newstyle=True,
+        pgettext=translation.pgettext,
+        npgettext=translation.npgettext,
+    )
     env.globals.update(
         url=url,
         static=static,
         administration_headings=administration_headings,
         plover_coding=plover_coding,
+        page_language=page_language,
+        language_versions=language_versions,
+        interface_languages=INTERFACE_LANGUAGES,
     )
     env.filters.update(
         datetime_attr=datetime_attribute,

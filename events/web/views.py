@@ -204,23 +204,27 @@ class EventDetailView(DetailView):
 
     def get_queryset(self):
         visible = Event.objects.visible_to(self.request.user)
-        return visible.with_related().prefetch_related(
-            "sources",
-            "pairs",
-            Prefetch("involvements", queryset=EventCountry.objects.select_related("country")),
-            "disagreements__versions__source",
-            # Links both ways, to the events this reader may see (a draft's link stays hidden).
-            Prefetch(
-                "links_out",
-                queryset=EventLink.objects.filter(to_event__in=visible.values("pk")).select_related("to_event"),
-            ),
-            Prefetch(
-                "links_in",
-                queryset=EventLink.objects.filter(from_event__in=visible.values("pk")).select_related("from_event"),
-            ),
-            Prefetch("readouts", queryset=Readout.objects.select_related("country")),
-            Prefetch("commitment_steps", queryset=CommitmentStep.objects.select_related("commitment")),
-        ).annotate(revision_number=revisions.latest_number(), revision_recorded_at=revisions.latest_recorded_at())
+        return (
+            visible.with_related()
+            .prefetch_related(
+                "sources",
+                "pairs",
+                Prefetch("involvements", queryset=EventCountry.objects.select_related("country")),
+                "disagreements__versions__source",
+                # Links both ways, to the events this reader may see (a draft's link stays hidden).
+                Prefetch(
+                    "links_out",
+                    queryset=EventLink.objects.filter(to_event__in=visible.values("pk")).select_related("to_event"),
+                ),
+                Prefetch(
+                    "links_in",
+                    queryset=EventLink.objects.filter(from_event__in=visible.values("pk")).select_related("from_event"),
+                ),
+                Prefetch("readouts", queryset=Readout.objects.select_related("country")),
+                Prefetch("commitment_steps", queryset=CommitmentStep.objects.select_related("commitment")),
+            )
+            .annotate(revision_number=revisions.latest_number(), revision_recorded_at=revisions.latest_recorded_at())
+        )
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
