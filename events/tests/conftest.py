@@ -4,7 +4,6 @@ import shutil
 import pytest
 
 
-
 def _constraint_checks_without_the_web_timeout():
     """Django's end-of-test foreign-key check runs without the pages' statement timeout.
 
