@@ -67,6 +67,13 @@ class Standby:
             with server_cursor() as cursor:
                 cursor.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
                 for attempt in range(5):  # an autovacuum worker may be on the template for a moment
+                    # So may a session an earlier test left open (a thread's, a background export's):
+                    # nothing else uses the test database while this test runs.
+                    cursor.execute(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                        " WHERE datname = %s AND pid <> pg_backend_pid()",
+                        [self.primary["NAME"]],
+                    )
                     try:
                         cursor.execute(f'CREATE DATABASE "{self.name}" TEMPLATE "{self.primary["NAME"]}"')
                         break
