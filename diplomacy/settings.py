@@ -7,6 +7,7 @@ except that DJANGO_DEBUG defaults to off and `make run` turns it on.
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -172,6 +173,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "init_command": "PRAGMA foreign_keys=ON; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
+    }
+    # Tests use a file, not Django's shared in-memory database: with memory, the live server
+    # hands one connection to every request thread, and a browser's parallel requests then
+    # interleave their transactions on it (a CI run hung there). With a file each thread has
+    # its own connection, as under `make run`, and a lock wait ends after SQLite's 5 s timeout.
+    DATABASES["default"]["TEST"] = {
+        "NAME": os.environ.get(
+            "DJANGO_TEST_SQLITE", str(Path(tempfile.gettempdir()) / f"diplomacy-test-{os.getpid()}.sqlite3")
+        )
     }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
