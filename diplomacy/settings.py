@@ -231,6 +231,9 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 PAGE_CACHE = env_flag("DJANGO_PAGE_CACHE", True)
+# Pages keyed by the part of the site they show (events/web/caching.py `page_scope`); 0 keys every
+# page by the whole record, so that any edit re-renders every page (bench/mixed.py compares both).
+PAGE_CACHE_SCOPES = env_flag("DJANGO_PAGE_CACHE_SCOPES", True)
 
 # HTTPS hardening is on whenever debugging is off, unless explicitly disabled
 # for local benchmarks and tests (DJANGO_HTTPS=0).

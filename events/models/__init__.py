@@ -51,7 +51,7 @@ from events.models.life import (
 )
 from events.models.people import Leader, LeaderQuerySet, Office, title_on
 from events.models.revisions import EventRevision
-from events.models.site import SiteVersion
+from events.models.site import ScopeVersion, SiteVersion
 from events.models.sources import (
     OFFICIAL_KINDS,
     Disagreement,
@@ -132,6 +132,7 @@ __all__ = [
     "Quote",
     "QuoteLanguage",
     "QuoteText",
+    "ScopeVersion",
     "SiteVersion",
     "SourceBase",
     "SourceLink",

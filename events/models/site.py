@@ -19,3 +19,20 @@ class SiteVersion(models.Model):
 
     def __str__(self):
         return f"version {self.version} of {self.changed_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ScopeVersion(models.Model):
+    """When a part of the site last changed: the page cache keys each page by its part's row.
+
+    A scope is `*` (everything: a write that does not say what it touched),
+    `all` (the pages of the whole record: lists, home, summits), `event:<id>`,
+    `pair:<cn-ph>` or `leader:<slug>` (events/services/versioning.py says
+    which writes bump which). `version` is the site's version at that write.
+    """
+
+    scope = models.CharField(max_length=80, primary_key=True)
+    version = models.BigIntegerField()
+    changed_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.scope}: version {self.version}"

@@ -47,6 +47,7 @@ from events.models import (
     Quote,
     pair_key,
 )
+from events.services import versioning
 from events.services.bulk import BATCH
 from events.vocab.plover import QUAD_CATEGORIES, Quad, quad_of
 
@@ -149,6 +150,8 @@ def _sync_batch(event_ids: list[int]) -> set[Bucket]:
     published = set(Event.objects.filter(pk__in=event_ids).published().values_list("pk", flat=True))
     derived = involvements(events)
     left = months_of(event_ids)
+    old_pairs = set(EventPair.objects.filter(event_id__in=event_ids).values_list("pair", flat=True))
+    old_leaders = set(EventLeader.objects.filter(event_id__in=event_ids).values_list("leader_id", flat=True))
     EventCountry.objects.filter(event_id__in=event_ids).delete()
     EventPair.objects.filter(event_id__in=event_ids).delete()
     EventLeader.objects.filter(event_id__in=event_ids).delete()
@@ -168,6 +171,15 @@ def _sync_batch(event_ids: list[int]) -> set[Bucket]:
         for pair in involvement.pairs
     ]
     EventPair.objects.bulk_create(pairs)
+    # The pages of a relationship or a leader the events left or joined: the write's own signal
+    # bumps those the events are in when it runs, before this sync or after it (versioning.py).
+    moved_pairs = old_pairs ^ {row.pair for row in pairs}
+    moved_leaders = old_leaders ^ {leader for involvement in derived.values() for leader in involvement.leaders}
+    if moved_pairs or moved_leaders:
+        versioning.bump(
+            scopes={versioning.WHOLE_RECORD, *(f"pair:{pair}" for pair in moved_pairs)}
+            | versioning.leader_scopes(moved_leaders)
+        )
     return left | {(row.pair, month_start(row.date)) for row in pairs if row.published}
 
 

@@ -1,27 +1,73 @@
 """
-The record's version stamp: one number that every write bumps, and when.
+The record's version stamp, and when each part of the site last changed.
 
 `SiteVersion.version`, kept in the database so that every worker process
-agrees on it, keys the page cache and makes each page's ETag
-(events/web/caching.py). Writes bump it through model signals
-(`connect_signals`, for the admin and the shell), or by calling `bump()`
-inside their transaction (the importer, the coder, the generator), so that
-the new version and the data it stands for commit together.
+agrees on it, is bumped by every write; it is the standby's measure of how
+new it is (events/web/replicas.py) and the bulk files' stamp. Writes bump it
+through model signals (`connect_signals`, for the admin and the shell), or by
+calling `bump()` inside their transaction (the importer, the coder, the
+generator), so that the new version and the data it stands for commit
+together.
+
+The page cache keys a page by two rows of `ScopeVersion` instead
+(events/web/caching.py `page_scope`): `*`, which a write that does not say
+what it touched bumps (a leader, a summit, a commitment, an import), and the
+page's own scope, which the writes of an event bump:
+
+- `all`: every edit of an event (lists, home, summits, commitments, feeds);
+- `event:<id>`: the event's page, and the pages of the events linked to it;
+- `pair:<cn-ph>`: each relationship the event was or is on (timeline, its
+  exports, feed and citation);
+- `leader:<slug>`: each leader it featured or features.
+
+"Was or is": the involvement sync bumps the pairs and leaders of the rows it
+replaces and of the rows it writes; a deleted event's are read before the
+cascade removes them. A page read under its scope's version was rendered from
+data at least that new, so a page cached under it is never stale.
 """
 
 import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.apps import apps
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
-from django.db.models import F
-from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
+from django.db.models import F, Q
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save, pre_delete
 from django.utils import timezone
 from simple_history.models import HistoricalChanges
 
-from events.models import DERIVED_MODELS, SiteVersion
+from events.models import (
+    DERIVED_MODELS,
+    CommitmentStep,
+    Disagreement,
+    Event,
+    EventLeader,
+    EventLink,
+    EventPair,
+    EventRevision,
+    EventSource,
+    Leader,
+    Participant,
+    Quote,
+    Readout,
+    ScopeVersion,
+    SiteVersion,
+    StatusChange,
+)
 
 SINGLETON = 1
 _VERSION_SQL = "SELECT version, changed_at FROM {table} WHERE id = %s"
+_STAMPS_SQL = (
+    "SELECT s.version, s.changed_at, e.version, e.changed_at, p.version, p.changed_at FROM {site} s"
+    " LEFT JOIN {scope} e ON e.scope = %s LEFT JOIN {scope} p ON p.scope = %s WHERE s.id = %s"
+)
+EVERYTHING = "*"
+WHOLE_RECORD = "all"
+# A write touching more scopes than this (a bulk edit) bumps `*` instead: one row, not thousands.
+MAX_SCOPES = 500
+# The rows of one event: a write of one changes that event's pages (and `all`), nothing else.
+_EVENT_PARTS = (EventSource, Disagreement, Participant, Quote, StatusChange, CommitmentStep, Readout, EventRevision)
 
 
 def current_version(using: str = DEFAULT_DB_ALIAS) -> tuple[int, datetime.datetime | None]:
@@ -37,29 +83,139 @@ def current_version(using: str = DEFAULT_DB_ALIAS) -> tuple[int, datetime.dateti
     if row is None:
         return 0, None
     version, changed_at = row
-    if isinstance(changed_at, str):
-        changed_at = datetime.datetime.fromisoformat(changed_at)
-    if timezone.is_naive(changed_at):  # SQLite, outside the ORM: naive UTC.
-        changed_at = changed_at.replace(tzinfo=datetime.UTC)
-    return version, changed_at
+    return version, _aware(changed_at)
 
 
-def bump(using: str = DEFAULT_DB_ALIAS) -> None:
-    """Mark the record as changed. Call it inside the writing transaction, so both commit together."""
+@dataclass(frozen=True)
+class Stamps:
+    """What the page cache reads for a page (`current_stamps`)."""
+
+    version: tuple[int, datetime.datetime | None]  # the site's: what a standby must have replayed
+    key: str  # the page's: the versions of `*` and of its scope, with their times
+    changed_at: datetime.datetime | None  # when the page's part last changed
+
+
+def current_stamps(scope: str, using: str = DEFAULT_DB_ALIAS) -> Stamps:
+    """The site's version and the stamps of `*` and `scope`, in one query (plain SQL, as `current_version`)."""
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _STAMPS_SQL.format(site=quote(SiteVersion._meta.db_table), scope=quote(ScopeVersion._meta.db_table)),
+            [EVERYTHING, scope, SINGLETON],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return Stamps((0, None), "0.0-0.0", None)
+    version, changed_at, *parts = row
+    times = [_aware(parts[1]), _aware(parts[3])]
+    key = "-".join(
+        f"{number or 0}.{int(at.timestamp() * 1_000_000) if at else 0}"
+        for number, at in ((parts[0], times[0]), (parts[2], times[1]))
+    )
+    known = [at for at in times if at is not None]
+    return Stamps((version, _aware(changed_at)), key, max(known) if known else None)
+
+
+def _aware(value) -> datetime.datetime | None:
+    """A time read by plain SQL: SQLite gives naive UTC text."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.datetime.fromisoformat(value)
+    if timezone.is_naive(value):
+        value = value.replace(tzinfo=datetime.UTC)
+    return value
+
+
+def bump(using: str = DEFAULT_DB_ALIAS, scopes: Iterable[str] | None = None) -> None:
+    """Mark the record as changed, in `scopes` (None: in every part). Call it inside the writing transaction."""
     now = timezone.now()
     manager = SiteVersion.objects.using(using)
-    if manager.filter(pk=SINGLETON).update(version=F("version") + 1, changed_at=now):
+    if not manager.filter(pk=SINGLETON).update(version=F("version") + 1, changed_at=now):
+        try:
+            with transaction.atomic(using=using):
+                manager.create(pk=SINGLETON, version=1, changed_at=now)
+        except IntegrityError:  # Another writer created it first.
+            manager.filter(pk=SINGLETON).update(version=F("version") + 1, changed_at=now)
+    scopes = sorted(set(scopes)) if scopes is not None else [EVERYTHING]
+    if len(scopes) > MAX_SCOPES:
+        scopes = [EVERYTHING]
+    if not scopes or ScopeVersion._meta.db_table not in _tables(using):
         return
-    try:
-        with transaction.atomic(using=using):
-            manager.create(pk=SINGLETON, version=1, changed_at=now)
-    except IntegrityError:  # Another writer created it first.
-        manager.filter(pk=SINGLETON).update(version=F("version") + 1, changed_at=now)
+    version = manager.filter(pk=SINGLETON).values_list("version", flat=True).get()
+    # Sorted, and after the site row's lock: concurrent writers take the scope rows in one order.
+    ScopeVersion.objects.using(using).bulk_create(
+        [ScopeVersion(scope=scope, version=version, changed_at=now) for scope in scopes],
+        update_conflicts=True,
+        unique_fields=["scope"],
+        update_fields=["version", "changed_at"],
+    )
 
 
-def _bump_on_write(sender, **kwargs):
-    if kwargs.get("action", "post_").startswith("post_"):
-        bump(kwargs.get("using") or DEFAULT_DB_ALIAS)
+def _tables(using: str) -> set[str]:
+    """The tables that exist, read once per connection (a migration between the two is a test's affair)."""
+    connection = connections[using]
+    known = getattr(connection, "_scope_tables", None)
+    if known is None or ScopeVersion._meta.db_table not in known:
+        known = connection._scope_tables = set(connection.introspection.table_names())
+    return known
+
+
+def event_scopes(event_ids: Iterable[int], using: str = DEFAULT_DB_ALIAS) -> set[str]:
+    """The scopes the events' pages are in now: `all`, theirs and their linked events', their pairs, their leaders."""
+    event_ids = {pk for pk in event_ids if pk is not None}
+    if not event_ids:
+        return {WHOLE_RECORD}
+    scopes = {WHOLE_RECORD, *(f"event:{pk}" for pk in event_ids)}
+    links = EventLink.objects.using(using).filter(Q(from_event_id__in=event_ids) | Q(to_event_id__in=event_ids))
+    for ends in links.values_list("from_event_id", "to_event_id"):
+        scopes.update(f"event:{pk}" for pk in ends)
+    pairs = EventPair.objects.using(using).filter(event_id__in=event_ids).values_list("pair", flat=True)
+    scopes.update(f"pair:{pair}" for pair in pairs)
+    leaders = EventLeader.objects.using(using).filter(event_id__in=event_ids).values_list("leader_id", flat=True)
+    return scopes | leader_scopes(leaders, using)
+
+
+def leader_scopes(leader_ids: Iterable[int], using: str = DEFAULT_DB_ALIAS) -> set[str]:
+    leader_ids = set(leader_ids)
+    if not leader_ids:
+        return set()
+    slugs = Leader.objects.using(using).filter(pk__in=leader_ids).values_list("slug", flat=True)
+    return {f"leader:{slug}" for slug in slugs}
+
+
+def _event_ids_of(sender, instance, kwargs) -> set[int] | None:
+    """The events a write changed, when it is a write of events' rows; None for any other write."""
+    if kwargs.get("action"):  # m2m_changed
+        if sender is not Event.countries.through:
+            return None
+        return set(kwargs.get("pk_set") or ()) if kwargs.get("reverse") else {instance.pk}
+    if isinstance(instance, Event):
+        return {instance.pk}
+    if isinstance(instance, EventLink):
+        return {instance.from_event_id, instance.to_event_id}
+    event_id = getattr(instance, "event_id", None) if type(instance) in _EVENT_PARTS else None
+    return {event_id} if event_id is not None else None
+
+
+def _bump_on_write(sender, instance=None, **kwargs):
+    if not kwargs.get("action", "post_").startswith("post_"):
+        return
+    using = kwargs.get("using") or DEFAULT_DB_ALIAS
+    event_ids = _event_ids_of(sender, instance, kwargs)
+    if event_ids is None:
+        bump(using)
+        return
+    # A deletion's scopes were read before it (`_note_scopes`): the cascade has removed its rows since.
+    bump(using, event_scopes(event_ids, using) | getattr(instance, "_page_scopes", set()))
+
+
+def _note_scopes(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
+    """Before an event or one of its rows is deleted: the scopes its pages are in, while its rows say."""
+    event_ids = _event_ids_of(sender, instance, kwargs)
+    if event_ids is not None:
+        instance._page_scopes = event_scopes(event_ids, using)
 
 
 def _bump_after_migrate(sender, using=DEFAULT_DB_ALIAS, **kwargs):
@@ -78,13 +234,15 @@ def connect_signals() -> None:
     per row.
     """
     app = apps.get_app_config("events")
-    skipped = (SiteVersion, *DERIVED_MODELS)
+    skipped = (SiteVersion, ScopeVersion, *DERIVED_MODELS)
     for model in app.get_models():
         if model in skipped or issubclass(model, HistoricalChanges):
             continue
         label = model._meta.label_lower
         post_save.connect(_bump_on_write, sender=model, dispatch_uid=f"site_version:{label}:save")
         post_delete.connect(_bump_on_write, sender=model, dispatch_uid=f"site_version:{label}:delete")
+        if model is Event or model in _EVENT_PARTS or model is EventLink:
+            pre_delete.connect(_note_scopes, sender=model, dispatch_uid=f"site_version:{label}:deleting")
         for field in model._meta.local_many_to_many:
             through = field.remote_field.through
             m2m_changed.connect(

@@ -1,11 +1,14 @@
 """
 A page cache that is never stale, and conditional GET.
 
-Every write to the record bumps one number (events/services/versioning.py),
-kept in the database so that every worker process agrees on it. A page is keyed by
-that version (and the day, for pages that say "upcoming"), so a write needs no
-invalidation: after it, the old entries are simply never asked for again. The
-same version makes each page's ETag, so a browser revalidating a page it
+Every write bumps the versions of the parts of the site it changed
+(events/services/versioning.py), kept in the database so that every worker
+process agrees on them. A page is keyed by its part's version and that of `*`
+(`page_scope`: a relationship's pages, an event's, a leader's, or `all` for the
+rest), and by the day, for pages that say "upcoming"; so a write needs no
+invalidation: after it, the old entries are simply never asked for again, and
+an edit to one event leaves the other relationships' and events' pages cached.
+The same stamps make each page's ETag, so a browser revalidating a page it
 already holds gets a 304 for one query.
 
 Who is served from the cache: anonymous GET and HEAD requests, recognised
@@ -26,19 +29,49 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError
 from django.http import HttpResponse
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 from django.utils.text import compress_string
 
+from events.models import pair_key
+from events.services.versioning import WHOLE_RECORD, Stamps
 from events.web.guards import unavailable
-from events.web.replicas import read_version
+from events.web.replicas import read_stamps
 
 # Entries cannot go stale (the version is in the key), so the timeout only
 # bounds how long an obsolete entry occupies memory.
 DEFAULT_TIMEOUT = 60 * 60
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
+
+
+# The pages keyed by a part of the site smaller than the whole record, by URL name: the scope
+# from the URL's arguments. Every other page is keyed `all` (versioning.py says what bumps what).
+SCOPED_PAGES = {
+    "relationship": lambda kwargs: f"pair:{pair_key(*kwargs['pair'])}",
+    "timeline_json": lambda kwargs: f"pair:{pair_key(*kwargs['pair'])}",
+    "relationship_feed": lambda kwargs: f"pair:{pair_key(*kwargs['pair'])}",
+    "relationship_cite": lambda kwargs: f"pair:{pair_key(*kwargs['pair'])}",
+    "relationship_cite_file": lambda kwargs: f"pair:{pair_key(*kwargs['pair'])}",
+    "event_detail": lambda kwargs: f"event:{kwargs['pk']}",
+    "event_cite": lambda kwargs: f"event:{kwargs['pk']}",
+    "event_revision": lambda kwargs: f"event:{kwargs['pk']}",
+    "leader_detail": lambda kwargs: f"leader:{kwargs['slug']}",
+}
+
+
+def page_scope(request) -> str:
+    """The part of the site a page shows: the scope whose version keys it."""
+    if not settings.PAGE_CACHE_SCOPES:
+        return WHOLE_RECORD  # every edit bumps `all`: each re-renders every page
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return WHOLE_RECORD
+    if match.namespace != "events" or match.url_name not in SCOPED_PAGES:
+        return WHOLE_RECORD
+    return SCOPED_PAGES[match.url_name](match.kwargs)
 
 
 # ---------------------------------------------------------------------------
@@ -70,26 +103,29 @@ class PageCacheMiddleware:
         )
         self.identity_cookies = {settings.SESSION_COOKIE_NAME, getattr(settings, "MESSAGES_COOKIE_NAME", "messages")}
         self.timeout = getattr(settings, "PAGE_CACHE_TIMEOUT", DEFAULT_TIMEOUT)
-        # The last version this process read: served by while the database cannot be asked.
-        self.last_version: tuple[int, datetime.datetime | None] | None = None
+        # The last stamps this process read of each scope: served by while the database cannot be asked.
+        self.last_stamps: dict[str, Stamps] = {}
 
     def __call__(self, request):
         if not self.applies_to(request):
             return self.get_response(request)
 
+        scope = None
         try:
-            version, changed_at = self.last_version = read_version()
+            scope = page_scope(request)
+            stamps = self.last_stamps[scope] = read_stamps(scope)
             database_answers = True
         except DatabaseError:
             # A restart or failover: for a second or so no query answers. Pages cached under
-            # the last version read are as good as they were a moment ago; without one, or on a
+            # the last stamps read are as good as they were a moment ago; without them, or on a
             # miss, the honest answer is "try again shortly" (503), not a server error.
-            if self.last_version is None:
+            stamps = self.last_stamps.get(scope) if scope else None
+            if stamps is None:
                 return unavailable_now(request)
-            (version, changed_at), database_answers = self.last_version, False
-        # The time of the change is part of the stamp: a rolled-back write
+            database_answers = False
+        # The times of the changes are part of the stamp: a rolled-back write
         # (a test's, say) can reuse a version number, never a microsecond.
-        stamp = f"{version}.{int(changed_at.timestamp() * 1_000_000) if changed_at else 0}"
+        stamp, changed_at = stamps.key, stamps.changed_at
         today = timezone.localdate()
         # The day is part of the identity: "upcoming summits" change at midnight. So is the
         # interface's language (LocaleMiddleware, before this one, activated it from the address).

@@ -10,7 +10,7 @@ what `ReplicaReadsMiddleware` chose for the request; outside a request (the
 shell, commands, tests) everything is on the primary.
 
 Never a page older than the version it is cached under. The page cache keys a
-page by the version it read first (`read_version`, the primary's); the standby
+page by the stamps it read first (`read_stamps`, the primary's); the standby
 renders a page only when, in the REPEATABLE READ snapshot that renders it, its
 own version is at least that one. So a page rendered on the standby shows the
 data of the key's version or newer, never older, whatever the replica's lag,
@@ -38,7 +38,7 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.http import HttpResponse
 from django.urls import reverse
 
-from events.services.versioning import current_version
+from events.services.versioning import Stamps, current_stamps, current_version
 from events.web.guards import is_query_timeout
 
 REPLICA = "replica"
@@ -96,24 +96,24 @@ def at_least(found: Version, floor: Version) -> bool:
     return found[0] > floor[0] or found == floor
 
 
-def read_version() -> Version:
-    """The version a page is cached under: the primary's; the standby's while the primary does not answer.
+def read_stamps(scope: str) -> Stamps:
+    """The stamps a page is cached under (its scope's): the primary's; the standby's while the primary does not answer.
 
-    Remembered for the request, so that the standby renders the page only if it is at least as new.
-    Raises DatabaseError when neither answers.
+    The site's version among them is remembered for the request, so that the standby renders the
+    page only if it is at least as new. Raises DatabaseError when neither answers.
     """
     _version_read.set(None)
     try:
-        found = current_version(DEFAULT_DB_ALIAS)
+        found = current_stamps(scope, DEFAULT_DB_ALIAS)
     except DatabaseError:
         if not standby_usable():
             raise
         try:
-            found = current_version(REPLICA)
+            found = current_stamps(scope, REPLICA)
         except DatabaseError:
             standby_failed()
             raise
-    _version_read.set(found)
+    _version_read.set(found.version)
     return found
 
 

@@ -1,0 +1,164 @@
+"""The page cache keyed by what a page shows: an edit re-renders its own parts of the site, never a stale page elsewhere.
+
+A page's key holds the version of its scope (a relationship, an event, a
+leader, or `all` for the rest) and of `*` (events/services/versioning.py).
+"Served from the cache" is one query (the stamps); "rendered" is more.
+"""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from events.models import EventLink, Participant
+from events.services import versioning
+from events.tests.factories import make_leader, make_meeting
+from events.tests.test_caching import page_cache_on  # noqa: F401  (autouse: the cache on, emptied)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def record():
+    duterte, xi, putin, abe = (
+        make_leader("Rodrigo Duterte", "PH"),
+        make_leader("Xi Jinping", "CN"),
+        make_leader("Vladimir Putin", "RU"),
+        make_leader("Shinzo Abe", "JP"),
+    )
+    return {
+        "duterte": duterte,
+        "xi": xi,
+        "putin": putin,
+        "abe": abe,
+        "beijing": make_meeting(duterte, xi, title="Duterte meets Xi in Beijing", date=datetime.date(2016, 10, 20)),
+        "lima": make_meeting(duterte, putin, title="Duterte meets Putin in Lima", date=datetime.date(2016, 11, 19)),
+        "tokyo": make_meeting(duterte, abe, title="Duterte meets Abe in Tokyo", date=datetime.date(2016, 10, 26)),
+    }
+
+
+def read(path):
+    """The page an anonymous reader gets, and whether it came from the cache (one query: the stamps)."""
+    with CaptureQueriesContext(connection) as queries:
+        response = Client().get(path)
+    assert response.status_code == 200, path
+    return response.content.decode(), len(queries) == 1
+
+
+def warm(*paths):
+    for path in paths:
+        read(path)
+        assert read(path)[1], f"{path} was not cached"
+
+
+class ScopeTests:
+    def test_an_edit_re_renders_its_relationship_and_leaves_the_others_cached(self, record):
+        """Retitling the Lima meeting: the Russia timeline and the lists show it; China's and Japan's stay cached."""
+        warm("/relationships/ph-ru/", "/relationships/ph-cn/", "/relationships/ph-jp/", "/events/", "/")
+        lima = record["lima"]
+        lima.title = "Duterte and Putin meet in Lima"
+        lima.save()
+
+        russia, cached = read("/relationships/ph-ru/")
+        assert "Duterte and Putin meet in Lima" in russia and not cached
+        listing, cached = read("/events/")
+        assert "Duterte and Putin meet in Lima" in listing and not cached
+        assert "Duterte and Putin meet in Lima" in read("/")[0]
+        assert read("/relationships/ph-cn/")[1]
+        assert read("/relationships/ph-jp/")[1]
+
+    def test_an_edit_re_renders_its_own_event_page_only(self, record):
+        """An event's page shows its edit; another event's page stays cached."""
+        lima, beijing = record["lima"], record["beijing"]
+        warm(lima.get_absolute_url(), beijing.get_absolute_url())
+        lima.summary = "They spoke for an hour on the sidelines."
+        lima.save()
+        page, cached = read(lima.get_absolute_url())
+        assert "They spoke for an hour on the sidelines." in page and not cached
+        assert read(beijing.get_absolute_url())[1]
+
+    def test_an_event_moved_to_another_relationship_leaves_the_old_one(self, record):
+        """Putin replaced by Abe in the Lima meeting: it leaves the Russia timeline and joins Japan's."""
+        lima = record["lima"]
+        warm("/relationships/ph-ru/", "/relationships/ph-jp/")
+        participant = Participant.objects.get(event=lima, leader=record["putin"])
+        participant.leader, participant.country_id = record["abe"], "JP"
+        participant.save()
+
+        assert "Duterte meets Putin in Lima" not in read("/relationships/ph-ru/")[0]
+        assert "Duterte meets Putin in Lima" in read("/relationships/ph-jp/")[0]
+
+    def test_a_deleted_event_leaves_its_relationship_and_its_leaders(self, record):
+        """Deleting the Lima meeting: the Russia timeline and Putin's page no longer list it."""
+        putin = record["putin"]
+        warm("/relationships/ph-ru/", putin.get_absolute_url())
+        record["lima"].delete()
+        assert "Duterte meets Putin in Lima" not in read("/relationships/ph-ru/")[0]
+        assert "Duterte meets Putin in Lima" not in read(putin.get_absolute_url())[0]
+
+    def test_a_leader_page_follows_the_events_featuring_them(self, record):
+        """Xi's page shows a retitled meeting of his; Putin's stays cached."""
+        xi, putin = record["xi"], record["putin"]
+        warm(xi.get_absolute_url(), putin.get_absolute_url())
+        beijing = record["beijing"]
+        beijing.title = "Duterte and Xi meet in the Great Hall of the People"
+        beijing.save()
+        assert "Duterte and Xi meet in the Great Hall of the People" in read(xi.get_absolute_url())[0]
+        assert read(putin.get_absolute_url())[1]
+
+    def test_a_linked_event_s_new_title_shows_on_the_page_linking_it(self, record):
+        """Tokyo follows up Beijing; retitling Beijing changes the link on Tokyo's page."""
+        tokyo, beijing = record["tokyo"], record["beijing"]
+        EventLink.objects.create(from_event=tokyo, relation="follows_up", to_event=beijing)
+        warm(tokyo.get_absolute_url())
+        beijing.title = "Duterte's state visit to Beijing"
+        beijing.save()
+        assert "Duterte&#39;s state visit to Beijing" in read(tokyo.get_absolute_url())[0]
+
+    def test_a_leader_renamed_shows_on_every_page(self, record):
+        """A write that is not an event's (a leader's name) re-renders every part: `*`."""
+        warm("/relationships/ph-cn/", "/relationships/ph-ru/", record["beijing"].get_absolute_url())
+        xi = record["xi"]
+        xi.name = "Xi Jin Ping"
+        xi.save()
+        for path in ("/relationships/ph-cn/", record["beijing"].get_absolute_url()):
+            assert "Xi Jin Ping" in read(path)[0]
+        assert not read("/relationships/ph-ru/")[1]
+
+    def test_a_bulk_write_without_scopes_re_renders_everything(self, record):
+        """The importer's and the coder's bump() names no scope: every cached page is re-rendered."""
+        warm("/relationships/ph-cn/", record["lima"].get_absolute_url(), "/events/")
+        versioning.bump()
+        assert not read("/relationships/ph-cn/")[1]
+        assert not read(record["lima"].get_absolute_url())[1]
+        assert not read("/events/")[1]
+
+    def test_the_filipino_pages_have_the_same_scopes(self, record):
+        """/fil/ pages: an edit in Russia's relationship leaves China's Filipino timeline cached."""
+        warm("/fil/relationships/ph-cn/", "/fil/relationships/ph-ru/")
+        lima = record["lima"]
+        lima.title = "Duterte and Putin meet in Lima"
+        lima.save()
+        assert "Duterte and Putin meet in Lima" in read("/fil/relationships/ph-ru/")[0]
+        assert read("/fil/relationships/ph-cn/")[1]
+
+    @pytest.mark.parametrize("size", [3, 30])
+    def test_a_cached_scoped_page_costs_one_query_at_two_sizes(self, record, size):
+        """The stamps of a scoped page are one query, however many events and scopes exist."""
+        for number in range(size):
+            make_meeting(record["duterte"], record["xi"], title=f"Meeting {number}")
+        path = "/relationships/ph-cn/"
+        read(path)
+        assert read(path)[1]
+
+    def test_scopes_turned_off_key_every_page_by_the_whole_record(self, record, settings):
+        """DJANGO_PAGE_CACHE_SCOPES=0 (the mixed run's comparison): an edit re-renders every page, as before."""
+        settings.PAGE_CACHE_SCOPES = False
+        warm("/relationships/ph-cn/", record["beijing"].get_absolute_url())
+        lima = record["lima"]
+        lima.title = "Duterte and Putin meet in Lima"
+        lima.save()
+        assert not read("/relationships/ph-cn/")[1]
+        assert not read(record["beijing"].get_absolute_url())[1]
