@@ -111,6 +111,21 @@ def prepare_database(args, env) -> str:
 # ---------------------------------------------------------------------------
 
 
+def production_env(database_url: str) -> dict:
+    """The environment of a server with production settings on `database_url` (plain HTTP, collected static)."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_DEBUG": "0",
+        "DJANGO_HTTPS": "0",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_LOG_LEVEL": "ERROR",
+    }
+    env.pop("DJANGO_PLAIN_STATIC", None)
+    return env
+
+
 class Server:
     def __init__(self, name: str, port: int, env: dict):
         self.name, self.port = name, port
@@ -321,16 +336,7 @@ def main():
     parser.add_argument("--port", type=int, default=8701, help="Hot server; the cold one takes the next port.")
     args = parser.parse_args()
 
-    env = {
-        **os.environ,
-        "DATABASE_URL": args.database_url,
-        "DJANGO_DEBUG": "0",
-        "DJANGO_HTTPS": "0",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_LOG_LEVEL": "ERROR",
-    }
-    env.pop("DJANGO_PLAIN_STATIC", None)
+    env = production_env(args.database_url)
     env.pop("REDIS_URL", None)
     wrk = ensure_wrk()
     database = prepare_database(args, env)
