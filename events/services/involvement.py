@@ -152,6 +152,7 @@ def _sync_batch(event_ids: list[int]) -> set[Bucket]:
     left = months_of(event_ids)
     old_pairs = set(EventPair.objects.filter(event_id__in=event_ids).values_list("pair", flat=True))
     old_leaders = set(EventLeader.objects.filter(event_id__in=event_ids).values_list("leader_id", flat=True))
+    old_countries = set(EventCountry.objects.filter(event_id__in=event_ids).values_list("country_id", flat=True))
     EventCountry.objects.filter(event_id__in=event_ids).delete()
     EventPair.objects.filter(event_id__in=event_ids).delete()
     EventLeader.objects.filter(event_id__in=event_ids).delete()
@@ -171,14 +172,16 @@ def _sync_batch(event_ids: list[int]) -> set[Bucket]:
         for pair in involvement.pairs
     ]
     EventPair.objects.bulk_create(pairs)
-    # The pages of a relationship or a leader the events left or joined: the write's own signal
+    # The pages of a relationship, country or leader the events left or joined: the write's own signal
     # bumps those the events are in when it runs, before this sync or after it (versioning.py).
     moved_pairs = old_pairs ^ {row.pair for row in pairs}
     moved_leaders = old_leaders ^ {leader for involvement in derived.values() for leader in involvement.leaders}
-    if moved_pairs or moved_leaders:
+    moved_countries = old_countries ^ {code for involvement in derived.values() for code in involvement.countries}
+    if moved_pairs or moved_leaders or moved_countries:
         versioning.bump(
             scopes={versioning.WHOLE_RECORD, *(f"pair:{pair}" for pair in moved_pairs)}
             | versioning.leader_scopes(moved_leaders)
+            | versioning.country_scopes(moved_countries)
         )
     return left | {(row.pair, month_start(row.date)) for row in pairs if row.published}
 

@@ -18,7 +18,8 @@ page's own scope, which the writes of an event bump:
 - `event:<id>`: the event's page, and the pages of the events linked to it;
 - `pair:<cn-ph>`: each relationship the event was or is on (timeline, its
   exports, feed and citation);
-- `leader:<slug>`: each leader it featured or features.
+- `leader:<slug>`: each leader it featured or features;
+- `country:<cn>`: each country it involved or involves (the list filtered by one country).
 
 "Was or is": the involvement sync bumps the pairs and leaders of the rows it
 replaces and of the rows it writes; a deleted event's are read before the
@@ -42,6 +43,7 @@ from events.models import (
     CommitmentStep,
     Disagreement,
     Event,
+    EventCountry,
     EventLeader,
     EventLink,
     EventPair,
@@ -163,7 +165,7 @@ def _tables(using: str) -> set[str]:
 
 
 def event_scopes(event_ids: Iterable[int], using: str = DEFAULT_DB_ALIAS) -> set[str]:
-    """The scopes the events' pages are in now: `all`, theirs and their linked events', their pairs, their leaders."""
+    """The scopes the events' pages are in now: `all`, theirs and their linked events', their pairs, countries and leaders."""
     event_ids = {pk for pk in event_ids if pk is not None}
     if not event_ids:
         return {WHOLE_RECORD}
@@ -173,8 +175,14 @@ def event_scopes(event_ids: Iterable[int], using: str = DEFAULT_DB_ALIAS) -> set
         scopes.update(f"event:{pk}" for pk in ends)
     pairs = EventPair.objects.using(using).filter(event_id__in=event_ids).values_list("pair", flat=True)
     scopes.update(f"pair:{pair}" for pair in pairs)
+    countries = EventCountry.objects.using(using).filter(event_id__in=event_ids).values_list("country_id", flat=True)
+    scopes.update(country_scopes(countries))
     leaders = EventLeader.objects.using(using).filter(event_id__in=event_ids).values_list("leader_id", flat=True)
     return scopes | leader_scopes(leaders, using)
+
+
+def country_scopes(codes: Iterable[str]) -> set[str]:
+    return {f"country:{code.lower()}" for code in codes}
 
 
 def leader_scopes(leader_ids: Iterable[int], using: str = DEFAULT_DB_ALIAS) -> set[str]:

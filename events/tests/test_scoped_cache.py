@@ -162,3 +162,14 @@ class ScopeTests:
         lima.save()
         assert not read("/relationships/ph-cn/")[1]
         assert not read(record["beijing"].get_absolute_url())[1]
+
+    def test_a_list_filtered_by_one_country_follows_that_country_s_events(self, record):
+        """/events/?country=RU shows the edit and loses the event moved to Japan; ?country=CN stays cached."""
+        warm("/events/?country=RU", "/events/?country=RU&kind=meeting", "/events/?country=CN", "/events/?country=JP")
+        participant = Participant.objects.get(event=record["lima"], leader=record["putin"])
+        participant.leader, participant.country_id = record["abe"], "JP"
+        participant.save()
+        assert "Duterte meets Putin in Lima" not in read("/events/?country=RU")[0]
+        assert "Duterte meets Putin in Lima" not in read("/events/?country=RU&kind=meeting")[0]
+        assert "Duterte meets Putin in Lima" in read("/events/?country=JP")[0]
+        assert read("/events/?country=CN")[1]

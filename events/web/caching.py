@@ -69,7 +69,15 @@ def page_scope(request) -> str:
         match = resolve(request.path_info)
     except Resolver404:
         return WHOLE_RECORD
-    if match.namespace != "events" or match.url_name not in SCOPED_PAGES:
+    if match.namespace != "events":
+        return WHOLE_RECORD
+    if match.url_name == "event_list":
+        # Filtered by one country (kind, dates, words or not): that country's events only.
+        countries = {code.strip().lower() for code in request.GET.getlist("country")}
+        if len(countries) == 1 and re.fullmatch(r"[a-z]{2}", code := countries.pop()):
+            return f"country:{code}"
+        return WHOLE_RECORD
+    if match.url_name not in SCOPED_PAGES:
         return WHOLE_RECORD
     return SCOPED_PAGES[match.url_name](match.kwargs)
 
