@@ -22,6 +22,7 @@ benchmark measures rendering and nothing else.
 """
 
 import datetime
+import functools
 import hashlib
 import re
 
@@ -65,18 +66,30 @@ def page_scope(request) -> str:
     """The part of the site a page shows: the scope whose version keys it."""
     if not settings.PAGE_CACHE_SCOPES:
         return WHOLE_RECORD  # every edit bumps `all`: each re-renders every page
+    scope = _path_scope(request.path_info)
+    if scope is not EVENT_LIST:
+        return scope
+    # Filtered by one country (kind, dates, words or not): that country's events only.
+    countries = {code.strip().lower() for code in request.GET.getlist("country")}
+    if len(countries) == 1 and re.fullmatch(r"[a-z]{2}", code := countries.pop()):
+        return f"country:{code}"
+    return WHOLE_RECORD
+
+
+EVENT_LIST = object()  # `_path_scope` of /events/: the scope depends on the query string
+
+
+@functools.lru_cache(maxsize=4096)
+def _path_scope(path: str):
+    """The scope of a path, resolved once per path and process (a hit's cost is the stamps' query)."""
     try:
-        match = resolve(request.path_info)
+        match = resolve(path)
     except Resolver404:
         return WHOLE_RECORD
     if match.namespace != "events":
         return WHOLE_RECORD
     if match.url_name == "event_list":
-        # Filtered by one country (kind, dates, words or not): that country's events only.
-        countries = {code.strip().lower() for code in request.GET.getlist("country")}
-        if len(countries) == 1 and re.fullmatch(r"[a-z]{2}", code := countries.pop()):
-            return f"country:{code}"
-        return WHOLE_RECORD
+        return EVENT_LIST
     if match.url_name not in SCOPED_PAGES:
         return WHOLE_RECORD
     return SCOPED_PAGES[match.url_name](match.kwargs)
