@@ -148,7 +148,9 @@ class QueryTimeoutMiddleware:
         logger.warning(
             "Query stopped after %s ms: %s %s", settings.STATEMENT_TIMEOUT_MS, request.method, request.get_full_path()
         )
-        return unavailable(request)
+        # Rendered here: when the query ran away while a template rendered, Django returns
+        # this response as it is, and an unrendered one would be a 500.
+        return unavailable(request).render()
 
 
 def limit_sqlite_statements(sender, connection, **kwargs) -> None:
