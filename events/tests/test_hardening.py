@@ -168,6 +168,20 @@ class StatementTimeoutTests:
         assert "This request took too long" in response.content.decode()
         assert "Query stopped after 300 ms: GET /runaway/" in caplog.text
 
+    @pytest.mark.urls("events.tests.runaway_urls")
+    def test_a_query_running_away_while_the_template_renders_ends_with_the_503_page(self, client, settings):
+        """A lazy query read by the template (after the view returned) stopped at the limit: the 503 page, not a 500.
+
+        At a million events /summits/ did this: the reader got a 500 (ContentNotRenderedError).
+        """
+        settings.STATEMENT_TIMEOUT_MS = 300
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET statement_timeout = 300")
+        response = client.get("/runaway-while-rendering/")
+        assert response.status_code == 503
+        assert "This request took too long" in response.content.decode()
+
 
 SETTINGS = settings(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
@@ -732,15 +746,19 @@ class DatabaseRestartTests:
 
     @pytest.fixture
     def database_down(self, monkeypatch):
-        """Reading the version fails as during a restart (the rest of the database still answers the test)."""
+        """Reading the version and the stamps fails as during a restart (the rest of the database still answers the test)."""
         from django.db import OperationalError
 
         from events.web import replicas
 
-        def down(using="default"):
+        def down(*args, **kwargs):
             raise OperationalError("server closed the connection unexpectedly")
 
-        return lambda: monkeypatch.setattr(replicas, "current_version", down)
+        def patch():
+            monkeypatch.setattr(replicas, "current_version", down)
+            monkeypatch.setattr(replicas, "current_stamps", down)
+
+        return patch
 
     def test_a_cached_page_is_served_while_the_version_cannot_be_read(self, page_cache_on, database_down, trilateral):
         """A page this process cached is served as it was, under the last version it read."""
