@@ -178,8 +178,8 @@ def _sync_batch(event_ids: list[int]) -> set[Bucket]:
     moved_leaders = old_leaders ^ {leader for involvement in derived.values() for leader in involvement.leaders}
     moved_countries = old_countries ^ {code for involvement in derived.values() for code in involvement.countries}
     if moved_pairs or moved_leaders or moved_countries:
-        versioning.bump(
-            scopes={versioning.WHOLE_RECORD, *(f"pair:{pair}" for pair in moved_pairs)}
+        versioning.bump_scopes(
+            {versioning.WHOLE_RECORD, *(f"pair:{pair}" for pair in moved_pairs)}
             | versioning.leader_scopes(moved_leaders)
             | versioning.country_scopes(moved_countries)
         )
@@ -192,14 +192,16 @@ def deferred():
     if _pending() is not None:
         yield  # Already deferring: the outermost block syncs.
         return
-    _state.pending = _Pending()
-    try:
-        yield
-        pending = _state.pending
-    finally:
-        _state.pending = None
-    with transaction.atomic():
-        refresh_pair_months(pending.buckets | _sync(pending.events))
+    # The page cache's scopes too: bumped once, after the sync, for every event touched.
+    with versioning.coalesced():
+        _state.pending = _Pending()
+        try:
+            yield
+            pending = _state.pending
+        finally:
+            _state.pending = None
+        with transaction.atomic():
+            refresh_pair_months(pending.buckets | _sync(pending.events))
 
 
 # ---------------------------------------------------------------------------

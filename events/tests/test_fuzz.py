@@ -89,9 +89,11 @@ def bundled(django_db_setup, django_db_blocker):
     yield
     with django_db_blocker.unblock():
         from events.models import Commitment, Event, Leader, Publisher, Summit
+        from events.services import involvement
 
-        Commitment.objects.all().delete()  # not an event's part: its steps only point at events
-        Event.objects.all().delete()
+        with involvement.deferred():  # one sync and one bump for the whole record, not some per row
+            Commitment.objects.all().delete()  # not an event's part: its steps only point at events
+            Event.objects.all().delete()
         Leader.objects.all().delete()
         Summit.objects.all().delete()
         Publisher.objects.all().delete()

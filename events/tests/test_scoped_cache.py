@@ -173,3 +173,18 @@ class ScopeTests:
         assert "Duterte meets Putin in Lima" not in read("/events/?country=RU&kind=meeting")[0]
         assert "Duterte meets Putin in Lima" in read("/events/?country=JP")[0]
         assert read("/events/?country=CN")[1]
+
+    def test_an_admin_save_bumps_its_scopes_once_at_its_end(self, record, admin_client):
+        """Through the admin (one write, its bumps coalesced): Russia's timeline shows the edit, China's stays cached."""
+        from django.urls import reverse
+
+        from events.tests.test_caching import FormFields
+
+        warm("/relationships/ph-ru/", "/relationships/ph-cn/")
+        url = reverse("admin:events_event_change", args=[record["lima"].pk])
+        form = FormFields()
+        form.feed(admin_client.get(url).content.decode())
+        form.data["title"] = ["Duterte and Putin meet in Lima"]
+        assert admin_client.post(url, form.data).status_code == 302
+        assert "Duterte and Putin meet in Lima" in read("/relationships/ph-ru/")[0]
+        assert read("/relationships/ph-cn/")[1]
