@@ -44,20 +44,19 @@ from events.web.replicas import read_stamps
 # Entries cannot go stale (the version is in the key), so the timeout only
 # bounds how long an obsolete entry occupies memory.
 DEFAULT_TIMEOUT = 60 * 60
+# How many scopes' last stamps a process keeps, to serve cached pages while the database restarts.
+LAST_STAMPS_KEPT = 4096
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 
 
 # The pages keyed by a part of the site smaller than the whole record, by URL name: the scope
 # from the URL's arguments. Every other page is keyed `all` (versioning.py says what bumps what).
 SCOPED_PAGES = {
-    "relationship": lambda kwargs: f"pair:{pair_key(*kwargs['pair'])}",
-    "timeline_json": lambda kwargs: f"pair:{pair_key(*kwargs['pair'])}",
-    "relationship_feed": lambda kwargs: f"pair:{pair_key(*kwargs['pair'])}",
-    "relationship_cite": lambda kwargs: f"pair:{pair_key(*kwargs['pair'])}",
-    "relationship_cite_file": lambda kwargs: f"pair:{pair_key(*kwargs['pair'])}",
-    "event_detail": lambda kwargs: f"event:{kwargs['pk']}",
-    "event_cite": lambda kwargs: f"event:{kwargs['pk']}",
-    "event_revision": lambda kwargs: f"event:{kwargs['pk']}",
+    **dict.fromkeys(
+        ("relationship", "timeline_json", "relationship_feed", "relationship_cite", "relationship_cite_file"),
+        lambda kwargs: f"pair:{pair_key(*kwargs['pair'])}",
+    ),
+    **dict.fromkeys(("event_detail", "event_cite", "event_revision"), lambda kwargs: f"event:{kwargs['pk']}"),
     "leader_detail": lambda kwargs: f"leader:{kwargs['slug']}",
 }
 
@@ -135,6 +134,8 @@ class PageCacheMiddleware:
         try:
             scope = page_scope(request)
             stamps = self.last_stamps[scope] = read_stamps(scope)
+            if len(self.last_stamps) > LAST_STAMPS_KEPT:  # scopes come from addresses: keep a bounded few
+                del self.last_stamps[next(iter(self.last_stamps))]
             database_answers = True
         except DatabaseError:
             # A restart or failover: for a second or so no query answers. Pages cached under
