@@ -140,8 +140,10 @@ STATEMENT_TIMEOUT_MS = int(os.environ.get("DJANGO_STATEMENT_TIMEOUT_MS", "5000")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No parallel workers: every page's query is bounded (a page, a bounded count), and on a
     # small server starting two workers costs more than they save (90 ms of a 120 ms count at
-    # a million events, issue 16); the other requests want those cores.
-    options = "-c max_parallel_workers_per_gather=0"
+    # a million events, issue 16); the other requests want those cores. No JIT either: a
+    # misestimated plan (a window over a summit's participants, estimated at a million rows
+    # for 3,000) spent 1.16 s of its 1.25 s compiling itself, on a query of 90 ms (issue 16).
+    options = "-c max_parallel_workers_per_gather=0 -c jit=off"
     if STATEMENT_TIMEOUT_MS:
         options += f" -c statement_timeout={STATEMENT_TIMEOUT_MS}"
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = options
