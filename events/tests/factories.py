@@ -14,6 +14,7 @@ from events.models import (
     Quote,
     Summit,
 )
+from events.services import involvement
 
 _counter = itertools.count(1)
 
@@ -44,21 +45,26 @@ def make_event(
     sources=("https://example.org/report",),
     **fields,
 ):
-    """An event; `participants` are Leader rows (or (leader, role) pairs)."""
-    event = Event.objects.create(
-        kind=kind,
-        title=title or f"Event {next(_counter)}",
-        date=date,
-        status=fields.pop("status", EventStatus.HELD),
-        **fields,
-    )
-    for position, p in enumerate(participants):
-        leader, role = p if isinstance(p, tuple) else (p, "participant")
-        Participant.objects.create(event=event, leader=leader, role=role, position=position)
-    if countries:
-        event.countries.add(*countries)
-    for url in sources:
-        EventSource.objects.create(event=event, url=url)
+    """An event; `participants` are Leader rows (or (leader, role) pairs).
+
+    Written as the admin writes one (`involvement.deferred()`): its derived rows
+    synced and its page scopes bumped once, after all its rows.
+    """
+    with involvement.deferred():
+        event = Event.objects.create(
+            kind=kind,
+            title=title or f"Event {next(_counter)}",
+            date=date,
+            status=fields.pop("status", EventStatus.HELD),
+            **fields,
+        )
+        for position, p in enumerate(participants):
+            leader, role = p if isinstance(p, tuple) else (p, "participant")
+            Participant.objects.create(event=event, leader=leader, role=role, position=position)
+        if countries:
+            event.countries.add(*countries)
+        for url in sources:
+            EventSource.objects.create(event=event, url=url)
     return event
 
 
