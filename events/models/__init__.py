@@ -25,6 +25,7 @@ from events.models.derived import (
     EventLeader,
     EventPair,
     PairMonth,
+    SummitCount,
 )
 from events.models.events import (
     Event,
@@ -125,6 +126,7 @@ __all__ = [
     "LeaderSource",
     "Office",
     "PairMonth",
+    "SummitCount",
     "PAIR_MONTH_REVIEWED_FIGURES",
     "Participant",
     "ParticipantLink",

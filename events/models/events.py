@@ -407,6 +407,17 @@ class Event(models.Model):
     def get_absolute_url(self):
         return record_url("events:event_detail", pk=self.pk, slug=self.slug)
 
+    # The summit as read from the database, for the summit counts (services/signals.py): an
+    # event that leaves a summit changes its count; NOT_LOADED when never read (a query tells).
+    NOT_LOADED = object()
+    loaded_summit_id = NOT_LOADED
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance.loaded_summit_id = instance.__dict__.get("summit_id", cls.NOT_LOADED)
+        return instance
+
     @cached_property
     def source_links(self) -> list[SourceLink]:
         """The sources, oldest first: from the row when read `with_related()`, otherwise a query."""

@@ -401,6 +401,8 @@ class Writer:
             (record, NewEvent(pk, values["date"], values["published"])) for pk, (record, values) in zip(pks, pending)
         ]
         self.write_parts(events, leaders, new=True)
+        # Inside involvement.deferred(): recounted once, when the import ends.
+        involvement.refresh_summit_counts({values["summit_id"] for _, values in pending})
 
     def update_event(self, pk: int, existing: EventRecord, record: EventRecord, fields: dict, leaders) -> None:
         event = Event.objects.get(pk=pk)

@@ -1,5 +1,5 @@
 """
-Keeping the derived tables `EventCountry`, `EventPair`, `EventLeader` and `PairMonth` in step with the record.
+Keeping the derived tables `EventCountry`, `EventPair`, `EventLeader`, `PairMonth` and `SummitCount` in step with the record.
 
 The countries an event involves are: its participants' countries, its
 speakers' countries, and the countries an editor names (`Event.countries`).
@@ -8,6 +8,9 @@ event appears on relationship timelines. Its participants and speakers are
 the leaders it features (`EventLeader`, a leader page's rows). From the timeline rows and the
 events' coding follow each relationship's months in figures (`PairMonth`):
 how many published events, and their temperature (see events/queries/temperature.py).
+Each summit's public events are counted in `SummitCount`: a sync recounts the
+summits its events are at, and those they left (`note_left_summit`, from the
+event's pre-save signal).
 
 Every write path ends here: model signals cover the admin and the shell; the
 importer wraps its work in `deferred()` and syncs the touched events once, in
@@ -45,6 +48,7 @@ from events.models import (
     PairMonth,
     Participant,
     Quote,
+    SummitCount,
     pair_key,
 )
 from events.services import versioning
@@ -120,6 +124,7 @@ class _Pending:
 
     events: set[int] = field(default_factory=set)  # to sync
     buckets: set[Bucket] = field(default_factory=set)  # to recompute
+    summits: set[int] = field(default_factory=set)  # to recount
 
 
 def _pending() -> _Pending | None:
@@ -136,17 +141,24 @@ def sync_involvement(event_ids: Iterable[int]) -> None:
         refresh_pair_months(_sync(event_ids))
 
 
-def _sync(event_ids: Iterable[int]) -> set[Bucket]:
-    """Rebuild the involvement rows of these events; returns the months their timeline rows left or joined."""
+def _sync(event_ids: Iterable[int], summits: Iterable[int] = ()) -> set[Bucket]:
+    """Rebuild the involvement rows of these events and recount their summits (and `summits`, and those left).
+
+    Returns the months their timeline rows left or joined.
+    """
     event_ids = sorted(set(event_ids))
+    summits = {*summits, *_take_left_summits()}
     touched: set[Bucket] = set()
     for start in range(0, len(event_ids), BATCH):
-        touched |= _sync_batch(event_ids[start : start + BATCH])
+        touched |= _sync_batch(event_ids[start : start + BATCH], summits)
+    refresh_summit_counts(summits)
     return touched
 
 
-def _sync_batch(event_ids: list[int]) -> set[Bucket]:
-    events = dict(Event.objects.filter(pk__in=event_ids).values_list("pk", "date"))
+def _sync_batch(event_ids: list[int], summits: set[int]) -> set[Bucket]:
+    rows = list(Event.objects.filter(pk__in=event_ids).values_list("pk", "date", "summit_id"))
+    events = {pk: date for pk, date, _ in rows}
+    summits.update(summit_id for _, _, summit_id in rows)
     published = set(Event.objects.filter(pk__in=event_ids).published().values_list("pk", flat=True))
     derived = involvements(events)
     left = months_of(event_ids)
@@ -201,7 +213,70 @@ def deferred():
         finally:
             _state.pending = None
         with transaction.atomic():
-            refresh_pair_months(pending.buckets | _sync(pending.events))
+            refresh_pair_months(pending.buckets | _sync(pending.events, pending.summits))
+
+
+# ---------------------------------------------------------------------------
+# SummitCount: each summit's public events
+# ---------------------------------------------------------------------------
+
+
+def note_left_summit(summit_id: int | None) -> None:
+    """An event is about to leave this summit: recount it with the next sync (or at the end of `deferred()`)."""
+    if summit_id is None:
+        return
+    pending = _pending()
+    if pending is not None:
+        pending.summits.add(summit_id)
+    else:
+        _state.__dict__.setdefault("left_summits", set()).add(summit_id)
+
+
+def _take_left_summits() -> set[int]:
+    return _state.__dict__.pop("left_summits", set())
+
+
+def _summit_counts(events: models.QuerySet) -> models.QuerySet:
+    """(summit id, public events) of these events' summits, as `EventQuerySet.published` counts them."""
+    return events.published().exclude(summit=None).order_by().values_list("summit_id").annotate(n=Count("pk"))
+
+
+def refresh_summit_counts(summit_ids: Iterable[int | None]) -> None:
+    """Recount these summits' public events (two queries a batch; deferred inside `deferred()`)."""
+    summit_ids = sorted({pk for pk in summit_ids if pk is not None})
+    pending = _pending()
+    if pending is not None:
+        pending.summits.update(summit_ids)
+        return
+    with transaction.atomic():
+        for start in range(0, len(summit_ids), BATCH):
+            batch = summit_ids[start : start + BATCH]
+            SummitCount.objects.filter(summit_id__in=batch).delete()
+            counts = _summit_counts(Event.objects.filter(summit_id__in=batch))
+            SummitCount.objects.bulk_create(SummitCount(summit_id=pk, events=n) for pk, n in counts)
+
+
+def rebuild_summit_counts() -> None:
+    """Recount every summit (a DELETE and one grouped count): after loading events in bulk."""
+    with transaction.atomic():
+        SummitCount.objects.all().delete()
+        SummitCount.objects.bulk_create(
+            (SummitCount(summit_id=pk, events=n) for pk, n in _summit_counts(Event.objects.all())), batch_size=BATCH
+        )
+
+
+def summit_count_drift() -> dict[int, tuple[int, int]]:
+    """Summits whose stored count differs from a count of their public events: {summit id: (stored, expected)}."""
+    public = Event.objects.published().exclude(summit=None).values_list("summit_id", flat=True)
+    expected: dict[int, int] = defaultdict(int)
+    for summit_id in public:
+        expected[summit_id] += 1
+    stored = dict(SummitCount.objects.values_list("summit_id", "events"))
+    return {
+        pk: (stored.get(pk, 0), expected.get(pk, 0))
+        for pk in stored.keys() | expected.keys()
+        if stored.get(pk, 0) != expected.get(pk, 0)
+    }
 
 
 # ---------------------------------------------------------------------------
@@ -364,7 +439,8 @@ def drift(event_ids: Iterable[int] | None = None) -> dict:
     Events whose stored countries, pairs or leaders differ, or whose rows' copied
     date or visibility is stale: {id: (stored countries, expected countries)}; and,
     when every event is checked (no `event_ids`), the months whose figures
-    differ: {(pair, month): (stored, expected)}, see `pair_month_drift()`.
+    differ: {(pair, month): (stored, expected)}, see `pair_month_drift()`, and
+    the summits whose counts do: {("summit", id): (stored, expected)}.
     """
     check_months = event_ids is None
     if event_ids is None:
@@ -403,6 +479,7 @@ def drift(event_ids: Iterable[int] | None = None) -> dict:
             result[pk] = (stored[pk], countries)
     if check_months:
         result.update(pair_month_drift())
+        result.update({("summit", pk): counts for pk, counts in summit_count_drift().items()})
     return result
 
 

@@ -1,15 +1,34 @@
 """Keep the derived involvement tables in step with edits made one row at a time."""
 
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
 from events.models import Commitment, CommitmentStep, Event, EventSource, Leader, Participant, Quote
 from events.services.commitments import sync_stages
-from events.services.involvement import months_of, refresh_pair_months, sync_involvement
+from events.services.involvement import (
+    months_of,
+    note_left_summit,
+    refresh_pair_months,
+    refresh_summit_counts,
+    sync_involvement,
+)
+
+
+@receiver(pre_save, sender=Event, dispatch_uid="event_saving")
+def event_saving(sender, instance, raw=False, **kwargs):
+    # The summit the event is at before this save: its count changes if it leaves it.
+    if raw or instance.pk is None:
+        return
+    old = instance.loaded_summit_id
+    if old is Event.NOT_LOADED:
+        old = Event.objects.filter(pk=instance.pk).values_list("summit_id", flat=True).first()
+    if old != instance.summit_id:
+        note_left_summit(old)
 
 
 @receiver(post_save, sender=Event, dispatch_uid="event_saved")
 def event_saved(sender, instance, raw=False, **kwargs):
+    instance.loaded_summit_id = instance.summit_id
     if not raw:
         sync_involvement([instance.pk])
 
@@ -24,6 +43,7 @@ def event_deleting(sender, instance, **kwargs):
 @receiver(post_delete, sender=Event, dispatch_uid="event_deleted")
 def event_deleted(sender, instance, **kwargs):
     refresh_pair_months(instance.__dict__.pop("_pair_months", ()))
+    refresh_summit_counts([instance.summit_id])
 
 
 @receiver(m2m_changed, sender=Event.countries.through, dispatch_uid="event_countries_changed")

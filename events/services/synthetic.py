@@ -1050,6 +1050,7 @@ def generate(count: int, seed: int, *, progress: Callable[[int], object] = lambd
             for sql in connection.ops.sequence_reset_sql(no_style(), list(LOADED_MODELS)):
                 cursor.execute(sql)
         involvement.rebuild_pair_months()
+        involvement.rebuild_summit_counts()
         versioning.bump()
     if postgres:
         # Fresh statistics for the planner and, outside a transaction, the

@@ -1,4 +1,4 @@
-"""`PairMonth`, each relationship's months in figures: right after every kind of write, and cheap to keep right."""
+"""`PairMonth`, each relationship's months in figures, and `SummitCount`: right after every kind of write, and cheap to keep right."""
 
 import datetime
 import importlib
@@ -11,11 +11,11 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from events.models import Event, EventLeader, PairMonth
+from events.models import Event, EventLeader, PairMonth, SummitCount
 from events.services import involvement, versioning
 from events.services.coding import code_events
 from events.services.synthetic import generate
-from events.tests.factories import make_event, make_leader, make_quote
+from events.tests.factories import make_event, make_leader, make_quote, make_summit
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -234,3 +234,97 @@ class EventLeaderTests:
             cursor.execute(migration.EVENT_LEADERS_SQL)
         assert set(EventLeader.objects.values_list("event_id", "leader_id", "date", "published")) == before
         assert len(before) == 3
+
+
+class SummitCountTests:
+    """`SummitCount`, what /summits/ shows beside each summit: right after every kind of write."""
+
+    @pytest.fixture
+    def summits(self, leaders):
+        lima, beijing = make_summit("APEC 2016"), make_summit("BRF 2017", host="CN")
+        both = (leaders["PH"], leaders["RU"])
+        for title in ("Duterte meets Putin", "Duterte meets Medvedev"):
+            make_event(title, participants=both, summit=lima)
+        return lima, beijing
+
+    @staticmethod
+    def counts(*summits) -> list[int]:
+        stored = dict(SummitCount.objects.values_list("summit_id", "events"))
+        return [stored.get(summit.pk, 0) for summit in summits]
+
+    def test_events_are_counted_at_their_summit(self, summits):
+        assert self.counts(*summits) == [2, 0]
+        assert involvement.drift() == {}
+
+    def test_an_event_moved_to_another_summit_moves_its_count(self, summits):
+        """Read, changed and saved as the admin does: both summits are recounted."""
+        lima, beijing = summits
+        event = Event.objects.get(title="Duterte meets Putin")
+        event.summit = beijing
+        event.save()
+        assert self.counts(lima, beijing) == [1, 1]
+        event.summit = None  # the same instance, saved again
+        event.save()
+        assert self.counts(lima, beijing) == [1, 0]
+        assert involvement.drift() == {}
+
+    def test_an_event_never_read_still_leaves_its_summit(self, summits):
+        """An instance built with the primary key alone (never read): the old summit is looked up."""
+        lima, beijing = summits
+        stored = Event.objects.values().get(title="Duterte meets Putin")
+        event = Event(**{**stored, "summit_id": beijing.pk})
+        event.save()
+        assert self.counts(lima, beijing) == [1, 1]
+
+    def test_unpublished_or_deleted_events_no_longer_count(self, summits):
+        lima, _ = summits
+        event = Event.objects.get(title="Duterte meets Putin")
+        event.published = False
+        event.save()
+        assert self.counts(lima) == [1]
+        Event.objects.filter(title="Duterte meets Medvedev").delete()
+        assert self.counts(lima) == [0]
+        assert not SummitCount.objects.exists()  # zero is no row
+
+    def test_writes_in_a_deferred_block_are_counted_at_its_end(self, summits, leaders):
+        lima, beijing = summits
+        with involvement.deferred():
+            make_event("Duterte meets Xi", participants=(leaders["PH"], leaders["CN"]), summit=beijing)
+            event = Event.objects.get(title="Duterte meets Putin")
+            event.summit = beijing
+            event.save()
+            assert self.counts(lima, beijing) == [2, 0]  # not yet
+        assert self.counts(lima, beijing) == [1, 2]
+
+    def test_drift_sees_a_wrong_count(self, summits):
+        lima, _ = summits
+        SummitCount.objects.filter(summit=lima).update(events=5)
+        assert involvement.drift() == {("summit", lima.pk): (5, 2)}
+        involvement.rebuild_summit_counts()
+        assert involvement.drift() == {}
+
+    def test_the_list_reads_the_count_not_the_events(self, client, summits, leaders):
+        """/summits/ costs the same queries with 2 events at a summit or 30, and says how many."""
+        lima, _ = summits
+
+        def summit_list():
+            with CaptureQueriesContext(connection) as queries:
+                body = client.get("/summits/").content.decode()
+            return body, len(queries)
+
+        body, few = summit_list()
+        assert "· 2 events" in body
+        for n in range(28):
+            make_event(f"Sideline {n}", participants=(leaders["PH"], leaders["CN"]), summit=lima)
+        body, many = summit_list()
+        assert "· 30 events" in body
+        assert many == few
+
+    # Outside a transaction: SQLite's schema editor refuses to open inside one.
+    @pytest.mark.django_db(transaction=True, serialized_rollback=True)
+    def test_the_migration_counts_the_stored_events(self, summits):
+        migration = importlib.import_module("events.migrations.0016_summit_count")
+        SummitCount.objects.all().delete()
+        with connection.schema_editor() as schema_editor:
+            migration.count_summits(apps, schema_editor)
+        assert self.counts(*summits) == [2, 0]

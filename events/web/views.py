@@ -7,7 +7,7 @@ whatever the size of the data (pinned in tests/test_views.py).
 from functools import cached_property
 
 from django.db import connection
-from django.db.models import Count, F, OuterRef, Prefetch, Subquery, Window
+from django.db.models import F, Prefetch, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -286,11 +286,10 @@ class SummitListView(PageLinksMixin, ListView):
     paginate_by = 100
 
     def get_queryset(self):
-        # Public as EventQuerySet.published() says: flagged published *and* sourced.
-        public = Event.objects.published().filter(summit=OuterRef("pk")).order_by().values("summit")
+        # Public events as EventQuerySet.published() says, counted beside the summit (SummitCount).
         return (
             Summit.objects.select_related("host_country")
-            .annotate(event_count=Coalesce(Subquery(public.annotate(n=Count("pk")).values("n")), 0))
+            .annotate(event_count=Coalesce("counted__events", 0))
             .order_by("-start_date", "short_name")
         )
 
