@@ -14,7 +14,7 @@ from django.utils.text import slugify
 from simple_history.models import HistoricalRecords
 
 from events.models import reference
-from events.models.base import record_url
+from events.models.base import choice_label, record_url
 from events.models.countries import Country
 from events.models.derived import EventCountry
 from events.models.people import Leader, title_on
@@ -417,6 +417,12 @@ class Event(models.Model):
         instance = super().from_db(db, field_names, values)
         instance.loaded_summit_id = instance.__dict__.get("summit_id", cls.NOT_LOADED)
         return instance
+
+    def get_kind_display(self) -> str:
+        return choice_label(EventKind, self.kind)
+
+    def get_status_display(self) -> str:
+        return choice_label(EventStatus, self.status)
 
     @cached_property
     def source_links(self) -> list[SourceLink]:

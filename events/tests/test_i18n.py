@@ -177,6 +177,28 @@ class FilipinoPagesTests:
         assert "6 Setyembre 2016" in text
         assert "Planned Duterte–Obama meeting in Vientiane" in text
 
+    def test_kind_and_status_labels_in_either_language(self):
+        """Event's cached labels are Django's own get_FOO_display(), in the active language."""
+        from django.db.models import Model
+
+        from events.models import Event, EventKind, EventStatus
+
+        event = Event(kind=EventKind.MEETING, status=EventStatus.CANCELLED)
+        for language, kind, status in (
+            ("en", "Meeting", "Cancelled"),
+            ("fil", "Pulong", "Kinansela"),
+            ("en", "Meeting", "Cancelled"),
+        ):
+            with translation.override(language):
+                assert (event.get_kind_display(), event.get_status_display()) == (kind, status)
+                for field in ("kind", "status"):
+                    for value, _ in Event._meta.get_field(field).choices:
+                        setattr(event, field, value)
+                        assert getattr(event, f"get_{field}_display")() == Model._get_FIELD_display(
+                            event, Event._meta.get_field(field)
+                        )
+                event.kind, event.status = EventKind.MEETING, EventStatus.CANCELLED
+
     def test_not_found_page_in_filipino(self, client):
         """An unknown address under /fil/ gets the 404 page in Filipino, linking back to the English one."""
         response = client.get("/fil/nowhere/")
