@@ -199,6 +199,20 @@ class FilipinoPagesTests:
                         )
                 event.kind, event.status = EventKind.MEETING, EventStatus.CANCELLED
 
+    def test_remembered_translations_follow_the_language(self):
+        """The templates' `_()` is remembered per language: switching back and forth never mixes them."""
+        from django.template import engines
+
+        template = engines["jinja2"].from_string('{{ _("Cancelled") }}')
+        for language, expected in (
+            ("en", "Cancelled"),
+            ("fil", "Kinansela"),
+            ("en", "Cancelled"),
+            ("fil", "Kinansela"),
+        ):
+            with translation.override(language):
+                assert template.render({}) == expected
+
     def test_not_found_page_in_filipino(self, client):
         """An unknown address under /fil/ gets the 404 page in Filipino, linking back to the English one."""
         response = client.get("/fil/nowhere/")

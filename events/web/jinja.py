@@ -12,6 +12,7 @@ safe; only `linebreaksbr`'s output, which escapes its input itself, arrives
 marked safe.
 """
 
+import functools
 import itertools
 
 from django.template.defaultfilters import linebreaksbr, pluralize, truncatewords
@@ -130,13 +131,27 @@ def language_versions(request) -> dict[str, str]:
     return {code: f"{language_prefix}{path}" for code, (_name, language_prefix) in INTERFACE_LANGUAGES.items()}
 
 
+@functools.lru_cache(maxsize=4096)
+def _translated(language: str | None, message: str) -> str:
+    return translation.gettext(message)  # `language` is the active one: the caller read it
+
+
+def gettext(message: str) -> str:
+    """Django's gettext, remembered per language.
+
+    A list's 50 cards ask for the same few strings some 150 times, and each of
+    Django's lookups walks a chain of five catalogues (issue 16).
+    """
+    return _translated(translation.get_language(), message)
+
+
 def environment(**options) -> Environment:
     # Strings marked `_("...")` / `{% trans %}` in the templates go through Django's gettext: the
     # catalogue in locale/ (docs/i18n.md). New-style: `_()` formats its own `%(name)s` and escapes them.
     options.setdefault("extensions", []).append("jinja2.ext.i18n")
     env = Environment(**options)
     env.install_gettext_callables(
-        translation.gettext,
+        gettext,
         translation.ngettext,
         newstyle=True,
         pgettext=translation.pgettext,
