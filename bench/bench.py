@@ -13,6 +13,10 @@
 4. In-process checks on the same database (bench/inprocess.py): queries per
    page at page 1 and page 50, the EXPLAIN of every public list query, and
    where the cold timeline page's time goes, part by part.
+5. Every public page's single-request time beside /healthz's, and every
+   export's with the bulk files' (bench/pages.py); then Datasette beside us
+   (bench/datasette_compare.py) and the mixed run of readers and an editor
+   (bench/mixed.py), each with servers of its own. `--only-speed` stops at 4.
 
 Ratios are computed from figures of this same run; the machine may be busy
 with other work, which moves the absolute numbers more than the ratios.
@@ -321,6 +325,38 @@ def download_csv(server: Server, path: str) -> dict | None:
     }
 
 
+def bulk_files(env) -> str:
+    """The bulk files of the whole record, written unless they are of the current version; what was done."""
+    check = (
+        "from django.conf import settings; from events.services import bulk_files as b; "
+        "g = b.current(settings.BULK_DIR); print('current' if g and g.stamp == b.current_stamp() else 'stale')"
+    )
+    if run([PY, "manage.py", "shell", "-c", check], env, capture_output=True, text=True).stdout.strip() == "current":
+        return "bulk files: current (reused)"
+    log("writing the bulk files of the whole record (manage.py export_bulk_files)")
+    started = time.monotonic()
+    run([PY, "manage.py", "export_bulk_files", "--site-url", "http://127.0.0.1:8000", "-v", "0"], env)
+    return f"bulk files: written in {time.monotonic() - started:.0f} s (manage.py export_bulk_files)"
+
+
+def etag_revalidates(base: str, path: str) -> str:
+    """Whether a bulk file answers a conditional GET with 304 (its ETag)."""
+    try:
+        with urllib.request.urlopen(base + path, timeout=60) as response:
+            etag = response.headers.get("ETag")
+    except urllib.error.HTTPError as error:
+        return f"{path}: {error.code}"
+    if not etag:
+        return f"{path}: no ETag"
+    try:
+        urllib.request.urlopen(urllib.request.Request(base + path, headers={"If-None-Match": etag}), timeout=60)
+    except urllib.error.HTTPError as error:
+        if error.code == 304:
+            return f"{path}: ETag {etag}, If-None-Match answered 304"
+        return f"{path}: If-None-Match answered {error.code}"
+    return f"{path}: If-None-Match answered 200, not 304"
+
+
 # ---------------------------------------------------------------------------
 
 
@@ -334,13 +370,22 @@ def main():
         default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/diplomacy_bench"),
     )
     parser.add_argument("--port", type=int, default=8701, help="Hot server; the cold one takes the next port.")
+    parser.add_argument("--mixed-seconds", type=int, default=30, help="Length of each keying's mixed run.")
+    parser.add_argument(
+        "--only-speed", action="store_true", help="Leave out the page table, Datasette and the mixed run."
+    )
     args = parser.parse_args()
+    # Here, not at the top: these import this module (its servers and wrk) in turn.
+    import datasette_compare
+    import mixed
+    import pages
 
     env = production_env(args.database_url)
     env.pop("REDIS_URL", None)
     wrk = ensure_wrk()
     database = prepare_database(args, env)
     run([PY, "manage.py", "collectstatic", "--no-input", "-v", "0"], env)
+    bulk = bulk_files(env)
     inprocess = json.loads(
         run([PY, "bench/inprocess.py"], {**env, "DJANGO_PAGE_CACHE": "0"}, capture_output=True, text=True).stdout
     )
@@ -374,6 +419,20 @@ def main():
         cold.settle()
         log("downloading /events.csv")
         export = download_csv(cold, "/events.csv")
+        extra = []
+        if not args.only_speed:
+            log("every page, one request at a time (bench/pages.py)")
+            extra += ["", *pages.table(*pages.measure(cold.base, pages.page_paths(args.database_url, deep), runs=3))]
+            log("every export, one request at a time (bench/pages.py)")
+            extra += ["", *pages.export_table(cold.base, pages.export_paths(args.database_url))]
+            extra += ["", bulk, etag_revalidates(cold.base, "/downloads/events.csv")]
+            for name in ("events.csv", "events.json"):
+                log(f"downloading /downloads/{name}")
+                whole = download_csv(cold, f"/downloads/{name}")
+                extra.append(
+                    f"/downloads/{name}: {whole['mb']:,.0f} MB in {whole['seconds']:.1f} s "
+                    f"({whole['mb'] / whole['seconds']:,.0f} MB/s), a static file"
+                )
     finally:
         for server in servers:
             server.stop()
@@ -438,8 +497,13 @@ def main():
         "Where the cold timeline's time goes (bench/inprocess.py: one process, Django's test client,",
         "median of 30 runs each; the parts are timed alone, so they need not add up to the whole):",
         *(f"  {part:<50}{ms:>8.1f} ms" for part, ms in inprocess["cold_parts"].items()),
+        *extra,
     ]
-    print("\n".join(lines))
+    print("\n".join(lines), flush=True)
+    if not args.only_speed:
+        # Each with servers of its own, after ours have stopped: Datasette beside us, then the mixed run.
+        print("\n".join(datasette_compare.compare(args.database_url, args.seconds, args.port + 10)), flush=True)
+        print("\n".join(mixed.compare(args.database_url, args.mixed_seconds, args.port + 20)), flush=True)
 
 
 if __name__ == "__main__":

@@ -41,6 +41,8 @@ import psycopg2
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench import BROWSER, PY, ROOT, Server, ensure_wrk, load, log, production_env, run, to_ms  # noqa: E402
 
+# The mixed run's own Redis database: flushed before each keying.
+REDIS = "redis://127.0.0.1:6379/10"
 KINDS = ["meeting", "state_visit", "call", "statement", "agreement", "sideline"]
 LUA = """
 local paths = {}
@@ -203,22 +205,12 @@ def mixed_run(wrk: str, server: Server, urls_file: str, seconds: int, editor_arg
     }
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument(
-        "--database-url",
-        default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/diplomacy_bench"),
-    )
-    parser.add_argument("--seconds", type=int, default=30)
-    parser.add_argument("--port", type=int, default=8711)
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/10", help="A Redis database of its own: flushed.")
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
-
+def compare(database_url: str, seconds: int = 30, port: int = 8711, redis_url: str = REDIS, seed: int = 1) -> list[str]:
+    """Both keyings of the page cache under the same mixed run; the lines to print (bench.py calls this too)."""
     import redis
 
     wrk = ensure_wrk()
-    env = {**production_env(args.database_url), "DJANGO_PAGE_CACHE": "1", "REDIS_URL": args.redis}
+    env = {**production_env(database_url), "DJANGO_PAGE_CACHE": "1", "REDIS_URL": redis_url}
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "diplomacy.settings")
     os.environ.setdefault("DJANGO_SECRET_KEY", "bench")
@@ -239,7 +231,7 @@ def main():
         ],
         env,
     )
-    urls, events = reader_urls(args.database_url, args.seed)
+    urls, events = reader_urls(database_url, seed)
     urls_file = tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False)
     urls_file.write("\n".join(urls) + "\n")
     urls_file.close()
@@ -250,8 +242,8 @@ def main():
     load_before = os.getloadavg()
     try:
         for label, scopes in (("keyed by scope", "1"), ("keyed by the whole record", "0")):
-            redis.Redis.from_url(args.redis).flushdb()
-            server = Server(label, args.port, {**env, "DJANGO_PAGE_CACHE_SCOPES": scopes})
+            redis.Redis.from_url(redis_url).flushdb()
+            server = Server(label, port, {**env, "DJANGO_PAGE_CACHE_SCOPES": scopes})
             try:
                 log(f"{label}: reading every URL once")
                 for path in urls:
@@ -262,9 +254,9 @@ def main():
                     except urllib.error.HTTPError as error:
                         failing.setdefault(path, error.code)
                 log(f"{label}: /healthz")
-                health = load(wrk, server.base + "/healthz", args.seconds, BROWSER)
-                log(f"{label}: the mixed run, {args.seconds} s")
-                mixed = mixed_run(wrk, server, urls_file.name, args.seconds, (username, password, events), args.seed)
+                health = load(wrk, server.base + "/healthz", seconds, BROWSER)
+                log(f"{label}: the mixed run, {seconds} s")
+                mixed = mixed_run(wrk, server, urls_file.name, seconds, (username, password, events), seed)
                 results[label] = (health, mixed)
                 server.settle()
             finally:
@@ -275,7 +267,7 @@ def main():
 
     lines = [
         "",
-        f"The mixed run: {len(urls)} URLs at random, wrk -t2 -c8 -d{args.seconds}s, page cache on (Redis), "
+        f"The mixed run: {len(urls)} URLs at random, wrk -t2 -c8 -d{seconds}s, page cache on (Redis), "
         "an editor saving one event a second through the admin",
         f"load average before/after: {load_before[0]:.2f} / {load_after[0]:.2f} (2 cores)",
         "",
@@ -299,7 +291,21 @@ def main():
         f"p99 < 50 ms: {mixed['p99']:.0f} ms {'ok' if mixed['p99'] < 50 else 'MISSED'}; "
         f"no stale read: {mixed['stale']} {'ok' if mixed['stale'] == 0 and mixed['saves'] else 'MISSED'}",
     ]
-    print("\n".join(lines))
+    return lines
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/diplomacy_bench"),
+    )
+    parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--port", type=int, default=8711)
+    parser.add_argument("--redis", default=REDIS, help="A Redis database of its own: flushed.")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    print("\n".join(compare(args.database_url, args.seconds, args.port, args.redis, args.seed)))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 Every public page's single-request time, against one server, page cache off.
 
 Used by `make bench` (bench/bench.py) and runnable alone against a running
-server: `python bench/pages.py http://127.0.0.1:8702 [database-url]`. Each URL is
+server: `python bench/pages.py http://127.0.0.1:8702 [database-url] [only these…]`.
+The per-request exports (bounded pages) get a table of their own: their median
+time and size, against about a second each. Each URL is
 fetched `runs` times one after another (after one warm-up fetch) and the
 median kept; the ratio is to `/healthz`'s median, measured the same way in the
 same run, interleaved with the pages so that a change in the machine's load
@@ -90,15 +92,65 @@ def page_paths(database_url: str, deep_timeline: str | None = None) -> list[str]
     return paths
 
 
+def export_paths(database_url: str) -> list[str]:
+    """The per-request exports: each a bounded page (issue 16). The bulk files are bench.py's to time."""
+    s = samples(database_url)
+    return [
+        "/events.json",
+        "/events.json?country=CN",
+        "/events.csv",
+        "/events.csv?country=CN&kind=meeting",
+        "/relationships/ph-cn/timeline.json",
+        "/relationships/ph-cn/timeline.json?kind=statement",
+        "/calendar.ics",
+        "/events.ics?country=CN",
+        "/events/feed/",
+        "/relationships/ph-cn/feed/",
+        "/changes/feed/",
+        "/api/v1/events?country=CN",
+        "/api/v1/events?q=trade&kind=meeting",
+        f"/api/v1/events/{s['event']}",
+        "/api/v1/leaders",
+        "/api/v1/summits",
+    ]
+
+
 def get(url: str) -> tuple[float, int]:
+    seconds, status, _ = fetch(url)
+    return seconds, status
+
+
+def fetch(url: str) -> tuple[float, int, int]:
+    """Seconds, status and bytes of one GET (the body read to its end)."""
     started = time.perf_counter()
+    size = 0
     try:
         with urllib.request.urlopen(url, timeout=120) as response:
-            response.read()
+            while chunk := response.read(1 << 16):
+                size += len(chunk)
             status = response.status
     except urllib.error.HTTPError as error:
         status = error.code
-    return time.perf_counter() - started, status
+    return time.perf_counter() - started, status, size
+
+
+def export_table(base: str, paths: list[str], runs: int = 3, limit_ms: float = 1000) -> list[str]:
+    """Each export's median time and size: none should cost more than about a second (issue 16)."""
+    lines = [f"{'export (page cache off, one request at a time)':<60}{'ms':>9}{'bytes':>14}  status"]
+    worst = 0.0
+    for path in paths:
+        fetch(base + path)  # warm
+        timed = [fetch(base + path) for _ in range(runs)]
+        ms = statistics.median(seconds for seconds, _, _ in timed) * 1000
+        status, size = timed[-1][1], timed[-1][2]
+        worst = max(worst, ms)
+        flag = "" if ms <= limit_ms and status == 200 else "  <-- MISSED" if status == 200 else "  <-- NOT 200"
+        lines.append(f"{path[:59]:<60}{ms:>9.1f}{size:>14,}  {status}{flag}")
+    lines.append(
+        f"slowest export: {worst:.0f} ms; target every export <= {limit_ms:.0f} ms: "
+        + ("ok" if worst <= limit_ms else "MISSED")
+    )
+    return lines
 
 
 def median_ms(url: str, runs: int) -> tuple[float, int]:
@@ -136,7 +188,9 @@ if __name__ == "__main__":
     base = sys.argv[1]
     url = sys.argv[2] if len(sys.argv) > 2 else "postgres://postgres@127.0.0.1:5432/diplomacy_bench"
     only = sys.argv[3:]
-    paths = page_paths(url)
+    paths, exports = page_paths(url), export_paths(url)
     if only:
         paths = [p for p in paths if any(o in p for o in only)]
+        exports = [p for p in exports if any(o in p for o in only)]
     print("\n".join(table(*measure(base, paths, runs=3))))
+    print("\n".join(export_table(base, exports)))
