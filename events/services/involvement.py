@@ -147,11 +147,16 @@ def _sync(event_ids: Iterable[int], summits: Iterable[int] = ()) -> set[Bucket]:
     Returns the months their timeline rows left or joined.
     """
     event_ids = sorted(set(event_ids))
-    summits = {*summits, *_take_left_summits()}
+    # The summits noted before the writes: those the events left (and, from the importer, joined).
+    noted = {*summits, *_take_left_summits()} - {None}
+    summits = set(noted)
     touched: set[Bucket] = set()
     for start in range(0, len(event_ids), BATCH):
         touched |= _sync_batch(event_ids[start : start + BATCH], summits)
     refresh_summit_counts(summits)
+    # Their pages: those of the summits the events are at, the write's own signal bumps.
+    if noted:
+        versioning.bump_scopes({versioning.WHOLE_RECORD} | versioning.summit_scopes(noted))
     return touched
 
 

@@ -19,10 +19,11 @@ page's own scope, which the writes of an event bump:
 - `pair:<cn-ph>`: each relationship the event was or is on (timeline, its
   exports, feed and citation);
 - `leader:<slug>`: each leader it featured or features;
-- `country:<cn>`: each country it involved or involves (the list filtered by one country).
+- `country:<cn>`: each country it involved or involves (the list filtered by one country);
+- `summit:<slug>`: the summit it was or is at (the summit's page).
 
 "Was or is": the involvement sync bumps the pairs and leaders of the rows it
-replaces and of the rows it writes; a deleted event's are read before the
+replaces and of the rows it writes, and the summits its events left; a deleted event's are read before the
 cascade removes them. A page read under its scope's version was rendered from
 data at least that new, so a page cached under it is never stale.
 """
@@ -58,6 +59,7 @@ from events.models import (
     ScopeVersion,
     SiteVersion,
     StatusChange,
+    Summit,
 )
 
 SINGLETON = 1
@@ -168,7 +170,7 @@ def _tables(using: str) -> set[str]:
 
 
 def event_scopes(event_ids: Iterable[int], using: str = DEFAULT_DB_ALIAS) -> set[str]:
-    """The scopes the events' pages are in now: `all`, theirs and their linked events', their pairs, countries and leaders.
+    """The scopes the events' pages are in now: `all`, theirs and their linked events', their pairs, countries, leaders, summit.
 
     One query (plain SQL: it runs for every row an editor's save writes).
     """
@@ -184,6 +186,8 @@ def event_scopes(event_ids: Iterable[int], using: str = DEFAULT_DB_ALIAS) -> set
         "country": quote(EventCountry._meta.db_table),
         "event_leader": quote(EventLeader._meta.db_table),
         "leader": quote(Leader._meta.db_table),
+        "event": quote(Event._meta.db_table),
+        "summit": quote(Summit._meta.db_table),
     }
     sql = (
         f"SELECT 'event:' || to_event_id FROM {tables['link']} WHERE from_event_id IN ({marks})"
@@ -192,15 +196,25 @@ def event_scopes(event_ids: Iterable[int], using: str = DEFAULT_DB_ALIAS) -> set
         f" UNION SELECT 'country:' || lower(country_id) FROM {tables['country']} WHERE event_id IN ({marks})"
         f" UNION SELECT 'leader:' || l.slug FROM {tables['event_leader']} e JOIN {tables['leader']} l"
         f" ON l.id = e.leader_id WHERE e.event_id IN ({marks})"
+        f" UNION SELECT 'summit:' || s.slug FROM {tables['event']} e JOIN {tables['summit']} s"
+        f" ON s.id = e.summit_id WHERE e.id IN ({marks})"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, event_ids * 5)
+        cursor.execute(sql, event_ids * 6)
         found = {row[0] for row in cursor.fetchall()}
     return {WHOLE_RECORD, *(f"event:{pk}" for pk in event_ids)} | found
 
 
 def country_scopes(codes: Iterable[str]) -> set[str]:
     return {f"country:{code.lower()}" for code in codes}
+
+
+def summit_scopes(summit_ids: Iterable[int], using: str = DEFAULT_DB_ALIAS) -> set[str]:
+    summit_ids = set(summit_ids)
+    if not summit_ids:
+        return set()
+    slugs = Summit.objects.using(using).filter(pk__in=summit_ids).values_list("slug", flat=True)
+    return {f"summit:{slug}" for slug in slugs}
 
 
 def leader_scopes(leader_ids: Iterable[int], using: str = DEFAULT_DB_ALIAS) -> set[str]:

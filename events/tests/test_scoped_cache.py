@@ -188,3 +188,48 @@ class ScopeTests:
         assert admin_client.post(url, form.data).status_code == 302
         assert "Duterte and Putin meet in Lima" in read("/relationships/ph-ru/")[0]
         assert read("/relationships/ph-cn/")[1]
+
+
+class SummitScopeTests:
+    """A summit's page is keyed by `summit:<slug>`: its own events' edits re-render it, no other's."""
+
+    @pytest.fixture
+    def summits(self, record):
+        from events.tests.factories import make_summit
+
+        apec, asean = make_summit("APEC 2016"), make_summit("ASEAN 2016", host="LA")
+        for event in (record["lima"],):
+            event.summit = apec
+            event.save()
+        record["tokyo"].summit = asean
+        record["tokyo"].save()
+        return apec, asean
+
+    def test_an_edit_re_renders_its_summit_and_leaves_the_others_cached(self, record, summits):
+        apec, asean = summits
+        warm(apec.get_absolute_url(), asean.get_absolute_url())
+        lima = record["lima"]
+        lima.title = "Duterte and Putin meet in Lima"
+        lima.save()
+        page, cached = read(apec.get_absolute_url())
+        assert "Duterte and Putin meet in Lima" in page and not cached
+        assert read(asean.get_absolute_url())[1]
+
+    def test_an_event_moved_to_another_summit_leaves_the_old_page(self, record, summits):
+        """The Lima meeting moved from APEC to ASEAN: APEC's page no longer lists it, ASEAN's does."""
+        apec, asean = summits
+        warm(apec.get_absolute_url(), asean.get_absolute_url())
+        lima = record["lima"]
+        lima.summit = asean
+        lima.save()
+        assert "Duterte meets Putin in Lima" not in read(apec.get_absolute_url())[0]
+        assert "Duterte meets Putin in Lima" in read(asean.get_absolute_url())[0]
+
+    def test_an_event_taken_off_its_summit_leaves_it(self, record, summits):
+        apec, _ = summits
+        warm(apec.get_absolute_url(), "/summits/")
+        lima = record["lima"]
+        lima.summit = None
+        lima.save()
+        assert "Duterte meets Putin in Lima" not in read(apec.get_absolute_url())[0]
+        assert "APEC 2016" in read("/summits/")[0]

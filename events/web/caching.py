@@ -58,6 +58,7 @@ SCOPED_PAGES = {
     ),
     **dict.fromkeys(("event_detail", "event_cite", "event_revision"), lambda kwargs: f"event:{kwargs['pk']}"),
     "leader_detail": lambda kwargs: f"leader:{kwargs['slug']}",
+    "summit_detail": lambda kwargs: f"summit:{kwargs['slug']}",
 }
 
 
