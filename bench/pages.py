@@ -52,10 +52,18 @@ def samples(database_url: str) -> dict:
             "WHERE l.country_id = 'CN' GROUP BY l.slug ORDER BY count(*) DESC LIMIT 1"
         )
         leader = cursor.fetchone()[0]
-        cursor.execute("SELECT id FROM events_event WHERE published ORDER BY date DESC, id DESC LIMIT 1")
-        event = cursor.fetchone()[0]
+        cursor.execute("SELECT id, title FROM events_event WHERE published ORDER BY date DESC, id DESC LIMIT 1")
+        event, title = cursor.fetchone()
     connection.close()
-    return {"summit": summit, "leader": leader, "event": event}
+    # The event's own address: /events/<id>/ alone redirects there, and would be timed twice.
+    return {"summit": summit, "leader": leader, "event": event, "event_url": f"/events/{event}/{slugify(title)}/"}
+
+
+def slugify(title: str) -> str:
+    """Event.slug's rule."""
+    from django.utils.text import slugify as django_slugify
+
+    return django_slugify(title)[:60].strip("-") or "event"
 
 
 def page_paths(database_url: str, deep_timeline: str | None = None) -> list[str]:
@@ -86,7 +94,7 @@ def page_paths(database_url: str, deep_timeline: str | None = None) -> list[str]
         "/leaders/",
         "/leaders/?page=3",
         f"/leaders/{s['leader']}/",
-        f"/events/{s['event']}/",
+        s["event_url"],
         "/relationships/compare/?with=cn&with=us&with=jp",
     ]
     return paths
