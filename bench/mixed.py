@@ -11,9 +11,11 @@ browser sends it: the same path as any editor), choosing among those 300, and
 a checker reads that event's page right after each save: a page without the
 new summary is a stale read.
 
-Run twice in one go: with the page cache keyed by scope (`DJANGO_PAGE_CACHE_SCOPES=1`,
-the default) and keyed by the whole record (`0`: every edit re-renders every
-page, as before issue 16). `/healthz` under the same wrk is the reference.
+Run three times in one go: with the page cache keyed by scope and the event cards of a
+re-rendered page taken from the cache (the defaults), keyed by scope with every card
+rendered (`DJANGO_PAGE_CACHE_CARDS=0`), and keyed by the whole record
+(`DJANGO_PAGE_CACHE_SCOPES=0`: every edit re-renders every page, as before issue 16).
+`/healthz` under the same wrk is the reference.
 
     .venv/bin/python bench/mixed.py [--database-url URL] [--seconds 30]
 
@@ -41,6 +43,13 @@ import psycopg2
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench import BROWSER, PY, ROOT, Server, ensure_wrk, load, log, production_env, run, to_ms  # noqa: E402
 
+# The page cache's configurations, measured one after the other: (label, DJANGO_PAGE_CACHE_SCOPES,
+# DJANGO_PAGE_CACHE_CARDS). The first is the default, which the targets are checked against.
+KEYINGS = (
+    ("by scope, cards cached", "1", "1"),
+    ("by scope, cards rendered", "1", "0"),
+    ("by the whole record", "0", "0"),
+)
 # The mixed run's own Redis database: flushed before each keying.
 REDIS = "redis://127.0.0.1:6379/10"
 KINDS = ["meeting", "state_visit", "call", "statement", "agreement", "sideline"]
@@ -206,7 +215,7 @@ def mixed_run(wrk: str, server: Server, urls_file: str, seconds: int, editor_arg
 
 
 def compare(database_url: str, seconds: int = 30, port: int = 8711, redis_url: str = REDIS, seed: int = 1) -> list[str]:
-    """Both keyings of the page cache under the same mixed run; the lines to print (bench.py calls this too)."""
+    """Each of KEYINGS under the same mixed run; the lines to print (bench.py calls this too)."""
     import redis
 
     wrk = ensure_wrk()
@@ -224,6 +233,7 @@ def compare(database_url: str, seconds: int = 30, port: int = 8711, redis_url: s
             PY,
             "manage.py",
             "shell",
+            "--no-imports",
             "-c",
             "from django.contrib.auth import get_user_model; U = get_user_model(); "
             f"u = U.objects.filter(username='{username}').first() or U(username='{username}'); "
@@ -241,9 +251,9 @@ def compare(database_url: str, seconds: int = 30, port: int = 8711, redis_url: s
     failing: dict[str, int] = {}  # path: status, of the URLs that did not answer 200 when first read
     load_before = os.getloadavg()
     try:
-        for label, scopes in (("keyed by scope", "1"), ("keyed by the whole record", "0")):
+        for label, scopes, cards in KEYINGS:
             redis.Redis.from_url(redis_url).flushdb()
-            server = Server(label, port, {**env, "DJANGO_PAGE_CACHE_SCOPES": scopes})
+            server = Server(label, port, {**env, "DJANGO_PAGE_CACHE_SCOPES": scopes, "DJANGO_PAGE_CACHE_CARDS": cards})
             try:
                 log(f"{label}: reading every URL once")
                 for path in urls:
@@ -283,7 +293,7 @@ def compare(database_url: str, seconds: int = 30, port: int = 8711, redis_url: s
     if failing:
         lines += ["", "not 200 when first read (wrk counts them as errors):"]
         lines += [f"  {status} {path}" for path, status in failing.items()]
-    health, mixed = results["keyed by scope"]
+    health, mixed = results[KEYINGS[0][0]]
     lines += [
         "",
         f"target: mixed >= 0.5 x /healthz: {mixed['rps'] / health['rps']:.2f}x "

@@ -236,6 +236,8 @@ PAGE_CACHE = env_flag("DJANGO_PAGE_CACHE", True)
 # Pages keyed by the part of the site they show (events/web/caching.py `page_scope`); 0 keys every
 # page by the whole record, so that any edit re-renders every page (bench/mixed.py compares both).
 PAGE_CACHE_SCOPES = env_flag("DJANGO_PAGE_CACHE_SCOPES", True)
+# A page the cache renders again takes its unchanged event cards from the cache (events/web/cards.py).
+PAGE_CACHE_CARDS = env_flag("DJANGO_PAGE_CACHE_CARDS", True)
 
 # HTTPS hardening is on whenever debugging is off, unless explicitly disabled
 # for local benchmarks and tests (DJANGO_HTTPS=0).

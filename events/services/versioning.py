@@ -101,6 +101,11 @@ class Stamps:
     key: str  # the page's: the versions of `*` and of its scope, with their times
     changed_at: datetime.datetime | None  # when the page's part last changed
 
+    @property
+    def everything(self) -> str:
+        """The stamp of `*` alone (the first of `key`'s two): what changes with every write that is not an event's."""
+        return self.key.partition("-")[0]
+
 
 def current_stamps(scope: str, using: str = DEFAULT_DB_ALIAS) -> Stamps:
     """The site's version and the stamps of `*` and `scope`, in one query (plain SQL, as `current_version`)."""

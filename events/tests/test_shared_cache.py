@@ -35,3 +35,4 @@ def test_pages_are_rendered_while_redis_does_not_answer(redis_down, caplog):
             assert "Duterte meets Putin in Lima" in response.content.decode()
     assert "Page cache unavailable, page rendered" in caplog.text
     assert "Page cache unavailable, page not stored" in caplog.text
+    assert "Page cache unavailable, cards rendered" in caplog.text  # the event cards' cache, events/web/cards.py

@@ -21,6 +21,7 @@ turns all of this off, conditional responses included, so that the cold
 benchmark measures rendering and nothing else.
 """
 
+import contextlib
 import datetime
 import functools
 import hashlib
@@ -38,6 +39,7 @@ from django.utils.text import compress_string
 
 from events.models import pair_key
 from events.services.versioning import WHOLE_RECORD, Stamps
+from events.web import cards
 from events.web.guards import unavailable
 from events.web.replicas import read_stamps
 
@@ -174,7 +176,10 @@ class PageCacheMiddleware:
         if not database_answers:
             return unavailable_now(request)
 
-        response = self.get_response(request)
+        # Rendered with each event card kept under its row's key (events/web/cards.py): an edit's
+        # re-rendered pages take the 49 cards that did not change from there.
+        with cards.cached_cards(stamps.everything) if settings.PAGE_CACHE_CARDS else contextlib.nullcontext():
+            response = self.get_response(request)
         if response.status_code != 200 or not self.shareable(request, response):
             return response
         self.validators(response, etag, last_modified)

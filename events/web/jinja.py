@@ -27,6 +27,7 @@ from events.queries.temperature import format_score
 from events.vocab.administrations import administration_for
 from events.vocab.dates import datetime_attribute
 from events.vocab.plover import PloverCategory, Quad, quad_of, score_source
+from events.web import cards
 
 
 def labelled_sources(sources):
@@ -161,6 +162,8 @@ def environment(**options) -> Environment:
         url=url,
         static=static,
         administration_headings=administration_headings,
+        render_cards=cards.render_cards,  # each card once per row, on the pages the page cache serves
+        events_of=cards.events_of,
         plover_coding=plover_coding,
         page_language=page_language,
         language_versions=language_versions,

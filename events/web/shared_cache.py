@@ -21,7 +21,10 @@ UNAVAILABLE = (RedisConnectionError, RedisTimeoutError)
 
 
 class TolerantRedisCache(RedisCache):
-    """RedisCache whose reads miss and whose writes are skipped while Redis does not answer."""
+    """RedisCache whose reads miss and whose writes are skipped while Redis does not answer.
+
+    `get_many`/`set_many` too: the event cards (events/web/cards.py) are read and stored a page at a time.
+    """
 
     def get(self, key, default=None, version=None):
         try:
@@ -35,3 +38,17 @@ class TolerantRedisCache(RedisCache):
             super().set(key, value, timeout, version)
         except UNAVAILABLE as error:
             logger.warning("Page cache unavailable, page not stored: %s", error)
+
+    def get_many(self, keys, version=None):
+        try:
+            return super().get_many(keys, version)
+        except UNAVAILABLE as error:
+            logger.warning("Page cache unavailable, cards rendered: %s", error)
+            return {}
+
+    def set_many(self, data, timeout=DEFAULT_TIMEOUT, version=None):
+        try:
+            return super().set_many(data, timeout, version)
+        except UNAVAILABLE as error:
+            logger.warning("Page cache unavailable, cards not stored: %s", error)
+            return list(data)
