@@ -130,7 +130,36 @@ def production_env(database_url: str) -> dict:
     return env
 
 
-class Server:
+def cpu_seconds_of(pids) -> float:
+    """The CPU time these processes have used (user and system), in seconds; a process gone counts none."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+class Settles:
+    """A server that waits until it is idle: requests still running after a wrk run would slow the next."""
+
+    def cpu_seconds(self) -> float:
+        raise NotImplementedError
+
+    def settle(self, limit: float = 300) -> None:
+        deadline = time.monotonic() + limit
+        before = self.cpu_seconds()
+        while time.monotonic() < deadline:
+            time.sleep(1)
+            now = self.cpu_seconds()
+            if now - before < 0.05:
+                return
+            before = now
+
+
+class Server(Settles):
     def __init__(self, name: str, port: int, env: dict):
         self.name, self.port = name, port
         self.base = f"http://127.0.0.1:{port}"
@@ -176,25 +205,7 @@ class Server:
         return max(peaks, default=0.0)
 
     def cpu_seconds(self) -> float:
-        total = 0.0
-        for pid in self.worker_pids():
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except FileNotFoundError:
-                continue
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        return total
-
-    def settle(self, limit: float = 300) -> None:
-        """Wait until the workers are idle: requests still running after a wrk run would slow the next."""
-        deadline = time.monotonic() + limit
-        before = self.cpu_seconds()
-        while time.monotonic() < deadline:
-            time.sleep(1)
-            now = self.cpu_seconds()
-            if now - before < 0.05:
-                return
-            before = now
+        return cpu_seconds_of(self.worker_pids())
 
     def stop(self) -> None:
         if self.process.poll() is None:

@@ -67,7 +67,7 @@ from pathlib import Path
 import psycopg2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import PY, Server, ensure_wrk, load, log, production_env, run  # noqa: E402
+from bench import PY, Server, Settles, cpu_seconds_of, ensure_wrk, load, log, production_env, run  # noqa: E402
 
 DATASETTE_VENV = Path("/tmp/datasette-venv")
 DATASETTE = str(DATASETTE_VENV / "bin" / "datasette")
@@ -194,7 +194,7 @@ def ensure_datasette() -> str:
     return subprocess.run([DATASETTE, "--version"], capture_output=True, text=True, check=True).stdout.split()[-1]
 
 
-class Datasette:
+class Datasette(Settles):
     """`datasette serve` on one SQLite file, immutable, until `stop()`."""
 
     def __init__(self, path: Path, port: int):
@@ -216,19 +216,7 @@ class Datasette:
         raise SystemExit(f"Datasette did not answer on port {port}")
 
     def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-    def settle(self, limit: float = 300) -> None:
-        """Wait until it is idle: queries still running after a wrk run would slow the next run."""
-        deadline = time.monotonic() + limit
-        before = self.cpu_seconds()
-        while time.monotonic() < deadline:
-            time.sleep(1)
-            now = self.cpu_seconds()
-            if now - before < 0.05:
-                return
-            before = now
+        return cpu_seconds_of([self.process.pid])
 
     def stop(self) -> None:
         if self.process.poll() is None:

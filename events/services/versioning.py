@@ -215,19 +215,19 @@ def country_scopes(codes: Iterable[str]) -> set[str]:
 
 
 def summit_scopes(summit_ids: Iterable[int], using: str = DEFAULT_DB_ALIAS) -> set[str]:
-    summit_ids = set(summit_ids)
-    if not summit_ids:
-        return set()
-    slugs = Summit.objects.using(using).filter(pk__in=summit_ids).values_list("slug", flat=True)
-    return {f"summit:{slug}" for slug in slugs}
+    return _slug_scopes(Summit, "summit", summit_ids, using)
 
 
 def leader_scopes(leader_ids: Iterable[int], using: str = DEFAULT_DB_ALIAS) -> set[str]:
-    leader_ids = set(leader_ids)
-    if not leader_ids:
+    return _slug_scopes(Leader, "leader", leader_ids, using)
+
+
+def _slug_scopes(model, prefix: str, ids: Iterable[int], using: str) -> set[str]:
+    """`<prefix>:<slug>` of these rows of `model` (one query; none for no ids)."""
+    ids = set(ids)
+    if not ids:
         return set()
-    slugs = Leader.objects.using(using).filter(pk__in=leader_ids).values_list("slug", flat=True)
-    return {f"leader:{slug}" for slug in slugs}
+    return {f"{prefix}:{slug}" for slug in model.objects.using(using).filter(pk__in=ids).values_list("slug", flat=True)}
 
 
 @contextlib.contextmanager
