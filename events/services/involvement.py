@@ -125,6 +125,7 @@ class _Pending:
     events: set[int] = field(default_factory=set)  # to sync
     buckets: set[Bucket] = field(default_factory=set)  # to recompute
     summits: set[int] = field(default_factory=set)  # to recount
+    left: set[int] = field(default_factory=set)  # left by an event: recounted, and their pages bumped
 
 
 def _pending() -> _Pending | None:
@@ -141,22 +142,21 @@ def sync_involvement(event_ids: Iterable[int]) -> None:
         refresh_pair_months(_sync(event_ids))
 
 
-def _sync(event_ids: Iterable[int], summits: Iterable[int] = ()) -> set[Bucket]:
-    """Rebuild the involvement rows of these events and recount their summits (and `summits`, and those left).
+def _sync(event_ids: Iterable[int], summits: Iterable[int] = (), left: Iterable[int] = ()) -> set[Bucket]:
+    """Rebuild the involvement rows of these events and recount their summits, `summits` and those they `left`.
 
     Returns the months their timeline rows left or joined.
     """
     event_ids = sorted(set(event_ids))
-    # The summits noted before the writes: those the events left (and, from the importer, joined).
-    noted = {*summits, *_take_left_summits()} - {None}
-    summits = set(noted)
+    left = {*left, *_take_left_summits()} - {None}
+    summits = {*summits, *left} - {None}
     touched: set[Bucket] = set()
     for start in range(0, len(event_ids), BATCH):
         touched |= _sync_batch(event_ids[start : start + BATCH], summits)
     refresh_summit_counts(summits)
-    # Their pages: those of the summits the events are at, the write's own signal bumps.
-    if noted:
-        versioning.bump_scopes({versioning.WHOLE_RECORD} | versioning.summit_scopes(noted))
+    # The pages of the summits the events left (those of the summits they are at, the write's own signal bumps).
+    if left:
+        versioning.bump_scopes({versioning.WHOLE_RECORD} | versioning.summit_scopes(left))
     return touched
 
 
@@ -218,7 +218,7 @@ def deferred():
         finally:
             _state.pending = None
         with transaction.atomic():
-            refresh_pair_months(pending.buckets | _sync(pending.events, pending.summits))
+            refresh_pair_months(pending.buckets | _sync(pending.events, pending.summits, pending.left))
 
 
 # ---------------------------------------------------------------------------
@@ -232,7 +232,7 @@ def note_left_summit(summit_id: int | None) -> None:
         return
     pending = _pending()
     if pending is not None:
-        pending.summits.add(summit_id)
+        pending.left.add(summit_id)
     else:
         _state.__dict__.setdefault("left_summits", set()).add(summit_id)
 
