@@ -143,12 +143,30 @@ def cpu_seconds_of(pids) -> float:
 
 
 class Settles:
-    """A server that waits until it is idle: requests still running after a wrk run would slow the next."""
+    """A server process of ours to measure: started until it answers, idle before each run, stopped."""
+
+    process: subprocess.Popen
 
     def cpu_seconds(self) -> float:
         raise NotImplementedError
 
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def wait_until_answers(self, url: str, what: str, limit: float = 60) -> None:
+        """Return once `url` answers 200; stop the server and exit if it has not within `limit` seconds."""
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            try:
+                if urllib.request.urlopen(url, timeout=2).status == 200:
+                    return
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.3)
+        self.stop()
+        raise SystemExit(f"{what} did not answer at {url}")
+
     def settle(self, limit: float = 300) -> None:
+        """Wait until it is idle: requests still running after a wrk run would slow the next."""
         deadline = time.monotonic() + limit
         before = self.cpu_seconds()
         while time.monotonic() < deadline:
@@ -182,15 +200,7 @@ class Server(Settles):
             cwd=ROOT,
             start_new_session=True,
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if urllib.request.urlopen(f"{self.base}/healthz", timeout=2).status == 200:
-                    return
-            except (urllib.error.URLError, OSError):
-                time.sleep(0.3)
-        self.stop()
-        raise SystemExit(f"{name} server did not answer on port {port}")
+        self.wait_until_answers(f"{self.base}/healthz", f"{name} server")
 
     def worker_pids(self) -> list[int]:
         out = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True).stdout

@@ -205,15 +205,7 @@ class Datasette(Settles):
             stdout=subprocess.DEVNULL,
             start_new_session=True,
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if urllib.request.urlopen(f"{self.base}/-/versions.json", timeout=2).status == 200:
-                    return
-            except (urllib.error.URLError, OSError):
-                time.sleep(0.3)
-        self.stop()
-        raise SystemExit(f"Datasette did not answer on port {port}")
+        self.wait_until_answers(f"{self.base}/-/versions.json", "Datasette")
 
     def cpu_seconds(self) -> float:
         return cpu_seconds_of([self.process.pid])
