@@ -32,6 +32,13 @@ def figures(pair: str) -> dict[datetime.date, tuple]:
     }
 
 
+def run_data_migration(module: str, function: str) -> None:
+    """Run one data migration's function on the current database (outside a transaction: SQLite's schema editor)."""
+    migration = importlib.import_module(f"events.migrations.{module}")
+    with connection.schema_editor() as schema_editor:
+        getattr(migration, function)(apps, schema_editor)
+
+
 @pytest.fixture
 def leaders():
     return {cc: make_leader(f"Leader of {cc}", cc) for cc in ("PH", "RU", "CN")}
@@ -189,10 +196,8 @@ class BulkWriterTests:
     @pytest.mark.django_db(transaction=True, serialized_rollback=True)
     def test_the_migration_fills_the_months_of_stored_events(self, lima):
         """Migration 0006 computes the months of the events already stored."""
-        migration = importlib.import_module("events.migrations.0006_pair_months")
         PairMonth.objects.all().delete()
-        with connection.schema_editor() as schema_editor:
-            migration.fill_pair_months(apps, schema_editor)
+        run_data_migration("0006_pair_months", "fill_pair_months")
         assert figures("ph-ru") == {NOV: (2, 1, D("1.9"), 1, 0, 0, 0)}
         assert involvement.drift() == {}
 
@@ -323,8 +328,6 @@ class SummitCountTests:
     # Outside a transaction: SQLite's schema editor refuses to open inside one.
     @pytest.mark.django_db(transaction=True, serialized_rollback=True)
     def test_the_migration_counts_the_stored_events(self, summits):
-        migration = importlib.import_module("events.migrations.0016_summit_count")
         SummitCount.objects.all().delete()
-        with connection.schema_editor() as schema_editor:
-            migration.count_summits(apps, schema_editor)
+        run_data_migration("0016_summit_count", "count_summits")
         assert self.counts(*summits) == [2, 0]
