@@ -30,6 +30,7 @@ import functools
 import itertools
 import operator
 import threading
+import zlib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -222,6 +223,47 @@ def deferred():
 
 
 # ---------------------------------------------------------------------------
+# Concurrent recounts
+# ---------------------------------------------------------------------------
+
+# Two transactions recounting the same summit (or pair and month) would each
+# delete the stored row, count what they see, and insert: the second insert
+# fails on the first one's row, and neither count includes the other's event.
+# So a recount first takes a lock on what it recounts, held to the commit: the
+# second waits, then counts what the first committed. PostgreSQL's advisory
+# locks, keyed (table, key); SQLite has one writer at a time already.
+SUMMIT_COUNTS, PAIR_MONTHS = 1, 2
+# Beyond this many keys (an import, a restore) a recount locks its whole table
+# instead: the lock table is shared and small (max_locks_per_transaction).
+MOST_KEY_LOCKS = 64
+
+
+def _lock_recounts(table: int, keys: Iterable | None, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Wait for, then hold to the commit, the right to recount these keys of `table` (None: all of it)."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        return
+    keys = None if keys is None else sorted({_lock_key(key) for key in keys})  # one order: no deadlock
+    with connection.cursor() as cursor:
+        if keys is None or len(keys) > MOST_KEY_LOCKS:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, 0)", [table])
+            return
+        # Every key's holder shares (table, 0), which the whole table's recount takes alone.
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock_shared(%s, 0), count(pg_advisory_xact_lock(%s, key))"
+            " FROM unnest(%s::int[]) AS key",
+            [table, table, keys],
+        )
+
+
+def _lock_key(key) -> int:
+    """A key as a nonzero int4: a summit's id, or a hash of a (pair, month) bucket (a clash only makes one wait)."""
+    if isinstance(key, int):
+        return key % 0x7FFFFFFF or 1
+    return zlib.crc32(repr(key).encode()) % 0x7FFFFFFF or 1
+
+
+# ---------------------------------------------------------------------------
 # SummitCount: each summit's public events
 # ---------------------------------------------------------------------------
 
@@ -254,6 +296,7 @@ def refresh_summit_counts(summit_ids: Iterable[int | None]) -> None:
         pending.summits.update(summit_ids)
         return
     with transaction.atomic():
+        _lock_recounts(SUMMIT_COUNTS, summit_ids)
         for start in range(0, len(summit_ids), BATCH):
             batch = summit_ids[start : start + BATCH]
             SummitCount.objects.filter(summit_id__in=batch).delete()
@@ -264,6 +307,7 @@ def refresh_summit_counts(summit_ids: Iterable[int | None]) -> None:
 def rebuild_summit_counts() -> None:
     """Recount every summit (a DELETE and one grouped count): after loading events in bulk."""
     with transaction.atomic():
+        _lock_recounts(SUMMIT_COUNTS, None)
         SummitCount.objects.all().delete()
         SummitCount.objects.bulk_create(
             (SummitCount(summit_id=pk, events=n) for pk, n in _summit_counts(Event.objects.all())), batch_size=BATCH
@@ -328,6 +372,7 @@ def refresh_pair_months(buckets: Iterable[Bucket]) -> None:
         return
     stored, counted = _bucket_filters(buckets)
     with transaction.atomic():
+        _lock_recounts(PAIR_MONTHS, buckets)
         PairMonth.objects.filter(stored).delete()
         insert_pair_months(EventPair.objects.filter(counted))
 
@@ -335,6 +380,7 @@ def refresh_pair_months(buckets: Iterable[Bucket]) -> None:
 def rebuild_pair_months() -> None:
     """Recompute every relationship's months (a DELETE and an INSERT … SELECT): after filling EventPair in bulk."""
     with transaction.atomic():
+        _lock_recounts(PAIR_MONTHS, None)
         PairMonth.objects.all().delete()
         insert_pair_months(EventPair.objects.all())
 

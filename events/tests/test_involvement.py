@@ -3,12 +3,15 @@
 import datetime
 import importlib
 import io
+import threading
+import time
 from decimal import Decimal
 
+import psycopg2
 import pytest
 from django.apps import apps
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from events.models import Event, EventLeader, PairMonth, SummitCount
@@ -331,3 +334,62 @@ class SummitCountTests:
         SummitCount.objects.all().delete()
         run_data_migration("0016_summit_count", "count_summits")
         assert self.counts(*summits) == [2, 0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers: PostgreSQL's; run with DATABASE_URL")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+class ConcurrentWriteTests:
+    """Two editors saving events at the same summit, in the same relationship and month, at the same time."""
+
+    def test_both_saves_land_and_both_are_counted(self, leaders):
+        lima = make_summit("APEC 2016")
+        both = (leaders["PH"], leaders["RU"])
+        first_done, second_pid, failures = threading.Event(), [], []
+
+        def first():
+            with transaction.atomic():
+                make_event("Duterte meets Putin", date=NOV, participants=both, summit=lima)
+                first_done.set()
+                wait_for_lock_wait(second_pid)  # commit only once the second save waits on this one
+            connections.close_all()
+
+        def second():
+            first_done.wait(10)
+            connection.ensure_connection()
+            second_pid.append(connection.connection.info.backend_pid)
+            try:
+                make_event("Duterte meets Medvedev", date=NOV, participants=both, summit=lima)
+            except Exception as error:  # noqa: BLE001 - what the editor would get as a 500
+                failures.append(error)
+            connections.close_all()
+
+        threads = [threading.Thread(target=first), threading.Thread(target=second)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert failures == []
+        assert SummitCount.objects.get(summit=lima).events == 2
+        assert figures("ph-ru")[NOV][0] == 2
+        assert involvement.drift() == {}
+
+
+def wait_for_lock_wait(pids: list[int], seconds: float = 10) -> None:
+    """Until the backend in `pids` waits on a lock (as PostgreSQL's pg_stat_activity says), or `seconds` pass."""
+    deadline = time.monotonic() + seconds
+    watcher = psycopg2.connect(dsn_of(connection.settings_dict))
+    try:
+        while time.monotonic() < deadline:
+            if pids:
+                with watcher.cursor() as cursor:
+                    cursor.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", pids)
+                    row = cursor.fetchone()
+                    if row and row[0] == "Lock":
+                        return
+            time.sleep(0.02)
+    finally:
+        watcher.close()
+
+
+def dsn_of(settings: dict) -> str:
+    return f"host={settings['HOST']} port={settings['PORT'] or 5432} user={settings['USER']} dbname={settings['NAME']}"
