@@ -91,7 +91,7 @@ class Office(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["leader", "start_date"]
+        ordering = ["leader", "start_date", "pk"]  # pk: offices from the same day in the order entered
         constraints = [
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(start_date__isnull=True) | Q(end_date__gte=F("start_date")),

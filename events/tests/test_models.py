@@ -225,6 +225,22 @@ class OfficeTests:
         assert call.participants.get().title == "President-elect of the United States"
         assert visit.participants.get().title == "President of the United States"
 
+    def test_of_two_offices_from_the_same_day_the_lower_id_titles_the_event(self):
+        """Offices starting on the same day are read in id order, whatever order the table stores them in.
+
+        The bundled record has such offices (Wang Yi's, from March 2013): an export and its import must give the
+        same participant titles.
+        """
+        wang = make_leader("Wang Yi", "CN")
+        since = datetime.date(2013, 3, 1)
+        top = Office.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        # Stored in the other order than their ids.
+        Office.objects.create(pk=top + 2, leader=wang, title="State Councilor", country_id="CN", start_date=since)
+        Office.objects.create(pk=top + 1, leader=wang, title="Foreign Minister", country_id="CN", start_date=since)
+        visit = make_event(date=datetime.date(2018, 10, 28), participants=(wang,))
+        assert visit.participants.get().title == "Foreign Minister"
+        assert [o.title for o in Office.objects.filter(leader=wang)] == ["Foreign Minister", "State Councilor"]
+
     def test_month_precision_end_covers_the_whole_month(self):
         """An office ending "October 2020" still covers 31 October 2020."""
         office = Office(
