@@ -238,6 +238,9 @@ PAGE_CACHE = env_flag("DJANGO_PAGE_CACHE", True)
 PAGE_CACHE_SCOPES = env_flag("DJANGO_PAGE_CACHE_SCOPES", True)
 # A page the cache renders again takes its unchanged event cards from the cache (events/web/cards.py).
 PAGE_CACHE_CARDS = env_flag("DJANGO_PAGE_CACHE_CARDS", True)
+# Lists of event cards keyed by their shape, and served while none of the events they show has
+# changed (events/web/caching.py): an edit of one event's text re-renders only the lists showing it.
+PAGE_CACHE_SHAPES = env_flag("DJANGO_PAGE_CACHE_SHAPES", True)
 
 # HTTPS hardening is on whenever debugging is off, unless explicitly disabled
 # for local benchmarks and tests (DJANGO_HTTPS=0).

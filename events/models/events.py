@@ -403,9 +403,27 @@ class Event(models.Model):
         if update_fields is not None and {"plover_category", "plover_mode", "score_override"} & set(update_fields):
             kwargs["update_fields"] = {*update_fields, "score"}
         super().save(*args, **kwargs)
+        self.loaded_shape = self.shape()  # what the next save of this instance is compared with
 
     def get_absolute_url(self):
         return record_url("events:event_detail", pk=self.pk, slug=self.slug)
+
+    # The columns that decide where an event appears in a list and what a list shows beside its
+    # cards: every one but these, which only its card and its own page show (and `q`'s matches:
+    # a page filtered by words is keyed by every edit, events/web/caching.py). A save that
+    # changes only these leaves the lists' shape as it was (services/versioning.py).
+    CARD_ONLY_FIELDS = frozenset(
+        {"title", "summary", "city", "venue", "score_justification", "created_at", "updated_at", "version"}
+    )
+
+    def shape(self) -> tuple:
+        """This instance's values of the columns that are not card-only (NOT_LOADED for a deferred one)."""
+        return tuple(self.__dict__.get(name, self.NOT_LOADED) for name in _shape_fields())
+
+    def only_card_changed(self) -> bool:
+        """Whether this save, of an event read from the database, changed card-only columns at most."""
+        loaded = getattr(self, "loaded_shape", None)
+        return loaded is not None and self.NOT_LOADED not in loaded and loaded == self.shape()
 
     # The summit as read from the database, for the summit counts (services/signals.py): an
     # event that leaves a summit changes its count; NOT_LOADED when never read (a query tells).
@@ -416,6 +434,7 @@ class Event(models.Model):
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
         instance.loaded_summit_id = instance.__dict__.get("summit_id", cls.NOT_LOADED)
+        instance.loaded_shape = instance.shape()
         return instance
 
     def get_kind_display(self) -> str:
@@ -568,6 +587,11 @@ class Event(models.Model):
     @property
     def is_meeting(self) -> bool:
         return self.kind in MEETING_KINDS
+
+
+@functools.cache
+def _shape_fields() -> tuple[str, ...]:
+    return tuple(field.attname for field in Event._meta.concrete_fields if field.attname not in Event.CARD_ONLY_FIELDS)
 
 
 class Participant(models.Model):

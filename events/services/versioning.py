@@ -26,6 +26,17 @@ page's own scope, which the writes of an event bump:
 replaces and of the rows it writes, and the summits its events left; a deleted event's are read before the
 cascade removes them. A page read under its scope's version was rendered from
 data at least that new, so a page cached under it is never stale.
+
+Each scope but `*` and `event:<id>` has a twin, `shape:<scope>`, for the lists of
+event cards (a timeline, the event list, a leader's and a summit's pages): what
+decides which events such a list shows, in what order, and what it shows beside
+their cards. Every write bumps both, except an edit that changes only what
+cards show (`Event.CARD_ONLY_FIELDS`, an event's sources, disagreements and
+revisions): it bumps the scopes, not their shapes. A list cached under its
+shape notes the events whose cards it shows, and is served only while none of
+their `event:<id>` has changed since it was rendered (events/web/caching.py):
+an editor's correction to one event re-renders the pages that show that event,
+not every page of its relationship.
 """
 
 import contextlib
@@ -70,11 +81,14 @@ _STAMPS_SQL = (
 )
 EVERYTHING = "*"
 WHOLE_RECORD = "all"
+SHAPE = "shape:"
 # A write touching more scopes than this (a bulk edit) bumps `*` instead: one row, not thousands.
 MAX_SCOPES = 500
 _state = threading.local()
 # The rows of one event: a write of one changes that event's pages (and `all`), nothing else.
 _EVENT_PARTS = (EventSource, Disagreement, Participant, Quote, StatusChange, CommitmentStep, Readout, EventRevision)
+# The rows of an event that no list's shape depends on: shown on its card and its page only.
+_CARD_PARTS = (EventSource, Disagreement, EventRevision)
 
 
 def current_version(using: str = DEFAULT_DB_ALIAS) -> tuple[int, datetime.datetime | None]:
@@ -129,6 +143,18 @@ def current_stamps(scope: str, using: str = DEFAULT_DB_ALIAS) -> Stamps:
     return Stamps((version, _aware(changed_at)), key, max(known) if known else None)
 
 
+def changed_since(scopes: list[str], version: int, using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Whether any of these scopes was bumped after the site's `version` (one query; plain SQL)."""
+    if not scopes:
+        return False
+    connection = connections[using]
+    marks = ", ".join(["%s"] * len(scopes))
+    table = connection.ops.quote_name(ScopeVersion._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {table} WHERE scope IN ({marks}) AND version > %s LIMIT 1", [*scopes, version])
+        return cursor.fetchone() is not None
+
+
 def _aware(value) -> datetime.datetime | None:
     """A time read by plain SQL: SQLite gives naive UTC text."""
     if value is None:
@@ -140,8 +166,16 @@ def _aware(value) -> datetime.datetime | None:
     return value
 
 
-def bump(using: str = DEFAULT_DB_ALIAS, scopes: Iterable[str] | None = None) -> None:
-    """Mark the record as changed, in `scopes` (None: in every part). Call it inside the writing transaction."""
+def shape_of(scope: str) -> str:
+    """The scope a list of cards in `scope` is keyed by: bumped by every write of the scope but card-only edits."""
+    return f"{SHAPE}{scope}"
+
+
+def bump(using: str = DEFAULT_DB_ALIAS, scopes: Iterable[str] | None = None, card_scopes: Iterable[str] = ()) -> None:
+    """Mark the record as changed, in `scopes` and their shapes (None: in every part), and in `card_scopes` alone.
+
+    Call it inside the writing transaction.
+    """
     now = timezone.now()
     manager = SiteVersion.objects.using(using)
     if not manager.filter(pk=SINGLETON).update(version=F("version") + 1, changed_at=now):
@@ -150,7 +184,12 @@ def bump(using: str = DEFAULT_DB_ALIAS, scopes: Iterable[str] | None = None) -> 
                 manager.create(pk=SINGLETON, version=1, changed_at=now)
         except IntegrityError:  # Another writer created it first.
             manager.filter(pk=SINGLETON).update(version=F("version") + 1, changed_at=now)
-    scopes = sorted(set(scopes)) if scopes is not None else [EVERYTHING]
+    if scopes is None:
+        scopes = [EVERYTHING]
+    else:
+        scopes, card_scopes = set(scopes), set(card_scopes)
+        shapes = {shape_of(scope) for scope in scopes if scope != EVERYTHING and not scope.startswith("event:")}
+        scopes = sorted(scopes | card_scopes | shapes)
     if len(scopes) > MAX_SCOPES:
         scopes = [EVERYTHING]
     if not scopes or ScopeVersion._meta.db_table not in _tables(using):
@@ -246,15 +285,18 @@ def coalesced(using: str = DEFAULT_DB_ALIAS):
         yield
     finally:
         _state.coalescing = None
-    if pending.everything or len(pending.events) > MAX_SCOPES:
+    card_events = pending.card_events - pending.events
+    if pending.everything or len(pending.events | card_events) > MAX_SCOPES:
         bump(using)
-    elif pending.events or pending.scopes:
-        bump(using, event_scopes(pending.events, using) | pending.scopes)
+    elif pending.events or pending.scopes or card_events:
+        scopes = event_scopes(pending.events, using) | pending.scopes if pending.events or pending.scopes else set()
+        bump(using, scopes, event_scopes(card_events, using) if card_events else ())
 
 
 class _Coalesced:
     def __init__(self):
         self.events: set[int] = set()  # written: their scopes are read at the end
+        self.card_events: set[int] = set()  # written, card-only: their scopes bumped at the end, not their shapes
         self.noted: set[int] = set()  # about to lose rows: their scopes read before, into `scopes`
         self.scopes: set[str] = set()
         self.everything = False
@@ -287,29 +329,43 @@ def _event_ids_of(sender, instance, kwargs) -> set[int] | None:
     return {event_id} if event_id is not None else None
 
 
+def _card_only(instance, kwargs) -> bool:
+    """Whether a write changes only what its event's card and page show (see the module's docstring)."""
+    if kwargs.get("action"):
+        return False
+    if isinstance(instance, Event):
+        return kwargs.get("signal") is post_save and not kwargs.get("created") and instance.only_card_changed()
+    return isinstance(instance, _CARD_PARTS)
+
+
 def _bump_on_write(sender, instance=None, **kwargs):
     if not kwargs.get("action", "post_").startswith("post_"):
         return
     using = kwargs.get("using") or DEFAULT_DB_ALIAS
     event_ids = _event_ids_of(sender, instance, kwargs)
+    card_only = event_ids is not None and _card_only(instance, kwargs)
     pending = _coalescing()
     if pending is not None:
         if event_ids is None:
             pending.everything = True
+        elif card_only:
+            pending.card_events |= event_ids
         else:
             pending.events |= event_ids
         return
     if event_ids is None:
         bump(using)
-        return
-    # A deletion's scopes were read before it (`_note_scopes`): the cascade has removed its rows since.
-    bump(using, event_scopes(event_ids, using) | getattr(instance, "_page_scopes", set()))
+    elif card_only:
+        bump(using, (), event_scopes(event_ids, using))
+    else:
+        # A deletion's scopes were read before it (`_note_scopes`): the cascade has removed its rows since.
+        bump(using, event_scopes(event_ids, using) | getattr(instance, "_page_scopes", set()))
 
 
 def _note_scopes(sender, instance, using=DEFAULT_DB_ALIAS, **kwargs):
     """Before an event or one of its rows is deleted: the scopes its pages are in, while its rows say."""
     event_ids = _event_ids_of(sender, instance, kwargs)
-    if event_ids is None:
+    if event_ids is None or isinstance(instance, _CARD_PARTS):  # a card's row: its event keeps its rows
         return
     pending = _coalescing()
     if pending is not None:  # a cascade: each event's scopes read once, for all its rows

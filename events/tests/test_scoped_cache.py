@@ -39,12 +39,23 @@ def record():
     }
 
 
+VERSION_TABLES = ("events_siteversion", "events_scopeversion")
+
+
+def from_the_cache(queries) -> bool:
+    """Whether a request read nothing but versions: the stamps, and for a list of cards whether its events changed."""
+    return all(
+        "FROM" in query["sql"] and query["sql"].split("FROM", 1)[1].lstrip().strip('"`').startswith(VERSION_TABLES)
+        for query in queries.captured_queries
+    )
+
+
 def read(path):
-    """The page an anonymous reader gets, and whether it came from the cache (one query: the stamps)."""
+    """The page an anonymous reader gets, and whether it came from the cache."""
     with CaptureQueriesContext(connection) as queries:
         response = Client().get(path)
     assert response.status_code == 200, path
-    return response.content.decode(), len(queries) == 1
+    return response.content.decode(), from_the_cache(queries)
 
 
 def warm(*paths):
@@ -145,13 +156,19 @@ class ScopeTests:
         assert read("/fil/relationships/ph-cn/")[1]
 
     @pytest.mark.parametrize("size", [3, 30])
-    def test_a_cached_scoped_page_costs_one_query_at_two_sizes(self, record, size):
-        """The stamps of a scoped page are one query, however many events and scopes exist."""
+    def test_a_cached_scoped_page_costs_two_queries_at_two_sizes(self, record, size):
+        """A cached timeline costs its stamps and one check of its events, however many events and scopes exist."""
         for number in range(size):
             make_meeting(record["duterte"], record["xi"], title=f"Meeting {number}")
         path = "/relationships/ph-cn/"
         read(path)
-        assert read(path)[1]
+        with CaptureQueriesContext(connection) as queries:
+            Client().get(path)
+        assert len(queries) == 2 and from_the_cache(queries)
+        with CaptureQueriesContext(connection) as queries:
+            Client().get(record["beijing"].get_absolute_url())
+            Client().get(record["beijing"].get_absolute_url())
+        assert len(queries) > 2  # an event's page: rendered, then one query (its stamps) when cached
 
     def test_scopes_turned_off_key_every_page_by_the_whole_record(self, record, settings):
         """DJANGO_PAGE_CACHE_SCOPES=0 (the mixed run's comparison): an edit re-renders every page, as before."""
@@ -233,3 +250,93 @@ class SummitScopeTests:
         lima.save()
         assert "Duterte meets Putin in Lima" not in read(apec.get_absolute_url())[0]
         assert "APEC 2016" in read("/summits/")[0]
+
+
+MOSCOW = datetime.date(2017, 5, 22)
+
+
+class ShapeTests:
+    """Lists of cards keyed by their shape: an edit of what cards show re-renders only the lists that show that event."""
+
+    def test_a_summary_edit_re_renders_the_lists_showing_the_event_only(self, record):
+        lima = record["lima"]
+        warm("/relationships/ph-ru/", "/relationships/ph-cn/", "/events/", "/events/?country=CN")
+        warm("/leaders/rodrigo-duterte/")
+        beijing_only = "/events/?country=CN&kind=state_visit"
+        make_meeting(record["duterte"], record["putin"], title="Duterte meets Putin in Moscow", date=MOSCOW)
+        later = ("/relationships/ph-ru/?date_after=2017-01-01", "/events/?country=RU&date_after=2017-01-01")
+        warm(beijing_only, *later)
+        lima.summary = "They spoke for an hour on the sidelines."
+        lima.save()
+        for path in ("/relationships/ph-ru/", "/events/", "/leaders/rodrigo-duterte/"):
+            page, cached = read(path)
+            assert "They spoke for an hour on the sidelines." in page and not cached, path
+        # Lists that do not show Lima: still served from the cache, their shapes unchanged, even in
+        # Russia's scopes (keyed by scope alone, an edit re-rendered every page of them).
+        for path in later:
+            page, cached = read(path)
+            assert cached and "Duterte meets Putin in Moscow" in page, path
+        assert read("/relationships/ph-cn/")[1]
+        assert read("/events/?country=CN")[1]
+        assert read(beijing_only)[1]
+        assert "They spoke for an hour" not in read("/relationships/ph-cn/")[0]
+
+    def test_a_date_edit_changes_the_shape(self, record):
+        """Moving Beijing's date re-renders every China list: its place in them changed."""
+        warm("/relationships/ph-cn/", "/events/?country=CN&kind=state_visit")
+        beijing = record["beijing"]
+        beijing.date = datetime.date(2016, 10, 21)
+        beijing.save()
+        assert not read("/events/?country=CN&kind=state_visit")[1]
+        page, cached = read("/relationships/ph-cn/")
+        assert not cached and "21 October 2016" in page
+
+    def test_a_list_filtered_by_words_follows_every_text_edit(self, record):
+        """?q= matches titles and summaries: an edit elsewhere can add an event to it."""
+        path = "/relationships/ph-ru/?q=sidelines"
+        assert "Duterte meets Putin in Lima" not in read(path)[0]
+        warm(path)
+        lima = record["lima"]
+        lima.summary = "They spoke on the sidelines."
+        lima.save()
+        page, cached = read(path)
+        assert "Duterte meets Putin in Lima" in page and not cached
+
+    def test_a_source_added_re_renders_the_card_not_the_other_lists(self, record):
+        lima = record["lima"]
+        warm("/relationships/ph-ru/", "/relationships/ph-cn/")
+        lima.sources.create(url="https://www.pna.gov.ph/articles/lima-meeting", title="PNA on the Lima meeting")
+        page, cached = read("/relationships/ph-ru/")
+        assert "PNA on the Lima meeting" in page and not cached
+        assert read("/relationships/ph-cn/")[1]
+
+    def test_a_revalidation_after_a_card_edit_gets_the_new_page(self, record):
+        """The ETag of a list is its shape's and its render's: a browser holding the old page gets the new one."""
+        path = "/relationships/ph-ru/"
+        first = Client().get(path)
+        assert Client().get(path, headers={"If-None-Match": first["ETag"]}).status_code == 304
+        lima = record["lima"]
+        lima.summary = "They spoke for an hour on the sidelines."
+        lima.save()
+        again = Client().get(
+            path, headers={"If-None-Match": first["ETag"], "If-Modified-Since": first["Last-Modified"]}
+        )
+        assert again.status_code == 200
+        assert "They spoke for an hour on the sidelines." in again.content.decode()
+        assert again["ETag"] != first["ETag"]
+
+    def test_an_admin_save_of_the_summary_only_keeps_the_shapes(self, record, admin_client):
+        """Through the admin's change form, as an editor saves: the other lists of Russia's leaders stay cached."""
+        from events.tests.test_caching import FormFields
+
+        lima = record["lima"]
+        warm("/relationships/ph-ru/", "/relationships/ph-cn/", "/leaders/vladimir-putin/")
+        url = f"/admin/events/event/{lima.pk}/change/"
+        form = FormFields()
+        form.feed(admin_client.get(url).content.decode())
+        form.data["summary"] = ["Agreed to meet again in Moscow."]
+        response = admin_client.post(url, {k: v for k, v in form.data.items() if not k.startswith("_")})
+        assert response.status_code == 302, response.content.decode()[:2000]
+        page, cached = read("/leaders/vladimir-putin/")
+        assert "Agreed to meet again in Moscow." in page and not cached
+        assert read("/relationships/ph-cn/")[1]

@@ -11,6 +11,16 @@ an edit to one event leaves the other relationships' and events' pages cached.
 The same stamps make each page's ETag, so a browser revalidating a page it
 already holds gets a 304 for one query.
 
+The lists of event cards (`CARD_LISTS`: a timeline, /events/, a leader's and a
+summit's pages, unless filtered by words) are keyed by their scope's shape
+instead, which an edit of what only cards show does not bump; each is stored
+with the events whose cards it shows and the site's version it was rendered
+at, and served only while none of their `event:<id>` is newer (a second query).
+So an editor's correction to one event's summary re-renders the lists that
+show that event, not all of its relationship's, its countries' and its
+leaders' pages; and a list is never stale, as every edit of one of its events
+bumps that event.
+
 Who is served from the cache: anonymous GET and HEAD requests, recognised
 before the session is loaded by carrying no session (or messages) cookie;
 anyone logged in may see drafts and always gets a fresh page. What is stored:
@@ -26,6 +36,7 @@ import datetime
 import functools
 import hashlib
 import re
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
@@ -38,7 +49,7 @@ from django.utils.http import http_date
 from django.utils.text import compress_string
 
 from events.models import pair_key
-from events.services.versioning import WHOLE_RECORD, Stamps
+from events.services.versioning import WHOLE_RECORD, Stamps, changed_since, shape_of
 from events.web import cards
 from events.web.guards import unavailable
 from events.web.replicas import read_stamps
@@ -62,6 +73,40 @@ SCOPED_PAGES = {
     "leader_detail": lambda kwargs: f"leader:{kwargs['slug']}",
     "summit_detail": lambda kwargs: f"summit:{kwargs['slug']}",
 }
+
+
+# The lists of event cards: keyed by their scope's shape and checked against the events they show
+# (versioning.py), unless filtered by words, whose matches change with any edit of an event's text.
+CARD_LISTS = {"relationship", "event_list", "leader_detail", "summit_detail"}
+
+
+@dataclass(frozen=True)
+class ShownPage:
+    """A list of cards as cached: the response, the events it shows, and the site's version it was rendered at."""
+
+    response: HttpResponse
+    events: tuple[str, ...]  # their scopes, `event:<id>`
+    version: int
+    changed_at: datetime.datetime | None
+
+
+def lists_cards(request) -> bool:
+    """Whether this page is a list of event cards cached under its shape (see `CARD_LISTS`)."""
+    return (
+        settings.PAGE_CACHE_SCOPES
+        and getattr(settings, "PAGE_CACHE_SHAPES", True)
+        and _url_name(request.path_info) in CARD_LISTS
+        and not any(value.strip() for value in request.GET.getlist("q"))
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _url_name(path: str) -> str | None:
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return None
+    return match.url_name if match.namespace == "events" else None
 
 
 def page_scope(request) -> str:
@@ -134,8 +179,9 @@ class PageCacheMiddleware:
             return self.get_response(request)
 
         scope = None
+        shown_list = lists_cards(request)
         try:
-            scope = page_scope(request)
+            scope = shape_of(page_scope(request)) if shown_list else page_scope(request)
             stamps = self.last_stamps[scope] = read_stamps(scope)
             if len(self.last_stamps) > LAST_STAMPS_KEPT:  # scopes come from addresses: keep a bounded few
                 del self.last_stamps[next(iter(self.last_stamps))]
@@ -159,6 +205,8 @@ class PageCacheMiddleware:
             f"|{translation.get_language()}"
         )
         digest = hashlib.blake2b(identity.encode(), digest_size=16).hexdigest()
+        if shown_list:
+            return self.card_list(request, stamps, digest, database_answers)
         # Weak: the page is stored both as is and gzipped, two representations of one content.
         etag = f'W/"{stamp}-{digest}"'
         midnight = timezone.make_aware(datetime.datetime.combine(today, datetime.time()))
@@ -191,6 +239,54 @@ class PageCacheMiddleware:
             return response
         cache.set(f"{key}:gzip", compressed, self.timeout)
         return compressed if gzip_ok else response
+
+    def card_list(self, request, stamps: Stamps, digest: str, database_answers: bool):
+        """A list of cards: served from the cache while none of its events changed; its validators, the render's."""
+        key = f"page:{stamps.key}:{digest}"
+        gzip_ok = bool(ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")))
+        page = cache.get(f"{key}:gzip" if gzip_ok else key)
+        if page is not None and database_answers:
+            try:
+                if changed_since(list(page.events), page.version):
+                    page = None
+            except DatabaseError:
+                database_answers = False  # served as it was a moment ago, as every page is then
+        if page is None:
+            if not database_answers:
+                return unavailable_now(request)
+            page = self.render_card_list(request, stamps, digest, key, gzip_ok)
+            if not isinstance(page, ShownPage):
+                return page  # not for everyone, or not a 200: as it came
+        etag, last_modified = self.card_list_validators(page, stamps, digest)
+        not_modified = get_conditional_response(request, etag=etag, last_modified=int(last_modified.timestamp()))
+        if not_modified is not None:
+            return self.validators(not_modified, etag, last_modified)
+        return page.response
+
+    def render_card_list(self, request, stamps: Stamps, digest: str, key: str, gzip_ok: bool):
+        # The site's version read before the page's queries: every event it shows is at least that new.
+        version, changed_at = stamps.version
+        cached_cards = cards.cached_cards(stamps.everything) if settings.PAGE_CACHE_CARDS else contextlib.nullcontext()
+        with cards.noting_shown() as shown, cached_cards:
+            response = self.get_response(request)
+        if response.status_code != 200 or not self.shareable(request, response) or response.streaming:
+            return response
+        events = tuple(sorted(f"event:{pk}" for pk in shown))
+        page = ShownPage(response, events, version, changed_at)
+        self.validators(response, *self.card_list_validators(page, stamps, digest))
+        compressed = self.gzipped(response)
+        cache.set(key, page, self.timeout)
+        if compressed is None:
+            return page
+        zipped = ShownPage(compressed, events, version, changed_at)
+        cache.set(f"{key}:gzip", zipped, self.timeout)
+        return zipped if gzip_ok else page
+
+    @staticmethod
+    def card_list_validators(page: ShownPage, stamps: Stamps, digest: str) -> tuple[str, datetime.datetime]:
+        """A list's ETag and Last-Modified: its shape's stamp and the version it was rendered at (its events')."""
+        midnight = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time()))
+        return f'W/"{stamps.key}.{page.version}-{digest}"', max(page.changed_at or midnight, midnight)
 
     def applies_to(self, request) -> bool:
         return (

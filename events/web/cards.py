@@ -33,6 +33,18 @@ from events.models import Event
 from events.models.events import _event_children
 
 _everything = contextvars.ContextVar("card_stamp", default=None)
+_shown = contextvars.ContextVar("shown_events", default=None)
+
+
+@contextlib.contextmanager
+def noting_shown():
+    """Inside, `render_cards` adds the ids of the events whose cards it renders to the set this yields."""
+    shown: set[int] = set()
+    token = _shown.set(shown)
+    try:
+        yield shown
+    finally:
+        _shown.reset(token)
 
 
 @contextlib.contextmanager
@@ -59,6 +71,9 @@ def row_digest(event: Event) -> str:
 
 def render_cards(card, events, level: int) -> dict[int, Markup]:
     """{event id: its card}: `card` is the template's macro, rendered for the rows the cache does not hold."""
+    shown = _shown.get()
+    if shown is not None:
+        shown.update(event.pk for event in events)
     everything = _everything.get()
     if everything is None:
         return {event.pk: card(event, level) for event in events}
