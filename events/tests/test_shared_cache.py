@@ -6,6 +6,7 @@ import pytest
 from django.test import Client
 
 from events.tests.factories import make_event
+from events.web.shared_cache import TolerantRedisCache
 
 pytestmark = pytest.mark.django_db
 
@@ -36,3 +37,11 @@ def test_pages_are_rendered_while_redis_does_not_answer(redis_down, caplog):
     assert "Page cache unavailable, page rendered" in caplog.text
     assert "Page cache unavailable, page not stored" in caplog.text
     assert "Page cache unavailable, cards rendered" in caplog.text  # the event cards' cache, events/web/cards.py
+
+
+def test_one_redis_client_serves_every_command():
+    """Building a redis.Redis costs more than a GET answered (redis-py 8): each pool's client is made once."""
+    cache = TolerantRedisCache(NOWHERE, {})
+    reader, writer = cache._cache.get_client("page:a"), cache._cache.get_client("page:a", write=True)
+    assert cache._cache.get_client("page:b") is reader
+    assert cache._cache.get_client("page:b", write=True) is writer
