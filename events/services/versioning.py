@@ -76,8 +76,8 @@ from events.models import (
 SINGLETON = 1
 _VERSION_SQL = "SELECT version, changed_at FROM {table} WHERE id = %s"
 _STAMPS_SQL = (
-    "SELECT s.version, s.changed_at, e.version, e.changed_at, p.version, p.changed_at FROM {site} s"
-    " LEFT JOIN {scope} e ON e.scope = %s LEFT JOIN {scope} p ON p.scope = %s WHERE s.id = %s"
+    "SELECT s.version, s.changed_at, e.version, e.changed_at, p.version, p.changed_at{changed} FROM {{site}} s"
+    " LEFT JOIN {{scope}} e ON e.scope = %s LEFT JOIN {{scope}} p ON p.scope = %s WHERE s.id = %s"
 )
 EVERYTHING = "*"
 WHOLE_RECORD = "all"
@@ -114,6 +114,7 @@ class Stamps:
     version: tuple[int, datetime.datetime | None]  # the site's: what a standby must have replayed
     key: str  # the page's: the versions of `*` and of its scope, with their times
     changed_at: datetime.datetime | None  # when the page's part last changed
+    events_changed: bool = False  # whether an event asked about was bumped since the version asked about
 
     @property
     def everything(self) -> str:
@@ -121,14 +122,25 @@ class Stamps:
         return self.key.partition("-")[0]
 
 
-def current_stamps(scope: str, using: str = DEFAULT_DB_ALIAS) -> Stamps:
-    """The site's version and the stamps of `*` and `scope`, in one query (plain SQL, as `current_version`)."""
+def current_stamps(scope: str, using: str = DEFAULT_DB_ALIAS, events: Iterable[str] = (), since: int = 0) -> Stamps:
+    """The site's version and the stamps of `*` and `scope`, in one query (plain SQL, as `current_version`).
+
+    With `events` (scopes `event:<id>`), the same query says whether any was bumped after the site's
+    version `since` (`Stamps.events_changed`): the check of a cached list of cards (events/web/caching.py).
+    """
     connection = connections[using]
     quote = connection.ops.quote_name
+    events = list(events)
+    changed = ""
+    if events:
+        marks = ", ".join(["%s"] * len(events))
+        changed = f", EXISTS (SELECT 1 FROM {{scope}} WHERE scope IN ({marks}) AND version > %s)"
     with connection.cursor() as cursor:
         cursor.execute(
-            _STAMPS_SQL.format(site=quote(SiteVersion._meta.db_table), scope=quote(ScopeVersion._meta.db_table)),
-            [EVERYTHING, scope, SINGLETON],
+            _STAMPS_SQL.format(changed=changed).format(
+                site=quote(SiteVersion._meta.db_table), scope=quote(ScopeVersion._meta.db_table)
+            ),
+            [*events, *([since] if events else []), EVERYTHING, scope, SINGLETON],
         )
         row = cursor.fetchone()
     if row is None:
@@ -140,19 +152,7 @@ def current_stamps(scope: str, using: str = DEFAULT_DB_ALIAS) -> Stamps:
         for number, at in ((parts[0], times[0]), (parts[2], times[1]))
     )
     known = [at for at in times if at is not None]
-    return Stamps((version, _aware(changed_at)), key, max(known) if known else None)
-
-
-def changed_since(scopes: list[str], version: int, using: str = DEFAULT_DB_ALIAS) -> bool:
-    """Whether any of these scopes was bumped after the site's `version` (one query; plain SQL)."""
-    if not scopes:
-        return False
-    connection = connections[using]
-    marks = ", ".join(["%s"] * len(scopes))
-    table = connection.ops.quote_name(ScopeVersion._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {table} WHERE scope IN ({marks}) AND version > %s LIMIT 1", [*scopes, version])
-        return cursor.fetchone() is not None
+    return Stamps((version, _aware(changed_at)), key, max(known) if known else None, bool(events and parts[4]))
 
 
 def _aware(value) -> datetime.datetime | None:

@@ -268,10 +268,10 @@ class FailureTests:
                 raise OperationalError("server closed the connection unexpectedly")
             return real(using)
 
-        def primary_stamps_down(scope, using=DEFAULT_DB_ALIAS):
+        def primary_stamps_down(scope, using=DEFAULT_DB_ALIAS, *args):
             if using == DEFAULT_DB_ALIAS:
                 raise OperationalError("server closed the connection unexpectedly")
-            return real_stamps(scope, using)
+            return real_stamps(scope, using, *args)
 
         monkeypatch.setattr(replicas, "current_version", primary_down)
         monkeypatch.setattr(replicas, "current_stamps", primary_stamps_down)

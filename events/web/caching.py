@@ -15,7 +15,8 @@ The lists of event cards (`CARD_LISTS`: a timeline, /events/, a leader's and a
 summit's pages, unless filtered by words) are keyed by their scope's shape
 instead, which an edit of what only cards show does not bump; each is stored
 with the events whose cards it shows and the site's version it was rendered
-at, and served only while none of their `event:<id>` is newer (a second query).
+at, and served only while none of their `event:<id>` is newer (asked in the
+same query as the stamps: the entry is read first).
 So an editor's correction to one event's summary re-renders the lists that
 show that event, not all of its relationship's, its countries' and its
 leaders' pages; and a list is never stale, as every edit of one of its events
@@ -32,11 +33,11 @@ benchmark measures rendering and nothing else.
 """
 
 import contextlib
+import dataclasses
 import datetime
 import functools
 import hashlib
 import re
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
@@ -49,7 +50,7 @@ from django.utils.http import http_date
 from django.utils.text import compress_string
 
 from events.models import pair_key
-from events.services.versioning import WHOLE_RECORD, Stamps, changed_since, shape_of
+from events.services.versioning import WHOLE_RECORD, Stamps, shape_of
 from events.web import cards
 from events.web.guards import unavailable
 from events.web.replicas import read_stamps
@@ -80,11 +81,12 @@ SCOPED_PAGES = {
 CARD_LISTS = {"relationship", "event_list", "leader_detail", "summit_detail"}
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class ShownPage:
     """A list of cards as cached: the response, the events it shows, and the site's version it was rendered at."""
 
     response: HttpResponse
+    stamp: str  # the stamps of its shape and `*` it was rendered under (Stamps.key)
     events: tuple[str, ...]  # their scopes, `event:<id>`
     version: int
     changed_at: datetime.datetime | None
@@ -178,13 +180,12 @@ class PageCacheMiddleware:
         if not self.applies_to(request):
             return self.get_response(request)
 
+        if lists_cards(request):
+            return self.card_list(request)
         scope = None
-        shown_list = lists_cards(request)
         try:
-            scope = shape_of(page_scope(request)) if shown_list else page_scope(request)
-            stamps = self.last_stamps[scope] = read_stamps(scope)
-            if len(self.last_stamps) > LAST_STAMPS_KEPT:  # scopes come from addresses: keep a bounded few
-                del self.last_stamps[next(iter(self.last_stamps))]
+            scope = page_scope(request)
+            stamps = self.read_stamps(scope)
             database_answers = True
         except DatabaseError:
             # A restart or failover: for a second or so no query answers. Pages cached under
@@ -198,15 +199,7 @@ class PageCacheMiddleware:
         # (a test's, say) can reuse a version number, never a microsecond.
         stamp, changed_at = stamps.key, stamps.changed_at
         today = timezone.localdate()
-        # The day is part of the identity: "upcoming summits" change at midnight. So is the
-        # interface's language (LocaleMiddleware, before this one, activated it from the address).
-        identity = (
-            f"{request.scheme}://{request.get_host()}{request.get_full_path()}|{today.isoformat()}"
-            f"|{translation.get_language()}"
-        )
-        digest = hashlib.blake2b(identity.encode(), digest_size=16).hexdigest()
-        if shown_list:
-            return self.card_list(request, stamps, digest, database_answers)
+        digest = self.identity(request, today)
         # Weak: the page is stored both as is and gzipped, two representations of one content.
         etag = f'W/"{stamp}-{digest}"'
         midnight = timezone.make_aware(datetime.datetime.combine(today, datetime.time()))
@@ -240,24 +233,49 @@ class PageCacheMiddleware:
         cache.set(f"{key}:gzip", compressed, self.timeout)
         return compressed if gzip_ok else response
 
-    def card_list(self, request, stamps: Stamps, digest: str, database_answers: bool):
-        """A list of cards: served from the cache while none of its events changed; its validators, the render's."""
-        key = f"page:{stamps.key}:{digest}"
+    def read_stamps(self, scope: str, events: tuple[str, ...] = (), since: int = 0) -> Stamps:
+        """The stamps of a scope (read_stamps), remembered for while the database does not answer."""
+        stamps = self.last_stamps[scope] = read_stamps(scope, events, since)
+        if len(self.last_stamps) > LAST_STAMPS_KEPT:  # scopes come from addresses: keep a bounded few
+            del self.last_stamps[next(iter(self.last_stamps))]
+        return stamps
+
+    @staticmethod
+    def identity(request, today: datetime.date) -> str:
+        """The digest of what tells a page from another: its address, the day and the interface's language."""
+        # The day is part of the identity: "upcoming summits" change at midnight. So is the
+        # interface's language (LocaleMiddleware, before this one, activated it from the address).
+        identity = (
+            f"{request.scheme}://{request.get_host()}{request.get_full_path()}|{today.isoformat()}"
+            f"|{translation.get_language()}"
+        )
+        return hashlib.blake2b(identity.encode(), digest_size=16).hexdigest()
+
+    def card_list(self, request):
+        """A list of cards, kept under its address alone with the stamps it was rendered under.
+
+        Served while its shape's stamps are those and none of its events is newer than the site's
+        version it was rendered at: the entry is read first, then one query answers both.
+        """
+        scope = shape_of(page_scope(request))
+        digest = self.identity(request, timezone.localdate())
+        key = f"list:{digest}"
         gzip_ok = bool(ACCEPTS_GZIP.search(request.headers.get("Accept-Encoding", "")))
         page = cache.get(f"{key}:gzip" if gzip_ok else key)
-        if page is not None and database_answers:
-            try:
-                if changed_since(list(page.events), page.version):
-                    page = None
-            except DatabaseError:
-                database_answers = False  # served as it was a moment ago, as every page is then
-        if page is None:
-            if not database_answers:
+        try:
+            stamps = self.read_stamps(scope, *((page.events, page.version) if page is not None else ()))
+            fresh = page is not None and page.stamp == stamps.key and not stamps.events_changed
+        except DatabaseError:
+            # As for every page: what was cached under the last stamps read is as good as a moment ago.
+            stamps = self.last_stamps.get(scope)
+            if page is None or stamps is None or page.stamp != stamps.key:
                 return unavailable_now(request)
+            fresh = True
+        if not fresh:
             page = self.render_card_list(request, stamps, digest, key, gzip_ok)
             if not isinstance(page, ShownPage):
                 return page  # not for everyone, or not a 200: as it came
-        etag, last_modified = self.card_list_validators(page, stamps, digest)
+        etag, last_modified = self.card_list_validators(page, digest)
         not_modified = get_conditional_response(request, etag=etag, last_modified=int(last_modified.timestamp()))
         if not_modified is not None:
             return self.validators(not_modified, etag, last_modified)
@@ -272,21 +290,21 @@ class PageCacheMiddleware:
         if response.status_code != 200 or not self.shareable(request, response) or response.streaming:
             return response
         events = tuple(sorted(f"event:{pk}" for pk in shown))
-        page = ShownPage(response, events, version, changed_at)
-        self.validators(response, *self.card_list_validators(page, stamps, digest))
+        page = ShownPage(response, stamps.key, events, version, changed_at)
+        self.validators(response, *self.card_list_validators(page, digest))
         compressed = self.gzipped(response)
         cache.set(key, page, self.timeout)
         if compressed is None:
             return page
-        zipped = ShownPage(compressed, events, version, changed_at)
+        zipped = dataclasses.replace(page, response=compressed)
         cache.set(f"{key}:gzip", zipped, self.timeout)
         return zipped if gzip_ok else page
 
     @staticmethod
-    def card_list_validators(page: ShownPage, stamps: Stamps, digest: str) -> tuple[str, datetime.datetime]:
+    def card_list_validators(page: ShownPage, digest: str) -> tuple[str, datetime.datetime]:
         """A list's ETag and Last-Modified: its shape's stamp and the version it was rendered at (its events')."""
         midnight = timezone.make_aware(datetime.datetime.combine(timezone.localdate(), datetime.time()))
-        return f'W/"{stamps.key}.{page.version}-{digest}"', max(page.changed_at or midnight, midnight)
+        return f'W/"{page.stamp}.{page.version}-{digest}"', max(page.changed_at or midnight, midnight)
 
     def applies_to(self, request) -> bool:
         return (

@@ -32,6 +32,7 @@ import contextlib
 import contextvars
 import datetime
 import time
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
@@ -96,7 +97,7 @@ def at_least(found: Version, floor: Version) -> bool:
     return found[0] > floor[0] or found == floor
 
 
-def read_stamps(scope: str) -> Stamps:
+def read_stamps(scope: str, events: Iterable[str] = (), since: int = 0) -> Stamps:
     """The stamps a page is cached under (its scope's): the primary's; the standby's while the primary does not answer.
 
     The site's version among them is remembered for the request, so that the standby renders the
@@ -104,12 +105,12 @@ def read_stamps(scope: str) -> Stamps:
     """
     _version_read.set(None)
     try:
-        found = current_stamps(scope, DEFAULT_DB_ALIAS)
+        found = current_stamps(scope, DEFAULT_DB_ALIAS, events, since)
     except DatabaseError:
         if not standby_usable():
             raise
         try:
-            found = current_stamps(scope, REPLICA)
+            found = current_stamps(scope, REPLICA, events, since)
         except DatabaseError:
             standby_failed()
             raise
