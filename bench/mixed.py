@@ -211,11 +211,21 @@ class Editor(threading.Thread):
             self.stop.wait(max(0.0, 1.0 - (time.monotonic() - started)))
 
 
+class Idle(threading.Thread):
+    """No editor (`--readers-only`): the ceiling the cached pages set."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.stop = threading.Event()
+        self.saves = self.stale = self.failures = 0
+        self.save_seconds: list[float] = []
+
+
 def mixed_run(wrk: str, server: Server, urls_file: str, seconds: int, editor_args: tuple, seed: int) -> dict:
     script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
     script.write(LUA % (urls_file, seed))
     script.close()
-    editor = Editor(server.base, *editor_args, seed=seed)
+    editor = Editor(server.base, *editor_args, seed=seed) if editor_args else Idle()
     editor.start()
     try:
         out = subprocess.run(
@@ -242,7 +252,13 @@ def mixed_run(wrk: str, server: Server, urls_file: str, seconds: int, editor_arg
 
 
 def compare(
-    database_url: str, seconds: int = 30, port: int = 8711, redis_url: str = REDIS, seed: int = 1, keyings=KEYINGS
+    database_url: str,
+    seconds: int = 30,
+    port: int = 8711,
+    redis_url: str = REDIS,
+    seed: int = 1,
+    keyings=KEYINGS,
+    editor: bool = True,
 ) -> list[str]:
     """Each of `keyings` under the same mixed run; the lines to print (bench.py calls this too)."""
     import redis
@@ -296,7 +312,8 @@ def compare(
                 log(f"{label}: /healthz")
                 health = load(wrk, server.base + "/healthz", seconds, BROWSER)
                 log(f"{label}: the mixed run, {seconds} s")
-                mixed = mixed_run(wrk, server, urls_file.name, seconds, (username, password, events), seed)
+                editor_args = (username, password, events) if editor else None
+                mixed = mixed_run(wrk, server, urls_file.name, seconds, editor_args, seed)
                 results[label] = (health, mixed)
                 server.settle()
             finally:
@@ -308,7 +325,7 @@ def compare(
     lines = [
         "",
         f"The mixed run: {len(urls)} URLs at random, wrk -t2 -c8 -d{seconds}s, page cache on (Redis), "
-        "an editor saving one event a second through the admin",
+        + ("an editor saving one event a second through the admin" if editor else "no editor (--readers-only)"),
         f"load average before/after: {load_before[0]:.2f} / {load_after[0]:.2f} (2 cores)",
         "",
         f"{'page cache':<30}{'/healthz r/s':>13}{'mixed r/s':>11}{'ratio':>8}{'p50 ms':>9}{'p99 ms':>9}"
@@ -329,7 +346,9 @@ def compare(
         f"target: mixed >= 0.5 x /healthz: {mixed['rps'] / health['rps']:.2f}x "
         f"{'ok' if mixed['rps'] >= 0.5 * health['rps'] else 'MISSED'}; "
         f"p99 < 50 ms: {mixed['p99']:.0f} ms {'ok' if mixed['p99'] < 50 else 'MISSED'}; "
-        f"no stale read: {mixed['stale']} {'ok' if mixed['stale'] == 0 and mixed['saves'] else 'MISSED'}",
+        f"no stale read: {mixed['stale']} {'ok' if mixed['stale'] == 0 and mixed['saves'] else 'MISSED'}"
+        if editor
+        else "no stale read: no editor",
     ]
     return lines
 
@@ -345,9 +364,11 @@ def main():
     parser.add_argument("--redis", default=REDIS, help="A Redis database of its own: flushed.")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--only-default", action="store_true", help="Measure the default keying alone.")
+    parser.add_argument("--readers-only", action="store_true", help="No editor: every page stays cached.")
     args = parser.parse_args()
     keyings = KEYINGS[:1] if args.only_default else KEYINGS
-    print("\n".join(compare(args.database_url, args.seconds, args.port, args.redis, args.seed, keyings)))
+    lines = compare(args.database_url, args.seconds, args.port, args.redis, args.seed, keyings, not args.readers_only)
+    print("\n".join(lines))
 
 
 if __name__ == "__main__":
