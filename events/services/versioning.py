@@ -31,8 +31,8 @@ Each scope but `*` and `event:<id>` has a twin, `shape:<scope>`, for the lists o
 event cards (a timeline, the event list, a leader's and a summit's pages): what
 decides which events such a list shows, in what order, and what it shows beside
 their cards. Every write bumps both, except an edit that changes only what
-cards show (`Event.CARD_ONLY_FIELDS`, an event's sources, disagreements and
-revisions): it bumps the scopes, not their shapes. A list cached under its
+cards show (`Event.CARD_ONLY_FIELDS`, an event's disagreements and revisions):
+it bumps the scopes, not their shapes. A list cached under its
 shape notes the events whose cards it shows, and is served only while none of
 their `event:<id>` has changed since it was rendered (events/web/caching.py):
 an editor's correction to one event re-renders the pages that show that event,
@@ -87,8 +87,10 @@ MAX_SCOPES = 500
 _state = threading.local()
 # The rows of one event: a write of one changes that event's pages (and `all`), nothing else.
 _EVENT_PARTS = (EventSource, Disagreement, Participant, Quote, StatusChange, CommitmentStep, Readout, EventRevision)
-# The rows of an event that no list's shape depends on: shown on its card and its page only.
-_CARD_PARTS = (EventSource, Disagreement, EventRevision)
+# The rows of an event that no list's shape depends on: shown on its card and its page only. Not
+# its sources: an event is public only with one (EventQuerySet.published), so the first or the
+# last one moves it onto or off every list.
+_CARD_PARTS = (Disagreement, EventRevision)
 
 
 def current_version(using: str = DEFAULT_DB_ALIAS) -> tuple[int, datetime.datetime | None]:

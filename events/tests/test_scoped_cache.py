@@ -302,13 +302,17 @@ class ShapeTests:
         page, cached = read(path)
         assert "Duterte meets Putin in Lima" in page and not cached
 
-    def test_a_source_added_re_renders_the_card_not_the_other_lists(self, record):
-        lima = record["lima"]
-        warm("/relationships/ph-ru/", "/relationships/ph-cn/")
-        lima.sources.create(url="https://www.pna.gov.ph/articles/lima-meeting", title="PNA on the Lima meeting")
-        page, cached = read("/relationships/ph-ru/")
-        assert "PNA on the Lima meeting" in page and not cached
-        assert read("/relationships/ph-cn/")[1]
+    def test_a_first_source_publishes_the_event_on_every_list(self, record):
+        """An event marked published but without a source is not public; its first source makes it so."""
+        moscow = make_meeting(record["duterte"], record["putin"], title="Duterte meets Putin in Moscow", date=MOSCOW)
+        moscow.sources.all().delete()
+        lists = ("/relationships/ph-ru/", "/events/?country=RU", "/leaders/vladimir-putin/")
+        for path in lists:
+            assert "Duterte meets Putin in Moscow" not in read(path)[0]
+        warm(*lists)
+        moscow.sources.create(url="https://www.pna.gov.ph/articles/moscow-visit", title="PNA on the Moscow visit")
+        for path in lists:
+            assert "Duterte meets Putin in Moscow" in read(path)[0], path
 
     def test_a_revalidation_after_a_card_edit_gets_the_new_page(self, record):
         """The ETag of a list is its shape's and its render's: a browser holding the old page gets the new one."""
