@@ -27,9 +27,10 @@ def event_saving(sender, instance, raw=False, **kwargs):
 
 
 @receiver(post_save, sender=Event, dispatch_uid="event_saved")
-def event_saved(sender, instance, raw=False, **kwargs):
+def event_saved(sender, instance, raw=False, created=False, **kwargs):
     instance.loaded_summit_id = instance.summit_id
-    if not raw:
+    # A save of what only its card shows (the summary, say) changes none of the derived rows.
+    if not raw and (created or not instance.only_card_changed()):
         sync_involvement([instance.pk])
 
 

@@ -393,3 +393,21 @@ def wait_for_lock_wait(pids: list[int], seconds: float = 10) -> None:
 
 def dsn_of(settings: dict) -> str:
     return f"host={settings['HOST']} port={settings['PORT'] or 5432} user={settings['USER']} dbname={settings['NAME']}"
+
+
+class CardOnlySaveTests:
+    """A save that changes only what the card shows leaves the derived rows as they are, unread."""
+
+    def test_a_summary_edit_does_not_sync(self, leaders):
+        event = make_event("Duterte meets Putin", date=NOV, participants=(leaders["PH"], leaders["RU"]))
+        event = Event.objects.get(pk=event.pk)
+        event.summary = "They spoke for an hour."
+        with CaptureQueriesContext(connection) as queries:
+            event.save()
+        derived = ("events_eventpair", "events_eventleader", "events_eventcountry", "events_pairmonth")
+        writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(("DELETE", "INSERT", "UPDATE"))]
+        assert not [sql for sql in writes if any(table in sql for table in derived)]
+        event.date = DEC  # and a date edit still moves its month
+        event.save()
+        assert figures("ph-ru") == {DEC: figures("ph-ru")[DEC]} and figures("ph-ru")[DEC][0] == 1
+        assert involvement.drift() == {}
