@@ -416,24 +416,29 @@ class Event(models.Model):
         {"title", "summary", "city", "venue", "score_justification", "created_at", "updated_at", "version"}
     )
 
+    # The shape columns as read from the database or last saved (None: neither), what a save is
+    # compared with: to tell a card-only edit, and the summit an event leaves (services/signals.py).
+    NOT_LOADED = object()
+    loaded_shape: tuple | None = None
+
     def shape(self) -> tuple:
         """This instance's values of the columns that are not card-only (NOT_LOADED for a deferred one)."""
         return tuple(self.__dict__.get(name, self.NOT_LOADED) for name in _shape_fields())
 
+    def loaded(self, attname: str):
+        """A shape column's value as read or last saved; NOT_LOADED when never read (a query tells)."""
+        if self.loaded_shape is None:
+            return self.NOT_LOADED
+        return self.loaded_shape[_shape_fields().index(attname)]
+
     def only_card_changed(self) -> bool:
         """Whether this save, of an event read from the database, changed card-only columns at most."""
-        loaded = getattr(self, "loaded_shape", None)
+        loaded = self.loaded_shape
         return loaded is not None and self.NOT_LOADED not in loaded and loaded == self.shape()
-
-    # The summit as read from the database, for the summit counts (services/signals.py): an
-    # event that leaves a summit changes its count; NOT_LOADED when never read (a query tells).
-    NOT_LOADED = object()
-    loaded_summit_id = NOT_LOADED
 
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
-        instance.loaded_summit_id = instance.__dict__.get("summit_id", cls.NOT_LOADED)
         instance.loaded_shape = instance.shape()
         return instance
 

@@ -19,7 +19,7 @@ def event_saving(sender, instance, raw=False, **kwargs):
     # The summit the event is at before this save: its count changes if it leaves it.
     if raw or instance.pk is None:
         return
-    old = instance.loaded_summit_id
+    old = instance.loaded("summit_id")
     if old is Event.NOT_LOADED:
         old = Event.objects.filter(pk=instance.pk).values_list("summit_id", flat=True).first()
     if old != instance.summit_id:
@@ -28,7 +28,6 @@ def event_saving(sender, instance, raw=False, **kwargs):
 
 @receiver(post_save, sender=Event, dispatch_uid="event_saved")
 def event_saved(sender, instance, raw=False, created=False, **kwargs):
-    instance.loaded_summit_id = instance.summit_id
     # A save of what only its card shows (the summary, say) changes none of the derived rows.
     if not raw and (created or not instance.only_card_changed()):
         sync_involvement([instance.pk])
