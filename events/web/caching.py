@@ -94,21 +94,14 @@ class ShownPage:
 
 def lists_cards(request) -> bool:
     """Whether this page is a list of event cards cached under its shape (see `CARD_LISTS`)."""
+    if not (settings.PAGE_CACHE_SCOPES and settings.PAGE_CACHE_SHAPES):
+        return False
+    match = _match(request.path_info)
     return (
-        settings.PAGE_CACHE_SCOPES
-        and getattr(settings, "PAGE_CACHE_SHAPES", True)
-        and _url_name(request.path_info) in CARD_LISTS
+        match is not None
+        and match.url_name in CARD_LISTS
         and not any(value.strip() for value in request.GET.getlist("q"))
     )
-
-
-@functools.lru_cache(maxsize=4096)
-def _url_name(path: str) -> str | None:
-    try:
-        match = resolve(path)
-    except Resolver404:
-        return None
-    return match.url_name if match.namespace == "events" else None
 
 
 def page_scope(request) -> str:
@@ -129,13 +122,20 @@ EVENT_LIST = object()  # `_path_scope` of /events/: the scope depends on the que
 
 
 @functools.lru_cache(maxsize=4096)
-def _path_scope(path: str):
-    """The scope of a path, resolved once per path and process (a hit's cost is the stamps' query)."""
+def _match(path: str):
+    """The site's page at a path (None for any other), resolved once per path and process."""
     try:
         match = resolve(path)
     except Resolver404:
-        return WHOLE_RECORD
-    if match.namespace != "events":
+        return None
+    return match if match.namespace == "events" else None
+
+
+@functools.lru_cache(maxsize=4096)
+def _path_scope(path: str):
+    """The scope of a path, once per path and process (a hit's cost is the stamps' query)."""
+    match = _match(path)
+    if match is None:
         return WHOLE_RECORD
     if match.url_name == "event_list":
         return EVENT_LIST
