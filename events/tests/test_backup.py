@@ -8,6 +8,7 @@ from django.db import connection
 
 from events.models import Event, EventPair, EventSource, Leader, Office, PairMonth, Participant, Quote, Summit
 from events.services import involvement
+from events.tests.factories import empty_the_record_in_bulk
 
 MODELS = (Event, Leader, Office, Summit, Participant, Quote, EventSource, EventPair)
 
@@ -40,11 +41,6 @@ def snapshot():
     }
 
 
-def wipe():
-    for model in (PairMonth, EventPair, Participant, Quote, EventSource, Event, Office, Summit, Leader):
-        model.objects.all().delete()
-
-
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 class BackupRestoreTests:
     def test_restore_reproduces_every_record(self, tmp_path):
@@ -54,7 +50,7 @@ class BackupRestoreTests:
         assert before["events"] and before["quotes"]
         backup = tmp_path / ("backup.dump" if connection.vendor == "postgresql" else "backup.json")
         call_command("backup", str(backup), stdout=io.StringIO())
-        wipe()
+        empty_the_record_in_bulk()
         assert Event.objects.count() == 0
         out = io.StringIO()
         call_command("restore", str(backup), stdout=out)

@@ -36,7 +36,7 @@ from events.models import (
     SummitSource,
 )
 from events.services import involvement
-from events.tests.factories import make_event, make_leader, make_quote, make_summit
+from events.tests.factories import empty_the_record_in_bulk, make_event, make_leader, make_quote, make_summit
 from events.vocab.dates import Precision
 
 pytestmark = pytest.mark.django_db
@@ -793,7 +793,7 @@ class RoundTripTests:
         call_command("load_bundled_data", stdout=io.StringIO())
         expected = snapshot()
         call_command("export_events", str(tmp_path), stdout=io.StringIO())
-        empty_the_record()
+        empty_the_record_in_bulk()
         run_import(tmp_path)
         assert snapshot() == expected
 
