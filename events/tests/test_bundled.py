@@ -1,7 +1,10 @@
 """The bundled real data set: the seed article's facts, sourced, loading idempotently."""
 
 import datetime
+import html
 import io
+import itertools
+import re
 
 import pytest
 from django.core.management import call_command
@@ -129,6 +132,58 @@ EVENTS_PER_KIND = {
 }
 
 
+# The offices of one person that truly overlap, with the first and last day they do (None: still
+# held). Any other overlap is an office recorded twice, or one left open after its holder left.
+CONCURRENT_OFFICES = {
+    # Foreign Minister from March 2013, and a State Councilor as well from 19 March 2018.
+    (
+        "Wang Yi",
+        "Minister of Foreign Affairs of the People's Republic of China",
+        "State Councilor of the People's Republic of China",
+        datetime.date(2018, 3, 19),
+        datetime.date(2022, 12, 30),
+    ),
+    # President-elect until noon on inauguration day, President from then.
+    (
+        "Donald Trump",
+        "President-elect of the United States",
+        "President of the United States",
+        datetime.date(2017, 1, 20),
+        datetime.date(2017, 1, 20),
+    ),
+    (
+        "Donald Trump",
+        "President-elect of the United States",
+        "President of the United States",
+        datetime.date(2025, 1, 20),
+        datetime.date(2025, 1, 20),
+    ),
+    # 5 April 2021: elected President in the morning, succeeded as Prime Minister in the afternoon.
+    (
+        "Nguyen Xuan Phuc",
+        "Prime Minister of Vietnam",
+        "President of Vietnam",
+        datetime.date(2021, 4, 5),
+        datetime.date(2021, 4, 5),
+    ),
+}
+
+
+def office_overlap(first, second):
+    """The first and last day both offices were held (None: unbounded), or None if they never were at once."""
+    starts = [office.start_date for office in (first, second) if office.start_date]
+    first_day = max(starts, default=None)
+    if first_day and not (first.covers(first_day) and second.covers(first_day)):
+        return None
+    last_day = min((office.end.last_day for office in (first, second) if office.end_date), default=None)
+    return first_day, last_day
+
+
+def offices_in_order(leader):
+    """A leader's offices as titles are chosen from them: by start date, then in the order entered."""
+    return sorted(leader.offices.all(), key=lambda office: (office.start_date or datetime.date.min, office.pk))
+
+
 class BundledRecordTests:
     def published(self):
         return Event.objects.published()
@@ -190,6 +245,29 @@ class BundledRecordTests:
         assert not appearing.exclude(offices__start_date__isnull=False).exists()
         marcos = Leader.objects.get(name="Ferdinand Marcos Jr.")
         assert marcos.offices.get().start_date == datetime.date(2022, 6, 30)
+
+    def test_no_leader_holds_two_offices_at_once_unless_truly_concurrent(self, bundled):
+        """No office is recorded twice or left open after its holder left: overlaps are only the known concurrent ones."""
+        overlapping = set()
+        for leader in Leader.objects.prefetch_related("offices"):
+            for first, second in itertools.combinations(offices_in_order(leader), 2):
+                span = office_overlap(first, second)
+                if span:
+                    overlapping.add((leader.name, first.title, second.title, *span))
+        assert overlapping - CONCURRENT_OFFICES == set()
+
+    def test_wang_yi_offices_as_his_page_shows_them(self, bundled, client):
+        """Foreign Minister from 2013, State Councilor as well from 2018, Foreign Minister again after Qin Gang in 2023."""
+        wang_yi = Leader.objects.get(name="Wang Yi", country="CN")
+        response = client.get(wang_yi.get_absolute_url())
+        assert response.status_code == 200
+        offices = re.search(r'<ol class="offices">(.*?)</ol>', response.content.decode(), flags=re.S).group(1)
+        shown = [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", item)).split()) for item in offices.split("</li>")]
+        assert [line for line in shown if line] == [
+            "Minister of Foreign Affairs of the People's Republic of China 16 March 2013 – 30 December 2022",
+            "State Councilor of the People's Republic of China 19 March 2018 – 12 March 2023",
+            "Minister of Foreign Affairs of the People's Republic of China 25 July 2023 – present",
+        ]
 
     def test_statements_of_one_occasion_stay_one_event(self, bundled):
         """The seed's four remarks at the Malacañang dinner are still one statement, now by their group."""
