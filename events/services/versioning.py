@@ -14,7 +14,8 @@ The page cache keys a page by two rows of `ScopeVersion` instead
 what it touched bumps (a leader, a summit, a commitment, an import), and the
 page's own scope, which the writes of an event bump:
 
-- `all`: every edit of an event (lists, home, summits, commitments, feeds);
+- `all`: every edit of an event (lists, home, commitments, feeds; `/summits/`, which shows counts
+  only, is keyed by `shape:all`, and `/leaders/`, which shows no event, by `*` alone);
 - `event:<id>`: the event's page, and the pages of the events linked to it;
 - `pair:<cn-ph>`: each relationship the event was or is on (timeline, its
   exports, feed and citation);

@@ -252,6 +252,47 @@ class SummitScopeTests:
         assert "APEC 2016" in read("/summits/")[0]
 
 
+class ListsOfWhatEventsDoNotShowTests:
+    """/leaders/ shows no event, /summits/ their counts only: an edit of what cards show re-renders neither."""
+
+    @pytest.fixture
+    def apec(self, record):
+        from events.tests.factories import make_summit
+
+        apec = make_summit("APEC 2016")
+        record["lima"].summit = apec
+        record["lima"].save()
+        return apec
+
+    def test_a_summary_edit_leaves_the_leaders_and_summits_cached(self, record, apec):
+        warm("/leaders/", "/summits/")
+        lima = record["lima"]
+        lima.summary = "They spoke for an hour on the sidelines."
+        lima.save()
+        assert read("/leaders/")[1]
+        page, cached = read("/summits/")
+        assert cached and "APEC 2016" in page and "1 event" in page
+
+    def test_an_event_leaving_its_summit_changes_the_count(self, record, apec):
+        """The count beside a summit is the shape's: taking the event off it re-renders /summits/."""
+        warm("/summits/")
+        lima = record["lima"]
+        lima.summit = None
+        lima.save()
+        page, cached = read("/summits/")
+        assert not cached and "APEC 2016" in page and "0 events" in page
+
+    def test_a_new_event_leaves_the_leaders_cached_and_a_new_office_does_not(self, record):
+        warm("/leaders/")
+        make_meeting(record["duterte"], record["putin"], title="Duterte meets Putin in Moscow", date=MOSCOW)
+        assert read("/leaders/")[1]
+        from events.models import Office
+
+        Office.objects.create(leader=record["putin"], title="President of Russia", country_id="RU")
+        page, cached = read("/leaders/")
+        assert not cached and "President of Russia" in page
+
+
 MOSCOW = datetime.date(2017, 5, 22)
 
 

@@ -73,6 +73,12 @@ SCOPED_PAGES = {
     **dict.fromkeys(("event_detail", "event_cite", "event_revision"), lambda kwargs: f"event:{kwargs['pk']}"),
     "leader_detail": lambda kwargs: f"leader:{kwargs['slug']}",
     "summit_detail": lambda kwargs: f"summit:{kwargs['slug']}",
+    # The summits with their counts of events: what decides the counts (an event's summit, whether
+    # it is public) is the shape of the whole record; an edit of what only cards show is not.
+    "summit_list": lambda kwargs: shape_of(WHOLE_RECORD),
+    # The leaders and their offices show nothing of any event: only a write of theirs, which bumps
+    # `*` as every write that is not an event's does, changes the page. No write bumps this scope.
+    "leader_list": lambda kwargs: "leaders",
 }
 
 
