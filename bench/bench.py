@@ -195,6 +195,9 @@ class Server(Settles):
                 "gthread",
                 "--log-level",
                 "warning",
+                # e.g. an access log with each request's time, to see which requests are the slow ones
+                # (bench/README.md, "Which requests are the slowest 1 %").
+                *os.environ.get("BENCH_GUNICORN_ARGS", "").split(),
             ],
             env=env,
             cwd=ROOT,
