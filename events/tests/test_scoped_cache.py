@@ -293,6 +293,24 @@ class ListsOfWhatEventsDoNotShowTests:
         assert not cached and "President of Russia" in page
 
 
+class HomePageTests:
+    """The home page shows each relationship's count and latest event: an edit of either re-renders it."""
+
+    def test_a_new_title_of_a_latest_event_re_renders_it(self, record):
+        warm("/")
+        lima = record["lima"]
+        lima.title = "Duterte and Putin meet in Lima"
+        lima.save()
+        page, cached = read("/")
+        assert not cached and "Duterte and Putin meet in Lima" in page
+
+    def test_a_new_event_changes_the_count_and_the_latest(self, record):
+        warm("/")
+        make_meeting(record["duterte"], record["putin"], title="Duterte meets Putin in Moscow", date=MOSCOW)
+        page, cached = read("/")
+        assert not cached and "Duterte meets Putin in Moscow" in page and "<strong>2</strong> events" in page
+
+
 MOSCOW = datetime.date(2017, 5, 22)
 
 
