@@ -120,6 +120,25 @@ class RevisionTests:
         assert fields["title"] == "Duterte and Putin meet in Lima" and fields["version"] == "2"
         assert fields["url"].endswith(f"/events/{event.pk}/v/2/")
 
+    def test_an_admin_save_formats_the_new_revisions_citations_for_the_pages_first_reader(self, editor, monkeypatch):
+        """The save pays citeproc-py's cost, not the first reader after it (the mixed run's slowest pages, #16)."""
+        from events.services import citations
+
+        event = lima()
+        formatted = []
+        real = citations._format
+        monkeypatch.setattr(
+            citations, "_format", lambda item, style: formatted.append(item["version"]) or real(item, style)
+        )
+        response = editor.post(
+            reverse("admin:events_event_change", args=[event.pk]), change_form_data(event, title="Duterte and Putin")
+        )
+        assert response.status_code == 302, response.content.decode()[:2000]
+        assert formatted == ["2", "2"]  # APA and Chicago, at the new revision
+        page = anonymous(editor).get(Event.objects.get(pk=event.pk).get_absolute_url()).content.decode()
+        assert formatted == ["2", "2"]  # nothing left to format
+        assert "<i>Duterte and Putin</i>" in page and "This is revision 2 of the record" in page
+
     def test_revisions_out_of_range_are_not_found(self, client):
         event = lima()
         assert client.get(f"/events/{event.pk}/v/1/").status_code == 200
