@@ -216,3 +216,35 @@ class PaginatorForTests:
         filterset = EventFilter(QueryDict(f"leader={lavrov.slug}"), queryset=Event.objects.published())
         assert titles([paginator_for(filterset).page()]) == [met.title, spoke.title]
         assert [e.title for e in filterset.qs.order_by("date")] == [met.title, spoke.title]
+
+    def test_a_leader_on_a_timeline_or_a_country_pages_through_their_events_there(self):
+        """`leader` beside a pair or a country: that leader's events of it, spoken at or taken part in, page by page.
+
+        Read by matching the leader's rows to the pair's or country's on (date, event)
+        (issue 16); the same events, in the same order, as EventFilter's own definition.
+        """
+        lavrov = make_leader("Sergey Lavrov", "RU")
+        yasay, wang = make_leader("Perfecto Yasay", "PH"), make_leader("Wang Yi", "CN")
+        expected = []
+        for day in range(1, 8):
+            date = datetime.date(2016, 3, day)
+            met = make_meeting(lavrov, yasay, title=f"Yasay meets Lavrov {day}", date=date)
+            spoke = make_event(title=f"Lavrov on Manila {day}", kind=EventKind.STATEMENT, date=date, countries=["PH"])
+            make_quote(spoke, lavrov)
+            make_meeting(yasay, make_leader(f"Someone {day}", "RU"), title=f"Yasay meets someone {day}", date=date)
+            make_meeting(lavrov, wang, title=f"Lavrov meets Wang {day}", date=date)  # not on ph-ru
+            expected += sorted([met, spoke], key=lambda e: e.pk)
+        make_event(title="Lavrov's draft", participants=(lavrov, yasay), published=False)
+        for query, pair in ((f"leader={lavrov.slug}", "ph-ru"), (f"leader={lavrov.slug}&country=PH", None)):
+            filterset = EventFilter(QueryDict(query), queryset=Event.objects.published())
+            paginator = paginator_for(filterset, pair=pair, per_page=4)
+            assert titles(walk(paginator)) == [e.title for e in expected], query
+            assert int(paginator.page(counted=True).count) == 14
+        # Staff, who see drafts, get the draft too.
+        staff = paginator_for(
+            EventFilter(QueryDict(f"leader={lavrov.slug}"), queryset=Event.objects.all()),
+            pair="ph-ru",
+            per_page=100,
+            published_only=False,
+        )
+        assert "Lavrov's draft" in titles([staff.page()])
