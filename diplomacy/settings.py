@@ -120,6 +120,9 @@ TEMPLATES = [
     },
 ]
 
+# Widgets and forms from Django's Jinja2 templates where it ships them (events/web/form_renderer.py).
+FORM_RENDERER = "events.web.form_renderer.JinjaFirstRenderer"
+
 WSGI_APPLICATION = "diplomacy.wsgi.application"
 
 # PostgreSQL in production, CI and benchmarks; an SQLite file when nothing is set,
