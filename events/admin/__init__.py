@@ -6,12 +6,13 @@ from concurrency.admin import ConcurrentModelAdmin
 from concurrency.forms import ConcurrentForm
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import ValidationError
 from django.db import models, router, transaction
 from django.db.models import Count, Max, Min, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.urls import path
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -130,6 +131,27 @@ class RecordAdmin(SimpleHistoryAdmin, ConcurrentModelAdmin):
         # rows commit with the record and the version it bumps (never a page cached stale).
         with self.one_write():
             return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def response_action(self, request, queryset):
+        # The change list sends "id,version" for each selected row (django-concurrency), which
+        # raises ImproperlyConfigured, a 500, on anything else: a hand-made or mangled request.
+        if request.POST.get("select_across") != "1" and not all(
+            map(self.selected_row_is_valid, request.POST.getlist(helpers.ACTION_CHECKBOX_NAME))
+        ):
+            self.message_user(
+                request, "The selection was not understood: reload the list and choose again.", messages.ERROR
+            )
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_action(request, queryset)
+
+    def selected_row_is_valid(self, value: str) -> bool:
+        pk, _, version = value.rpartition(",")
+        try:
+            self.model._meta.pk.to_python(pk)
+            int(version)
+        except (ValidationError, ValueError):
+            return False
+        return bool(pk)
 
     def delete_model(self, request, obj):
         with self.one_write():

@@ -201,6 +201,18 @@ class AdminQueryCountTests:
         assert not PairMonth.objects.filter(pair="ph-ru").exists()
         assert not SummitCount.objects.filter(summit=summit).exists()
 
+    def test_a_selection_without_versions_is_refused_with_a_message_not_a_500(self, staff_client):
+        """The change list sends "id,version" for each box; "id" alone (a hand-made request) was a 500."""
+        event = make_event("Duterte meets Putin")
+        response = staff_client.post(
+            reverse("admin:events_event_changelist"),
+            {"action": "delete_selected", "post": "yes", "_selected_action": [str(event.pk), "x,y"]},
+            follow=True,
+        )
+        assert response.status_code == 200
+        assert "The selection was not understood" in response.content.decode()
+        assert Event.objects.filter(pk=event.pk).exists()
+
 
 class AdminEventListTests:
     """The events' change list: what an editor finds by words, by leader and by year (#16: fast at a million)."""
