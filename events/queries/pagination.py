@@ -164,23 +164,22 @@ class KeysetPaginator:
                 self.driver &= Q(involvements__published=True)
             self.date_field, self.id_field = "involvements__date", "involvements__event_id"
         elif leader:
-            self.driver = Q(leaders__leader_id=leader)
-            if published_only:
-                self.driver &= Q(leaders__published=True)
+            self.driver = Q()
             self.date_field, self.id_field = "leaders__date", "leaders__event_id"
-            leader = None  # driving, not beside
         else:
             self.driver = Q()
             self.date_field, self.id_field = "date", "id"
         if leader:
-            # A leader beside a pair or a country: their rows of EventLeader matched on the same
-            # (date, event) as the driver's, both in that order off their indexes, so that the
-            # database may merge the two ranges and stop at the page's end, rather than gather
-            # every event of the leader and hash the whole relationship against them (87 ms for
-            # ph-us and a leader of 16,000 events at a million).
-            self.driver &= Q(leaders__leader_id=leader, leaders__date=F(self.date_field))
+            self.driver &= Q(leaders__leader_id=leader)
             if published_only:
                 self.driver &= Q(leaders__published=True)
+            if pair or country:
+                # Beside a pair or a country: the leader's rows matched to the driver's on the same
+                # (date, event), both in that order off their indexes, so that the database may
+                # merge the two ranges and stop at the page's end, rather than gather every event
+                # of the leader and hash the whole relationship against them (87 ms for ph-us and
+                # a leader of 16,000 events at a million).
+                self.driver &= Q(leaders__date=F(self.date_field))
         first, last = date_range
         if first:
             self.driver &= Q(**{f"{self.date_field}__gte": first})
